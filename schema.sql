@@ -1,0 +1,130 @@
+-- trieve-lite schema, version 1.
+--
+-- This file is the one source of the schema: it is compiled into the binary and applied to an
+-- empty database on first start. `PRAGMA user_version` records the version; a later release adds
+-- a migration in src/db/mod.rs instead of editing an applied version.
+--
+-- Ids are UUID strings. Timestamps are UTC text in one fixed-width format
+-- (2026-01-31T12:00:00.123456Z), so text order is time order.
+
+CREATE TABLE users (
+    id            TEXT PRIMARY KEY NOT NULL,
+    email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name          TEXT,
+    username      TEXT UNIQUE,
+    website       TEXT,
+    visible_email INTEGER NOT NULL DEFAULT 1 CHECK (visible_email IN (0, 1)),
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+
+CREATE TABLE organizations (
+    id           TEXT PRIMARY KEY NOT NULL,
+    name         TEXT NOT NULL UNIQUE,
+    registerable INTEGER CHECK (registerable IN (0, 1)),
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+
+-- role: 0 user, 1 admin, 2 owner.
+CREATE TABLE user_organizations (
+    id              TEXT PRIMARY KEY NOT NULL,
+    user_id         TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    role            INTEGER NOT NULL CHECK (role IN (0, 1, 2)),
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    UNIQUE (user_id, organization_id)
+);
+CREATE INDEX user_organizations_by_organization ON user_organizations (organization_id, role);
+
+CREATE TABLE datasets (
+    id                   TEXT PRIMARY KEY NOT NULL,
+    organization_id      TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    name                 TEXT NOT NULL,
+    server_configuration TEXT NOT NULL DEFAULT '{}',
+    client_configuration TEXT NOT NULL DEFAULT '{}',
+    created_at           TEXT NOT NULL,
+    updated_at           TEXT NOT NULL,
+    UNIQUE (organization_id, name)
+);
+
+-- Only the SHA-256 digest of a key is kept. role: 0 read-only, 1 read and write.
+-- is_bootstrap marks the key that ADMIN_API_KEY keeps in step with the environment.
+CREATE TABLE api_keys (
+    id           TEXT PRIMARY KEY NOT NULL,
+    user_id      TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    key_hash     BLOB NOT NULL UNIQUE,
+    role         INTEGER NOT NULL CHECK (role IN (0, 1)),
+    expires_at   TEXT,
+    is_bootstrap INTEGER NOT NULL DEFAULT 0 CHECK (is_bootstrap IN (0, 1)),
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+CREATE INDEX api_keys_by_user ON api_keys (user_id, created_at);
+
+CREATE TABLE files (
+    id         TEXT PRIMARY KEY NOT NULL,
+    dataset_id TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+    user_id    TEXT NOT NULL REFERENCES users (id),
+    file_name  TEXT NOT NULL,
+    mime_type  TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    link       TEXT,
+    metadata   TEXT,
+    tag_set    TEXT,
+    time_stamp TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+-- A user's file list, newest first, without touching other users' rows.
+CREATE INDEX files_by_user ON files (dataset_id, user_id, created_at DESC, id DESC);
+
+-- The bytes live apart from the file row, so listing files never reads them.
+CREATE TABLE file_contents (
+    file_id TEXT PRIMARY KEY NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+    bytes   BLOB NOT NULL
+);
+
+CREATE TABLE chunks (
+    id          TEXT PRIMARY KEY NOT NULL,
+    dataset_id  TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+    author_id   TEXT NOT NULL REFERENCES users (id),
+    file_id     TEXT REFERENCES files (id) ON DELETE SET NULL,
+    content     TEXT NOT NULL,
+    chunk_html  TEXT,
+    link        TEXT,
+    metadata    TEXT,
+    tag_set     TEXT,
+    time_stamp  TEXT,
+    tracking_id TEXT,
+    weight      REAL NOT NULL DEFAULT 1.0,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    UNIQUE (dataset_id, tracking_id)
+);
+-- A user's page of chunks, newest first, ties by id.
+CREATE INDEX chunks_by_author ON chunks (dataset_id, author_id, updated_at DESC, id DESC);
+CREATE INDEX chunks_by_file ON chunks (file_id) WHERE file_id IS NOT NULL;
+
+-- Chunk counts per dataset and author, kept by triggers so that totals cost one row read
+-- whatever the number of chunks.
+CREATE TABLE chunk_counts (
+    dataset_id TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+    author_id  TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    n          INTEGER NOT NULL CHECK (n >= 0),
+    PRIMARY KEY (dataset_id, author_id)
+) WITHOUT ROWID;
+
+CREATE TRIGGER chunks_count_insert AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunk_counts (dataset_id, author_id, n) VALUES (NEW.dataset_id, NEW.author_id, 1)
+    ON CONFLICT (dataset_id, author_id) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER chunks_count_delete AFTER DELETE ON chunks BEGIN
+    UPDATE chunk_counts SET n = n - 1
+    WHERE dataset_id = OLD.dataset_id AND author_id = OLD.author_id;
+END;
+
+PRAGMA user_version = 1;

@@ -1,0 +1,189 @@
+//! The command line: serve (no sub-command) and `user add`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use crate::accounts::{self, AddedMember, FirstStart};
+use crate::config::{ServeArgs, Settings, DEFAULT_DB};
+use crate::db::{self, organizations};
+use crate::models::Role;
+use crate::startup::Application;
+
+const ENVIRONMENT_HELP: &str = "\
+Environment:
+  TRIEVE_BIND, TRIEVE_DB, TRIEVE_MAX_UPLOAD_MB, TRIEVE_WORKERS
+                  the same as the flags; a flag wins over its variable
+  ADMIN_API_KEY   if set (16 to 256 characters), the owner admin@localhost's API key, kept in
+                  step on every start; a new value replaces the previous one
+  RUST_LOG        log filter (default: info), for example RUST_LOG=debug
+
+With no sub-command, trieve-lite serves. The first start on an empty database creates
+organization `default`, dataset `default` and owner admin@localhost, and prints the owner's
+API key once.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "trieve-lite",
+    version,
+    about = "A Trieve-compatible server in one executable, backed by one SQLite file",
+    after_help = ENVIRONMENT_HELP
+)]
+struct Cli {
+    /// SQLite database file; created with its schema on first start.
+    #[arg(long, env = "TRIEVE_DB", default_value = DEFAULT_DB, global = true, value_name = "PATH")]
+    db: PathBuf,
+
+    #[command(flatten)]
+    serve: ServeArgs,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Manage users from the command line (works while the server runs).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user to an organization and print the new user's first API key once.
+    Add {
+        /// The user's email address.
+        #[arg(long)]
+        email: String,
+        /// Organization name; created, with a `default` dataset, if it does not exist.
+        #[arg(long, default_value = "default")]
+        org: String,
+        /// Role in the organization.
+        #[arg(long, default_value = "user", value_parser = ["user", "admin", "owner"])]
+        role: String,
+        /// The user's display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Print {"user_id","organization_id","dataset_id","api_key"} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        None => serve(&cli.serve, cli.db),
+        Some(Command::User(UserCommand::Add {
+            email,
+            org,
+            role,
+            name,
+            json,
+        })) => add_user(&cli.db, &email, &org, &role, name.as_deref(), json),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: &ServeArgs, db_path: PathBuf) -> Result<(), String> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let settings = Settings::from_args(args, db_path, std::env::var("ADMIN_API_KEY").ok())?;
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(&settings).map_err(|err| err.to_string())?;
+        let address = app.address();
+        if let Some(first) = &app.first_start {
+            print_first_start(first, address);
+        }
+        log::info!(
+            "trieve-lite {} listening on http://{} (database {}, schema version {})",
+            env!("CARGO_PKG_VERSION"),
+            address,
+            settings.db_path.display(),
+            db::SCHEMA_VERSION
+        );
+        app.into_server().await.map_err(|err| err.to_string())
+    })
+}
+
+/// The admin page's address as a browser on this machine reaches it.
+fn page_url(address: SocketAddr) -> String {
+    let mut shown = address;
+    if shown.ip().is_unspecified() {
+        shown.set_ip([127, 0, 0, 1].into());
+    }
+    format!("http://{shown}/")
+}
+
+fn print_first_start(first: &FirstStart, address: SocketAddr) {
+    println!(
+        "First start: created organization \"{}\", dataset \"{}\" and owner {}.",
+        first.organization.name, first.dataset.name, first.owner.email
+    );
+    match &first.api_key {
+        Some(key) => println!("Owner API key (shown only this once; keep it safe): {key}"),
+        None => println!("Owner API key: the value of ADMIN_API_KEY."),
+    }
+    println!("Admin page: {}", page_url(address));
+}
+
+fn add_user(
+    db_path: &PathBuf,
+    email: &str,
+    org: &str,
+    role: &str,
+    name: Option<&str>,
+    as_json: bool,
+) -> Result<(), String> {
+    if !db_path.exists() {
+        return Err(format!(
+            "no database at {}: start trieve-lite once to create it, or pass --db",
+            db_path.display()
+        ));
+    }
+    let role = Role::from_name(role).ok_or("role must be user, admin or owner")?;
+    let pool = db::open_pool(db_path, 1).map_err(|err| err.to_string())?;
+    let mut conn = pool.get().map_err(|err| err.to_string())?;
+    let added = db::in_write_transaction(&mut conn, |tx| {
+        let organization = match organizations::find_organization_by_name(tx, org)? {
+            Some(organization) => organization,
+            None => accounts::create_organization(tx, org)?.0,
+        };
+        accounts::add_member(tx, organization, email, name, role)
+    })
+    .map_err(|err| err.to_string())?;
+    print_added_user(&added, role, as_json);
+    Ok(())
+}
+
+fn print_added_user(added: &AddedMember, role: Role, as_json: bool) {
+    if as_json {
+        let out = json!({
+            "user_id": added.user.id,
+            "organization_id": added.organization.id,
+            "dataset_id": added.dataset.as_ref().map(|dataset| &dataset.id),
+            "api_key": added.api_key,
+        });
+        println!("{out}");
+        return;
+    }
+    println!(
+        "Added {} to organization \"{}\" as {}.",
+        added.user.email,
+        added.organization.name,
+        role.name()
+    );
+    println!("User id: {}", added.user.id);
+    match &added.api_key {
+        Some(key) => println!("API key (shown only this once; keep it safe): {key}"),
+        None => println!("The user already existed and keeps their API keys."),
+    }
+}

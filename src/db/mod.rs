@@ -1,0 +1,204 @@
+//! The database: one SQLite file behind an r2d2 pool. Connection setup happens in one place,
+//! the schema is applied (or migrated) once before the server starts, and request handlers reach
+//! SQLite through exactly one blocking hop: `db::read` or `db::write`.
+
+pub mod api_keys;
+pub mod chunks;
+pub mod datasets;
+pub mod files;
+pub mod organizations;
+pub mod users;
+
+use std::path::Path;
+use std::time::Duration;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::error::{AppError, AppResult};
+
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+/// The schema of the current version, compiled into the binary.
+const SCHEMA: &str = include_str!("../../schema.sql");
+
+/// The version `schema.sql` sets with `PRAGMA user_version`.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// `MIGRATIONS[i]` upgrades a database from version `i + 1` to `i + 2`. Each runs in the same
+/// transaction as the version bump, so a failed upgrade leaves the file as it was.
+const MIGRATIONS: &[&str] = &[];
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot open the database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot open a database connection: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error(
+        "the database has schema version {found}, newer than this trieve-lite knows ({known}); \
+         use a newer trieve-lite or restore a backup"
+    )]
+    TooNew { found: i64, known: i64 },
+}
+
+/// Settings every connection gets, the pool's and the command line's alike.
+pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // FULL: a write acknowledged to a client survives a power cut, not only a process crash.
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
+}
+
+/// Bring a database to the current schema version: create it when empty, run the migrations
+/// it lacks, refuse one newer than this binary.
+pub fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(OpenError::TooNew {
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+    if found == 0 {
+        tx.execute_batch(SCHEMA)?;
+    } else {
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(found as usize - 1) {
+            tx.execute_batch(migration)?;
+            tx.pragma_update(None, "user_version", index as i64 + 2)?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Open (creating if needed) the database file, apply the schema, and build the pool.
+pub fn open_pool(path: &Path, max_size: u32) -> Result<Pool, OpenError> {
+    let mut conn = Connection::open(path)?;
+    configure_connection(&conn)?;
+    // WAL is a property of the file: set once here, every later connection inherits it.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    migrate(&mut conn)?;
+    drop(conn);
+
+    let manager = SqliteConnectionManager::file(path).with_init(|conn| configure_connection(conn));
+    let pool = r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(BUSY_TIMEOUT)
+        .build(manager)?;
+    Ok(pool)
+}
+
+/// Open an in-memory database with the current schema, for unit tests of the storage functions.
+pub fn open_in_memory() -> Result<Connection, OpenError> {
+    let mut conn = Connection::open_in_memory()?;
+    configure_connection(&conn)?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Run read-only work on a pooled connection, off the async workers.
+pub async fn read<T, F>(pool: &Pool, work: F) -> AppResult<T>
+where
+    F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    blocking(move || {
+        let conn = pool.get()?;
+        work(&conn)
+    })
+    .await
+}
+
+/// Run work in one write transaction, off the async workers. The transaction takes the write
+/// lock at its start (IMMEDIATE), so it never fails half-way on a lock upgrade; it commits when
+/// the work returns Ok and rolls back otherwise.
+pub async fn write<T, F>(pool: &Pool, work: F) -> AppResult<T>
+where
+    F: FnOnce(&Transaction) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    blocking(move || {
+        let mut conn = pool.get()?;
+        in_write_transaction(&mut conn, work)
+    })
+    .await
+}
+
+/// The synchronous core of `write`, also used by the command line.
+pub fn in_write_transaction<T>(
+    conn: &mut Connection,
+    work: impl FnOnce(&Transaction) -> AppResult<T>,
+) -> AppResult<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = work(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+async fn blocking<T, F>(work: F) -> AppResult<T>
+where
+    F: FnOnce() -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    actix_web::web::block(work)
+        .await
+        .map_err(|err| AppError::Internal(format!("database task failed: {err}")))?
+}
+
+/// A new random id.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_database_gets_current_version_and_tables() {
+        let conn = open_in_memory().unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN
+                 ('users','organizations','user_organizations','datasets','api_keys',
+                  'files','file_contents','chunks','chunk_counts')",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 9);
+    }
+
+    #[test]
+    fn migrate_is_idempotent_and_refuses_newer_versions() {
+        let mut conn = open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(matches!(err, OpenError::TooNew { found, .. } if found == SCHEMA_VERSION + 1));
+    }
+
+    #[test]
+    fn foreign_keys_are_enforced() {
+        let conn = open_in_memory().unwrap();
+        let err = conn.execute(
+            "INSERT INTO user_organizations (id, user_id, organization_id, role, created_at, updated_at)
+             VALUES ('m', 'no-user', 'no-org', 0, 'x', 'x')",
+            [],
+        );
+        assert!(err.is_err());
+    }
+}

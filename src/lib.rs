@@ -1,0 +1,14 @@
+//! trieve-lite: a Trieve-compatible server in one executable, backed by one SQLite file.
+
+pub mod accounts;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod models;
+pub mod routes;
+pub mod startup;
+pub mod timestamp;

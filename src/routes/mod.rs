@@ -1,0 +1,17 @@
+//! The HTTP surface: thin handlers, one module per resource, each with `configure`.
+
+mod auth;
+mod datasets;
+mod health;
+mod organizations;
+mod users;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    health::configure(cfg);
+    auth::configure(cfg);
+    users::configure(cfg);
+    datasets::configure(cfg);
+    organizations::configure(cfg);
+}
