@@ -1,0 +1,244 @@
+//! Starts the real server on port 0 with a temporary database, and arranges data directly in
+//! that database where the API has no way (yet) to create it.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use actix_web::http::Method;
+use serde_json::Value;
+use tempfile::TempDir;
+use trieve_lite::accounts;
+use trieve_lite::auth::{generate_api_key, hash_api_key};
+use trieve_lite::config::Settings;
+use trieve_lite::db::api_keys::{insert_api_key, NewKey};
+use trieve_lite::db::chunks::{insert_chunk, NewChunk};
+use trieve_lite::db::files::{insert_file, NewFile};
+use trieve_lite::db::{self, organizations, Pool};
+use trieve_lite::models::Role;
+use trieve_lite::startup::Application;
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: Pool,
+    pub db_path: std::path::PathBuf,
+    pub owner_key: String,
+    pub owner_id: String,
+    pub org_id: String,
+    pub dataset_id: String,
+    client: awc::Client,
+    _dir: TempDir,
+}
+
+pub struct Member {
+    pub id: String,
+    pub key: String,
+}
+
+pub struct Response {
+    pub status: u16,
+    pub body: Value,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    spawn_app_in(dir, None).await
+}
+
+pub async fn spawn_app_in(dir: TempDir, admin_key: Option<&str>) -> TestApp {
+    let db_path = dir.path().join("test.db");
+    let mut settings = Settings::for_database(db_path.clone(), "127.0.0.1:0");
+    settings.admin_api_key =
+        admin_key.map(|key| trieve_lite::config::AdminKey::new(key.into()).unwrap());
+    let app = Application::build(&settings).expect("server builds");
+    let first = app
+        .first_start
+        .as_ref()
+        .expect("a fresh database has a first start");
+    let owner_key = first
+        .api_key
+        .clone()
+        .or_else(|| admin_key.map(str::to_string))
+        .unwrap();
+    let (owner_id, org_id, dataset_id) = (
+        first.owner.id.clone(),
+        first.organization.id.clone(),
+        first.dataset.id.clone(),
+    );
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let pool = app.pool().clone();
+    actix_web::rt::spawn(app.into_server());
+    TestApp {
+        base,
+        pool,
+        db_path,
+        owner_key,
+        owner_id,
+        org_id,
+        dataset_id,
+        client: awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .finish(),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// Send a request; `headers` are added as given (no TR-Dataset unless listed).
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        let mut response = match body {
+            Some(body) => request.send_json(body).await,
+            None => request.send().await,
+        }
+        .expect("request reaches the server");
+        let status = response.status().as_u16();
+        let bytes = response.body().limit(64 * 1024 * 1024).await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                panic!(
+                    "{status} body is not JSON: {}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
+        };
+        if status >= 400 {
+            assert!(
+                body.get("message").and_then(Value::as_str).is_some(),
+                "error without message: {body}"
+            );
+        }
+        Response { status, body }
+    }
+
+    /// A request with `key` and the default dataset's TR-Dataset.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: &str,
+        body: Option<&Value>,
+    ) -> Response {
+        self.send(
+            method,
+            path,
+            &[("Authorization", key), ("TR-Dataset", &self.dataset_id)],
+            body,
+        )
+        .await
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Response {
+        self.call(Method::GET, path, key, None).await
+    }
+
+    pub async fn put_user(&self, key: &str, body: Value) -> Response {
+        self.call(Method::PUT, "/api/user", key, Some(&body)).await
+    }
+
+    /// Add a user to the default organization with a role; returns their id and first key.
+    pub fn add_member(&self, email: &str, role: Role) -> Member {
+        self.add_member_to(&self.org_id, email, role)
+    }
+
+    pub fn add_member_to(&self, org_id: &str, email: &str, role: Role) -> Member {
+        let mut conn = self.pool.get().unwrap();
+        let org_id = org_id.to_string();
+        let added = db::in_write_transaction(&mut conn, |tx| {
+            let org = organizations::find_organization_by_id(tx, &org_id)?.unwrap();
+            accounts::add_member(tx, org, email, None, role)
+        })
+        .unwrap();
+        Member {
+            id: added.user.id,
+            key: added.api_key.expect("a new user gets a key"),
+        }
+    }
+
+    /// A second organization with its own dataset and owner: (org id, dataset id, owner).
+    pub fn add_organization(&self, name: &str, owner_email: &str) -> (String, String, Member) {
+        let mut conn = self.pool.get().unwrap();
+        let (org, dataset) =
+            db::in_write_transaction(&mut conn, |tx| accounts::create_organization(tx, name))
+                .unwrap();
+        drop(conn);
+        let owner = self.add_member_to(&org.id, owner_email, Role::Owner);
+        (org.id, dataset.id, owner)
+    }
+
+    /// Store a key for a user with a given role and expiry, as the API would.
+    pub fn insert_key(&self, user_id: &str, role: i64, expires_at: Option<&str>) -> String {
+        let key = generate_api_key().unwrap();
+        let conn = self.pool.get().unwrap();
+        insert_api_key(
+            &conn,
+            &NewKey {
+                user_id,
+                name: "test",
+                key_hash: &hash_api_key(&key),
+                role,
+                expires_at,
+                is_bootstrap: false,
+            },
+        )
+        .unwrap();
+        key
+    }
+
+    /// Insert `n` chunks by `author` in `dataset`, with contents "prefix 0" .. "prefix n-1".
+    pub fn insert_chunks(&self, dataset_id: &str, author_id: &str, prefix: &str, n: usize) {
+        let mut conn = self.pool.get().unwrap();
+        db::in_write_transaction(&mut conn, |tx| {
+            for i in 0..n {
+                let text = format!("{prefix} {i}");
+                insert_chunk(
+                    tx,
+                    &NewChunk {
+                        dataset_id: dataset_id.into(),
+                        author_id: author_id.into(),
+                        chunk_html: Some(format!("<p>{text}</p>")),
+                        content: text,
+                        weight: 1.0,
+                        ..NewChunk::default()
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    pub fn insert_file(&self, dataset_id: &str, user_id: &str, name: &str, bytes: &[u8]) -> String {
+        let conn = self.pool.get().unwrap();
+        insert_file(
+            &conn,
+            &NewFile {
+                dataset_id: dataset_id.into(),
+                user_id: user_id.into(),
+                file_name: name.into(),
+                mime_type: "text/plain".into(),
+                bytes: bytes.to_vec(),
+                ..NewFile::default()
+            },
+        )
+        .unwrap()
+        .id
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        let conn = self.pool.get().unwrap();
+        conn.query_row(sql, [], |row| row.get(0)).unwrap()
+    }
+}

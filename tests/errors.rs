@@ -1,0 +1,81 @@
+//! Every error is `{"message"}` with the right status (the helper asserts the body shape).
+
+mod common;
+
+use actix_web::http::Method;
+use common::spawn_app;
+use serde_json::json;
+
+#[actix_web::test]
+async fn unknown_routes_are_404_and_wrong_methods_405() {
+    let app = spawn_app().await;
+    let unknown = app.send(Method::GET, "/api/nothing/here", &[], None).await;
+    assert_eq!(unknown.status, 404);
+    let wrong_method = app.send(Method::DELETE, "/api/health", &[], None).await;
+    assert_eq!(wrong_method.status, 405);
+    let wrong_method = app
+        .call(Method::POST, "/api/user", &app.owner_key, Some(&json!({})))
+        .await;
+    assert_eq!(wrong_method.status, 405);
+}
+
+#[actix_web::test]
+async fn malformed_json_and_wrong_types_are_400_naming_the_field() {
+    let app = spawn_app().await;
+    let wrong_type = app.put_user(&app.owner_key, json!({"role": "owner"})).await;
+    assert_eq!(wrong_type.status, 400);
+    assert!(wrong_type.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("role"));
+    let missing_field = app
+        .call(
+            Method::POST,
+            "/api/user/set_api_key",
+            &app.owner_key,
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(missing_field.status, 400);
+    assert!(missing_field.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("name"));
+
+    let client = awc::Client::default();
+    let mut res = client
+        .put(format!("{}/api/user", app.base))
+        .insert_header(("Authorization", app.owner_key.as_str()))
+        .insert_header(("Content-Type", "application/json"))
+        .send_body("{\"name\": ")
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Invalid JSON"));
+}
+
+#[actix_web::test]
+async fn unknown_fields_are_ignored() {
+    let app = spawn_app().await;
+    let res = app
+        .put_user(
+            &app.owner_key,
+            json!({"name": "N", "favourite_colour": "red"}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body["name"], "N");
+}
+
+#[actix_web::test]
+async fn an_oversized_body_is_413_and_the_server_keeps_serving() {
+    let app = spawn_app().await;
+    let huge = json!({"name": "x".repeat(2 * 1024 * 1024)});
+    let res = app.put_user(&app.owner_key, huge).await;
+    assert_eq!(res.status, 413);
+    assert_eq!(app.get("/api/auth/me", &app.owner_key).await.status, 200);
+}

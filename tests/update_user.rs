@@ -1,0 +1,253 @@
+//! `PUT /api/user`: profile fields, and who may change whose role.
+
+mod common;
+
+use actix_web::http::Method;
+use common::spawn_app;
+use serde_json::json;
+use trieve_lite::models::Role;
+
+fn role_in(body: &serde_json::Value, org_id: &str) -> i64 {
+    body["user_orgs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["organization_id"] == org_id)
+        .unwrap()["role"]
+        .as_i64()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_user_updates_their_own_profile() {
+    let app = spawn_app().await;
+    let res = app
+        .put_user(
+            &app.owner_key,
+            json!({"name": "Ada", "username": "ada", "website": "https://ada.example", "visible_email": false}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body["name"], "Ada");
+    assert_eq!(res.body["username"], "ada");
+    assert_eq!(res.body["website"], "https://ada.example");
+    assert_eq!(res.body["visible_email"], false);
+    let me = app.get("/api/auth/me", &app.owner_key).await.body;
+    assert_eq!(me["username"], "ada");
+
+    // Fields not sent keep their value.
+    let res = app
+        .put_user(&app.owner_key, json!({"name": "Ada L."}))
+        .await;
+    assert_eq!(res.body["username"], "ada");
+    assert_eq!(res.body["website"], "https://ada.example");
+}
+
+#[actix_web::test]
+async fn a_taken_username_is_a_409() {
+    let app = spawn_app().await;
+    let bob = app.add_member("bob@example.com", Role::User);
+    assert_eq!(
+        app.put_user(&app.owner_key, json!({"username": "taken"}))
+            .await
+            .status,
+        200
+    );
+    let res = app.put_user(&bob.key, json!({"username": "taken"})).await;
+    assert_eq!(res.status, 409);
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE username = 'taken'"),
+        1
+    );
+}
+
+#[actix_web::test]
+async fn without_a_username_the_email_must_stay_visible() {
+    let app = spawn_app().await;
+    let res = app
+        .put_user(&app.owner_key, json!({"visible_email": false}))
+        .await;
+    assert_eq!(res.status, 400);
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE visible_email = 0"),
+        0
+    );
+}
+
+#[actix_web::test]
+async fn invalid_profile_values_are_400() {
+    let app = spawn_app().await;
+    for body in [
+        json!({"website": "javascript:alert(1)"}),
+        json!({"username": "has space"}),
+        json!({"name": "x".repeat(500)}),
+        json!({"role": 7}),
+        json!({"user_id": "not-a-uuid"}),
+        json!({"visible_email": "yes"}),
+    ] {
+        let res = app.put_user(&app.owner_key, body.clone()).await;
+        assert_eq!(res.status, 400, "{body}");
+    }
+}
+
+#[actix_web::test]
+async fn an_admin_promotes_a_user_to_admin_but_not_to_owner() {
+    let app = spawn_app().await;
+    let admin = app.add_member("admin@example.com", Role::Admin);
+    let user = app.add_member("user@example.com", Role::User);
+    let promoted = app
+        .put_user(&admin.key, json!({"user_id": user.id, "role": 1}))
+        .await;
+    assert_eq!(promoted.status, 200);
+    assert_eq!(role_in(&promoted.body, &app.org_id), 1);
+
+    let too_high = app
+        .put_user(&admin.key, json!({"user_id": user.id, "role": 2}))
+        .await;
+    assert_eq!(too_high.status, 403);
+    assert_eq!(
+        app.count("SELECT count(*) FROM user_organizations WHERE role = 2"),
+        1
+    );
+}
+
+#[actix_web::test]
+async fn an_admin_cannot_change_an_owner_and_a_user_cannot_change_anyone() {
+    let app = spawn_app().await;
+    let admin = app.add_member("admin@example.com", Role::Admin);
+    let user = app.add_member("user@example.com", Role::User);
+    let on_owner = app
+        .put_user(&admin.key, json!({"user_id": app.owner_id, "role": 0}))
+        .await;
+    assert_eq!(on_owner.status, 403);
+    let by_user = app
+        .put_user(&user.key, json!({"user_id": admin.id, "name": "Renamed"}))
+        .await;
+    assert_eq!(by_user.status, 403);
+    let self_promotion = app.put_user(&user.key, json!({"role": 1})).await;
+    assert_eq!(self_promotion.status, 403);
+    assert_eq!(
+        app.count("SELECT count(*) FROM user_organizations WHERE role = 0"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE name = 'Renamed'"),
+        0
+    );
+}
+
+#[actix_web::test]
+async fn the_owner_changes_any_members_profile_and_role() {
+    let app = spawn_app().await;
+    let user = app.add_member("user@example.com", Role::User);
+    let res = app
+        .put_user(
+            &app.owner_key,
+            json!({"user_id": user.id, "role": 2, "name": "Co-owner"}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body["id"], user.id.as_str());
+    assert_eq!(res.body["name"], "Co-owner");
+    assert_eq!(role_in(&res.body, &app.org_id), 2);
+}
+
+#[actix_web::test]
+async fn the_last_owner_cannot_lose_the_owner_role() {
+    let app = spawn_app().await;
+    let res = app.put_user(&app.owner_key, json!({"role": 1})).await;
+    assert_eq!(res.status, 400);
+    assert_eq!(
+        app.count("SELECT count(*) FROM user_organizations WHERE role = 2"),
+        1
+    );
+
+    // With a second owner, the first may step down.
+    let second = app.add_member("second@example.com", Role::Owner);
+    let res = app.put_user(&app.owner_key, json!({"role": 1})).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(role_in(&res.body, &app.org_id), 1);
+    // And now the second is the last one.
+    let res = app.put_user(&second.key, json!({"role": 0})).await;
+    assert_eq!(res.status, 400);
+}
+
+#[actix_web::test]
+async fn another_organizations_member_is_refused() {
+    let app = spawn_app().await;
+    let (other_org, _, other_owner) = app.add_organization("other", "boss@other.example");
+    let local = app.add_member("local@example.com", Role::User);
+
+    // The other owner names our organization: not a member of it.
+    let res = app
+        .send(
+            Method::PUT,
+            "/api/user",
+            &[
+                ("Authorization", &other_owner.key),
+                ("TR-Organization", &app.org_id),
+            ],
+            Some(&json!({"user_id": local.id, "role": 0})),
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    // The other owner names their own organization: our user is not a member of it.
+    let res = app
+        .send(
+            Method::PUT,
+            "/api/user",
+            &[
+                ("Authorization", &other_owner.key),
+                ("TR-Organization", &other_org),
+            ],
+            Some(&json!({"user_id": local.id, "name": "Hijacked"})),
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE name = 'Hijacked'"),
+        0
+    );
+}
+
+#[actix_web::test]
+async fn a_member_of_several_organizations_must_name_one_to_change_roles() {
+    let app = spawn_app().await;
+    let (other_org, _, _) = app.add_organization("other", "boss@other.example");
+    let user = app.add_member("user@example.com", Role::User);
+    app.add_member_to(&other_org, "owner-too@example.com", Role::User);
+    // The owner joins the other organization too, so there is no single organization to infer.
+    {
+        let conn = app.pool.get().unwrap();
+        trieve_lite::db::organizations::insert_membership(
+            &conn,
+            &app.owner_id,
+            &other_org,
+            Role::User,
+        )
+        .unwrap();
+    }
+    let ambiguous = app
+        .send(
+            Method::PUT,
+            "/api/user",
+            &[("Authorization", &app.owner_key)],
+            Some(&json!({"user_id": user.id, "role": 1})),
+        )
+        .await;
+    assert_eq!(ambiguous.status, 400);
+    let named = app
+        .send(
+            Method::PUT,
+            "/api/user",
+            &[
+                ("Authorization", &app.owner_key),
+                ("TR-Organization", &app.org_id),
+            ],
+            Some(&json!({"user_id": user.id, "role": 1})),
+        )
+        .await;
+    assert_eq!(named.status, 200);
+    // The admin sees the user with this organization's membership only.
+    assert_eq!(named.body["user_orgs"].as_array().unwrap().len(), 1);
+}
