@@ -1,0 +1,72 @@
+"""Starts the built trieve-lite binary on a free port with a temporary database."""
+
+import os
+import re
+import sqlite3
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import trieve_python_client as tc
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = Path(os.environ.get("TRIEVE_LITE_BIN", ROOT / "target" / "release" / "trieve-lite"))
+
+
+class Server:
+    def __init__(self, tmp: Path):
+        self.db = tmp / "client-test.db"
+        self.process = subprocess.Popen(
+            [str(BINARY), "--db", str(self.db), "--bind", "127.0.0.1:0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, "RUST_LOG": "warn"},
+        )
+        printed = []
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                break
+            printed.append(line)
+            if line.startswith("Admin page:"):
+                break
+        text = "".join(printed)
+        self.owner_key = re.search(r"(tr-[A-Za-z0-9]{32})", text).group(1)
+        self.base = re.search(r"Admin page: (http://[0-9.:]+)/", text).group(1)
+
+    def run_cli(self, *args: str) -> str:
+        return subprocess.run(
+            [str(BINARY), "--db", str(self.db), *args], check=True, capture_output=True, text=True
+        ).stdout
+
+    def client(self, key: str, dataset_id: str | None = None) -> tc.ApiClient:
+        api_client = tc.ApiClient(tc.Configuration(host=self.base))
+        api_client.set_default_header("Authorization", key)
+        if dataset_id:
+            api_client.set_default_header("TR-Dataset", dataset_id)
+        return api_client
+
+    def sql(self, statement: str, params: tuple = ()) -> None:
+        """Arrange rows the API has no endpoint for yet; the server keeps running (WAL)."""
+        with sqlite3.connect(self.db, timeout=10) as conn:
+            conn.execute(statement, params)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    assert BINARY.exists(), f"build {BINARY} first (make test does)"
+    running = Server(tmp_path_factory.mktemp("trieve"))
+    yield running
+    running.stop()
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())

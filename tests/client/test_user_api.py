@@ -1,0 +1,128 @@
+"""Every UserApi method and AuthApi.get_me through the real trieve-python-client 1.0.0."""
+
+import json
+import urllib.request
+from datetime import datetime
+
+import pytest
+import trieve_python_client as tc
+from trieve_python_client.exceptions import ApiException
+
+from conftest import new_id
+
+NOW = "2026-01-01T00:00:00.000000Z"
+
+
+def owner_context(server):
+    client = server.client(server.owner_key)
+    me = tc.AuthApi(client).get_me()
+    dataset = tc.DatasetApi(client).get_datasets_from_organization(me.orgs[0].id)[0].dataset
+    return me, dataset.id
+
+
+def list_keys(server, key):
+    request = urllib.request.Request(f"{server.base}/api/user/get_api_key", headers={"Authorization": key})
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+
+def test_get_me_deserializes_as_slim_user(server):
+    me, _ = owner_context(server)
+    assert isinstance(me, tc.SlimUser)
+    assert me.email == "admin@localhost"
+    assert me.orgs[0].name == "default"
+    assert me.user_orgs[0].role == 2
+    assert isinstance(me.user_orgs[0].created_at, datetime)
+
+
+def test_set_and_delete_user_api_key(server):
+    user_api = tc.UserApi(server.client(server.owner_key))
+    created = user_api.set_user_api_key(tc.SetUserApiKeyRequest(name="from the client"))
+    assert isinstance(created, tc.SetUserApiKeyResponse)
+    assert created.api_key.startswith("tr-") and len(created.api_key) == 35
+
+    new_key_client = server.client(created.api_key)
+    assert tc.AuthApi(new_key_client).get_me().email == "admin@localhost"
+
+    key_id = next(k["id"] for k in list_keys(server, server.owner_key) if k["name"] == "from the client")
+    remaining = user_api.delete_user_api_key(tc.DeleteUserApiKeyRequest(api_key_id=key_id))
+    assert all(isinstance(k, tc.ApiKeyDTO) for k in remaining)
+    assert key_id not in [k.id for k in remaining]
+    with pytest.raises(ApiException) as refused:
+        tc.AuthApi(new_key_client).get_me()
+    assert refused.value.status == 401
+    assert "message" in json.loads(refused.value.body)
+
+
+def test_deleting_an_unknown_key_raises_404(server):
+    user_api = tc.UserApi(server.client(server.owner_key))
+    with pytest.raises(ApiException) as missing:
+        user_api.delete_user_api_key(tc.DeleteUserApiKeyRequest(api_key_id=new_id()))
+    assert missing.value.status == 404
+
+
+def test_update_user_returns_the_slim_user(server):
+    user_api = tc.UserApi(server.client(server.owner_key))
+    updated = user_api.update_user(
+        tc.UpdateUserData(name="Ada", username="ada-client", website="https://ada.example", visible_email=False)
+    )
+    assert isinstance(updated, tc.SlimUser)
+    assert (updated.name, updated.username, updated.website, updated.visible_email) == (
+        "Ada",
+        "ada-client",
+        "https://ada.example",
+        False,
+    )
+    restored = user_api.update_user(tc.UpdateUserData(visible_email=True))
+    assert restored.visible_email is True and restored.username == "ada-client"
+
+
+def test_an_owner_changes_a_members_role_through_the_client(server):
+    added = json.loads(server.run_cli("user", "add", "--email", "member@client.example", "--json"))
+    user_api = tc.UserApi(server.client(server.owner_key))
+    updated = user_api.update_user(tc.UpdateUserData(user_id=added["user_id"], role=1))
+    assert updated.id == added["user_id"]
+    assert updated.user_orgs[0].role == 1
+
+    member_api = tc.UserApi(server.client(added["api_key"]))
+    with pytest.raises(ApiException) as refused:
+        member_api.update_user(tc.UpdateUserData(user_id=updated.id, role=2))
+    assert refused.value.status == 403
+
+
+def test_user_chunks_and_files(server):
+    me, dataset_id = owner_context(server)
+    for i in range(12):
+        server.sql(
+            "INSERT INTO chunks (id, dataset_id, author_id, content, chunk_html, metadata, tracking_id,"
+            " weight, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1.0, ?, ?)",
+            (new_id(), dataset_id, me.id, f"text {i}", f"<p>text {i}</p>", json.dumps({"i": i}), f"t-{i}",
+             f"2026-01-01T00:00:{i:02}.000000Z", f"2026-01-01T00:00:{i:02}.000000Z"),
+        )
+    file_id = new_id()
+    server.sql(
+        "INSERT INTO files (id, dataset_id, user_id, file_name, mime_type, size, created_at, updated_at)"
+        " VALUES (?, ?, ?, 'notes.txt', 'text/plain', 5, ?, ?)",
+        (file_id, dataset_id, me.id, NOW, NOW),
+    )
+    user_api = tc.UserApi(server.client(server.owner_key, dataset_id))
+
+    first = user_api.get_user_with_chunks_by_id(me.id, 1)
+    assert isinstance(first, tc.UserDTOWithChunks)
+    assert first.total_chunks_created == 12
+    assert [c.content for c in first.chunks][:2] == ["text 11", "text 10"]
+    assert len(first.chunks) == 10
+    assert first.chunks[0].metadata == {"i": 11}
+    assert first.chunks[0].tracking_id == "t-11"
+    second = user_api.get_user_with_chunks_by_id(me.id, 2)
+    assert [c.content for c in second.chunks] == ["text 1", "text 0"]
+    assert user_api.get_user_with_chunks_by_id(me.id, 3).chunks == []
+
+    with pytest.raises(ApiException) as bad_page:
+        user_api.get_user_with_chunks_by_id(me.id, 0)
+    assert bad_page.value.status == 400
+
+    files = user_api.get_user_files_handler(me.id)
+    assert [f.id for f in files] == [file_id]
+    assert isinstance(files[0], tc.File)
+    assert files[0].file_name == "notes.txt" and files[0].size == 5
