@@ -60,6 +60,22 @@ impl fmt::Debug for AdminKey {
     }
 }
 
+/// The size limits the routes enforce, derived from Settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Every request body but a file upload.
+    pub json_body_bytes: usize,
+    /// A file's decoded size.
+    pub upload_bytes: usize,
+}
+
+impl Limits {
+    /// An upload's body: the file in base64 (4 bytes per 3) plus room for the other fields.
+    pub fn upload_body_bytes(&self) -> usize {
+        self.upload_bytes / 3 * 4 + 4 + self.json_body_bytes
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub bind: String,
@@ -71,6 +87,13 @@ pub struct Settings {
 }
 
 impl Settings {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            json_body_bytes: self.json_limit_bytes,
+            upload_bytes: self.max_upload_bytes,
+        }
+    }
+
     /// Settings from parsed arguments and the ADMIN_API_KEY variable (empty counts as unset).
     pub fn from_args(
         args: &ServeArgs,

@@ -1,4 +1,4 @@
-//! Request body and path extraction that fails the way the rest of the API does: a 400 (or 413)
+//! Request body extraction that fails the way the rest of the API does: a 400 (or 413)
 //! `{"message"}` that names the offending field.
 
 use std::future::Future;
@@ -6,14 +6,58 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
-use actix_web::web::Bytes;
+use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
+use crate::config::{Limits, DEFAULT_JSON_LIMIT_BYTES};
 use crate::error::AppError;
 
-/// A JSON body. Unknown fields are ignored; a wrong type or missing field is a 400 naming it.
-/// The body size limit is actix's `PayloadConfig`, set per app in `startup`.
+/// A body over its limit is still read to its end (up to this many times the limit) and
+/// thrown away, so that the client, which is still sending, gets to read the 413.
+const DRAIN_FACTOR: usize = 4;
+
+fn body_too_large() -> AppError {
+    AppError::PayloadTooLarge("The request body is too large".into())
+}
+
+/// Read a whole request body of at most `limit` bytes.
+async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, AppError> {
+    let mut body = BytesMut::new();
+    let mut received = 0usize;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|err| match err {
+            PayloadError::Overflow => body_too_large(),
+            other => AppError::BadRequest(format!("Could not read the request body: {other}")),
+        })?;
+        received = received.saturating_add(chunk.len());
+        if received > limit {
+            body = BytesMut::new();
+            if received > limit.saturating_mul(DRAIN_FACTOR) {
+                break;
+            }
+            continue;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if received > limit {
+        return Err(body_too_large());
+    }
+    Ok(body.freeze())
+}
+
+fn limits(req: &HttpRequest) -> Limits {
+    req.app_data::<web::Data<Limits>>()
+        .map(|limits| *limits.get_ref())
+        .unwrap_or(Limits {
+            json_body_bytes: DEFAULT_JSON_LIMIT_BYTES,
+            upload_bytes: DEFAULT_JSON_LIMIT_BYTES,
+        })
+}
+
+/// A JSON body within the JSON limit. Unknown fields are ignored; a wrong type or missing field
+/// is a 400 naming it.
 pub struct Json<T>(pub T);
 
 impl<T> Json<T> {
@@ -27,23 +71,21 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = Bytes::from_request(req, payload);
-        Box::pin(async move {
-            let bytes = body
-                .await
-                .map_err(|err| match err.as_error::<PayloadError>() {
-                    Some(PayloadError::Overflow) => {
-                        AppError::PayloadTooLarge("The request body is too large".into())
-                    }
-                    _ => match err.as_response_error().status_code().as_u16() {
-                        413 => AppError::PayloadTooLarge("The request body is too large".into()),
-                        _ => {
-                            AppError::BadRequest(format!("Could not read the request body: {err}"))
-                        }
-                    },
-                })?;
-            parse_json(&bytes).map(Json)
-        })
+        let body = read_body(payload.take(), limits(req).json_body_bytes);
+        Box::pin(async move { parse_json(&body.await?).map(Json) })
+    }
+}
+
+/// A file upload's raw body, within the upload limit; parsed later, off the async workers.
+pub struct UploadBody(pub Bytes);
+
+impl FromRequest for UploadBody {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_body(payload.take(), limits(req).upload_body_bytes());
+        Box::pin(async move { body.await.map(UploadBody) })
     }
 }
 

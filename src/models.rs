@@ -158,6 +158,30 @@ pub struct ChunkMetadataWithFileData {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct ChunkMetadata {
+    pub id: String,
+    pub author_id: String,
+    pub dataset_id: String,
+    pub content: String,
+    pub chunk_html: Option<String>,
+    pub link: Option<String>,
+    pub metadata: Option<Value>,
+    pub qdrant_point_id: String,
+    pub tag_set: Option<String>,
+    pub time_stamp: Option<String>,
+    pub tracking_id: Option<String>,
+    pub weight: f64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReturnCreatedChunk {
+    pub chunk_metadata: ChunkMetadata,
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct UserDtoWithChunks {
     pub id: String,
     pub email: Option<String>,
@@ -182,6 +206,25 @@ pub struct File {
     pub time_stamp: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// A file with its bytes, base64url-encoded without padding.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileDto {
+    pub id: String,
+    pub user_id: String,
+    pub file_name: String,
+    pub size: i64,
+    pub base64url_content: String,
+    pub link: Option<String>,
+    pub metadata: Option<Value>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UploadFileResult {
+    pub file_metadata: File,
 }
 
 /// There is no vector store; chunks report the nil UUID as their point id.

@@ -95,11 +95,11 @@ fn bootstrap(pool: &Pool, settings: &Settings) -> AppResult<Option<FirstStart>> 
 
 fn serve(listener: TcpListener, pool: Pool, settings: &Settings) -> std::io::Result<Server> {
     let pool = web::Data::new(pool);
-    let json_limit = settings.json_limit_bytes;
+    let limits = settings.limits();
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(pool.clone())
-            .app_data(web::PayloadConfig::new(json_limit))
+            .app_data(web::Data::new(limits))
             .app_data(web::PathConfig::default().error_handler(|err, _| {
                 AppError::BadRequest(format!("Invalid path: {err}")).into()
             }))

@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use crate::error::{is_unique_violation, AppError, AppResult};
-use crate::models::{json_column, ChunkMetadataWithFileData, NIL_POINT_ID};
+use crate::models::{json_column, ChunkMetadata, ChunkMetadataWithFileData, NIL_POINT_ID};
 use crate::timestamp;
 
 /// The number of chunks on a page of `GET /api/user/{user_id}/{page}`.
@@ -26,38 +26,143 @@ pub struct NewChunk {
     pub weight: f64,
 }
 
-/// Insert a chunk and return its id; a tracking id already used in the dataset is a 409.
-pub fn insert_chunk(conn: &Connection, chunk: &NewChunk) -> AppResult<String> {
-    let id = super::new_id();
+fn tracking_id_taken(err: rusqlite::Error) -> AppError {
+    if is_unique_violation(&err) {
+        AppError::Conflict("A chunk with that tracking_id already exists in the dataset".into())
+    } else {
+        err.into()
+    }
+}
+
+/// Insert a chunk; a tracking id already used in the dataset is a 409.
+pub fn insert_chunk(conn: &Connection, chunk: &NewChunk) -> AppResult<ChunkMetadata> {
     let now = timestamp::now();
-    conn.execute(
+    let stored = ChunkMetadata {
+        id: super::new_id(),
+        author_id: chunk.author_id.clone(),
+        dataset_id: chunk.dataset_id.clone(),
+        content: chunk.content.clone(),
+        chunk_html: chunk.chunk_html.clone(),
+        link: chunk.link.clone(),
+        metadata: chunk.metadata.clone(),
+        qdrant_point_id: NIL_POINT_ID.to_string(),
+        tag_set: chunk.tag_set.clone(),
+        time_stamp: chunk.time_stamp.clone(),
+        tracking_id: chunk.tracking_id.clone(),
+        weight: chunk.weight,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    let mut stmt = conn.prepare_cached(
         "INSERT INTO chunks (id, dataset_id, author_id, file_id, content, chunk_html, link, metadata,
                              tag_set, time_stamp, tracking_id, weight, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+    )?;
+    stmt.execute(params![
+        stored.id,
+        stored.dataset_id,
+        stored.author_id,
+        chunk.file_id,
+        stored.content,
+        stored.chunk_html,
+        stored.link,
+        stored.metadata.as_ref().map(Value::to_string),
+        stored.tag_set,
+        stored.time_stamp,
+        stored.tracking_id,
+        stored.weight,
+        stored.created_at
+    ])
+    .map_err(tracking_id_taken)?;
+    Ok(stored)
+}
+
+const CHUNK_COLUMNS: &str =
+    "id, author_id, dataset_id, content, chunk_html, link, metadata, tag_set, \
+                             time_stamp, tracking_id, weight, created_at, updated_at";
+
+fn chunk_from_row(row: &Row) -> rusqlite::Result<ChunkMetadata> {
+    Ok(ChunkMetadata {
+        id: row.get(0)?,
+        author_id: row.get(1)?,
+        dataset_id: row.get(2)?,
+        content: row.get(3)?,
+        chunk_html: row.get(4)?,
+        link: row.get(5)?,
+        metadata: json_column(row.get(6)?),
+        qdrant_point_id: NIL_POINT_ID.to_string(),
+        tag_set: row.get(7)?,
+        time_stamp: row.get(8)?,
+        tracking_id: row.get(9)?,
+        weight: row.get(10)?,
+        created_at: row.get(11)?,
+        updated_at: row.get(12)?,
+    })
+}
+
+/// How a chunk is named in a request: by id or by tracking id, always within one dataset.
+#[derive(Debug, Clone)]
+pub enum ChunkKey {
+    Id(String),
+    TrackingId(String),
+}
+
+/// A chunk of the dataset; a chunk of another dataset is not found.
+pub fn find_chunk(
+    conn: &Connection,
+    dataset_id: &str,
+    key: &ChunkKey,
+) -> AppResult<Option<ChunkMetadata>> {
+    let (column, value) = match key {
+        ChunkKey::Id(id) => ("id", id),
+        ChunkKey::TrackingId(tracking_id) => ("tracking_id", tracking_id),
+    };
+    let sql = format!("SELECT {CHUNK_COLUMNS} FROM chunks WHERE dataset_id = ?1 AND {column} = ?2");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([dataset_id, value], chunk_from_row)
+        .optional()?)
+}
+
+/// Write a chunk's editable fields as given (merged by the caller) and move `updated_at`.
+pub fn update_chunk(conn: &Connection, chunk: &ChunkMetadata) -> AppResult<ChunkMetadata> {
+    let now = timestamp::now();
+    conn.execute(
+        "UPDATE chunks SET content = ?3, chunk_html = ?4, link = ?5, metadata = ?6, time_stamp = ?7,
+                tracking_id = ?8, weight = ?9, updated_at = ?10
+         WHERE dataset_id = ?1 AND id = ?2",
         params![
-            id,
             chunk.dataset_id,
-            chunk.author_id,
-            chunk.file_id,
+            chunk.id,
             chunk.content,
             chunk.chunk_html,
             chunk.link,
             chunk.metadata.as_ref().map(Value::to_string),
-            chunk.tag_set,
             chunk.time_stamp,
             chunk.tracking_id,
             chunk.weight,
             now
         ],
     )
-    .map_err(|err| {
-        if is_unique_violation(&err) {
-            AppError::Conflict("A chunk with that tracking_id already exists in the dataset".into())
-        } else {
-            err.into()
-        }
-    })?;
-    Ok(id)
+    .map_err(tracking_id_taken)?;
+    Ok(ChunkMetadata {
+        updated_at: now,
+        ..chunk.clone()
+    })
+}
+
+/// Delete a chunk of the dataset; false when there is none.
+pub fn delete_chunk(conn: &Connection, dataset_id: &str, chunk_id: &str) -> AppResult<bool> {
+    let deleted = conn.execute(
+        "DELETE FROM chunks WHERE dataset_id = ?1 AND id = ?2",
+        [dataset_id, chunk_id],
+    )?;
+    Ok(deleted == 1)
+}
+
+/// Delete the chunks made from a file; returns how many.
+pub fn delete_chunks_of_file(conn: &Connection, file_id: &str) -> AppResult<usize> {
+    Ok(conn.execute("DELETE FROM chunks WHERE file_id = ?1", [file_id])?)
 }
 
 /// How many chunks a user has in a dataset: one row read, whatever the number.
@@ -126,7 +231,7 @@ pub(crate) fn insert_plain_chunk(
     dataset_id: &str,
     author_id: &str,
     text: &str,
-) -> AppResult<String> {
+) -> AppResult<ChunkMetadata> {
     insert_chunk(
         conn,
         &NewChunk {
@@ -195,6 +300,31 @@ mod tests {
         let page = list_chunks_by_author(&conn, &dataset, &user, 1).unwrap();
         assert_eq!(page[0].metadata, Some(json!({"k": [1, 2]})));
         assert_eq!(count_chunks_by_author(&conn, &dataset, &user).unwrap(), 1);
+    }
+
+    #[test]
+    fn a_chunk_is_found_updated_and_deleted_only_within_its_dataset() {
+        let conn = open_in_memory().unwrap();
+        let (dataset, user) = dataset_and_user(&conn);
+        let org = crate::db::organizations::insert_organization(&conn, "other").unwrap();
+        let other = insert_dataset(&conn, &org.id, "docs", &json!({}), &json!({})).unwrap();
+        let chunk = insert_plain_chunk(&conn, &dataset, &user, "hello").unwrap();
+
+        let by_id = ChunkKey::Id(chunk.id.clone());
+        assert!(find_chunk(&conn, &other.id, &by_id).unwrap().is_none());
+        let mut found = find_chunk(&conn, &dataset, &by_id).unwrap().unwrap();
+        found.tracking_id = Some("t".into());
+        found.content = "changed".into();
+        let updated = update_chunk(&conn, &found).unwrap();
+        assert!(updated.updated_at > chunk.updated_at);
+        let by_tracking = find_chunk(&conn, &dataset, &ChunkKey::TrackingId("t".into()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(by_tracking.content, "changed");
+
+        assert!(!delete_chunk(&conn, &other.id, &chunk.id).unwrap());
+        assert!(delete_chunk(&conn, &dataset, &chunk.id).unwrap());
+        assert_eq!(count_chunks_by_author(&conn, &dataset, &user).unwrap(), 0);
     }
 
     #[test]

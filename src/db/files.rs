@@ -1,6 +1,6 @@
 //! Rows of `files`. The bytes live in `file_contents`, which listing never reads.
 
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use crate::error::AppResult;
@@ -96,6 +96,44 @@ pub fn list_files_by_user(
     Ok(files)
 }
 
+/// A file of the dataset (without its bytes) and its MIME type; another dataset's is not found.
+pub fn find_file(
+    conn: &Connection,
+    dataset_id: &str,
+    file_id: &str,
+) -> AppResult<Option<(File, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, user_id, dataset_id, file_name, size, link, metadata, tag_set, time_stamp,
+                    created_at, updated_at, mime_type
+             FROM files WHERE dataset_id = ?1 AND id = ?2",
+            [dataset_id, file_id],
+            |row| Ok((file_from_row(row)?, row.get(11)?)),
+        )
+        .optional()?)
+}
+
+pub fn read_file_bytes(conn: &Connection, file_id: &str) -> AppResult<Vec<u8>> {
+    Ok(conn
+        .query_row(
+            "SELECT bytes FROM file_contents WHERE file_id = ?1",
+            [file_id],
+            |row| row.get(0),
+        )
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Delete a file of the dataset with its bytes; its chunks are unlinked by the schema
+/// (ON DELETE SET NULL). False when there is no such file.
+pub fn delete_file(conn: &Connection, dataset_id: &str, file_id: &str) -> AppResult<bool> {
+    let deleted = conn.execute(
+        "DELETE FROM files WHERE dataset_id = ?1 AND id = ?2",
+        [dataset_id, file_id],
+    )?;
+    Ok(deleted == 1)
+}
+
 pub fn user_has_files(conn: &Connection, dataset_id: &str, user_id: &str) -> AppResult<bool> {
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM files WHERE dataset_id = ?1 AND user_id = ?2)",
@@ -138,5 +176,110 @@ mod tests {
         let names: Vec<_> = listed.iter().map(|f| f.file_name.as_str()).collect();
         assert_eq!(names, ["a2.txt", "a1.txt"]);
         assert_eq!(listed[0].size, 6);
+    }
+
+    #[test]
+    fn deleting_a_file_removes_its_bytes_and_unlinks_its_chunks() {
+        let conn = open_in_memory().unwrap();
+        let org = insert_organization(&conn, "acme").unwrap();
+        let dataset = insert_dataset(&conn, &org.id, "docs", &json!({}), &json!({})).unwrap();
+        let ada = insert_user(&conn, "ada@example.com", None).unwrap();
+        let file = insert_file(
+            &conn,
+            &NewFile {
+                dataset_id: dataset.id.clone(),
+                user_id: ada.id.clone(),
+                file_name: "a.bin".into(),
+                mime_type: "application/octet-stream".into(),
+                bytes: vec![0, 1, 2, 255],
+                ..NewFile::default()
+            },
+        )
+        .unwrap();
+        crate::db::chunks::insert_chunk(
+            &conn,
+            &crate::db::chunks::NewChunk {
+                dataset_id: dataset.id.clone(),
+                author_id: ada.id.clone(),
+                file_id: Some(file.id.clone()),
+                content: "x".into(),
+                weight: 1.0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            read_file_bytes(&conn, &file.id).unwrap(),
+            vec![0, 1, 2, 255]
+        );
+        let (found, mime) = find_file(&conn, &dataset.id, &file.id).unwrap().unwrap();
+        assert_eq!((found.size, mime.as_str()), (4, "application/octet-stream"));
+
+        assert!(delete_file(&conn, &dataset.id, &file.id).unwrap());
+        let orphans: i64 = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM file_contents)
+                      + (SELECT count(*) FROM chunks WHERE file_id IS NOT NULL)",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(orphans, 0);
+        assert_eq!(
+            conn.query_row("SELECT count(*) FROM chunks", [], |r| r.get::<_, i64>(0))
+                .unwrap(),
+            1
+        );
+    }
+
+    #[test]
+    fn deleting_a_dataset_leaves_nothing_behind() {
+        let conn = open_in_memory().unwrap();
+        let org = insert_organization(&conn, "acme").unwrap();
+        let dataset = insert_dataset(&conn, &org.id, "docs", &json!({}), &json!({})).unwrap();
+        let ada = insert_user(&conn, "ada@example.com", None).unwrap();
+        let file = insert_file(
+            &conn,
+            &NewFile {
+                dataset_id: dataset.id.clone(),
+                user_id: ada.id.clone(),
+                file_name: "a.txt".into(),
+                mime_type: "text/plain".into(),
+                bytes: b"abc".to_vec(),
+                ..NewFile::default()
+            },
+        )
+        .unwrap();
+        crate::db::chunks::insert_plain_chunk(&conn, &dataset.id, &ada.id, "x").unwrap();
+        let _ = file;
+        conn.execute("DELETE FROM datasets WHERE id = ?1", [&dataset.id])
+            .unwrap();
+        let left: i64 = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM files) + (SELECT count(*) FROM file_contents)
+                      + (SELECT count(*) FROM chunks) + (SELECT count(*) FROM chunk_counts)",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn a_users_file_list_is_read_through_the_user_index() {
+        let conn = open_in_memory().unwrap();
+        let plan: Vec<String> = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT id, file_name FROM files WHERE dataset_id = 'd' AND user_id = 'u'
+                 ORDER BY created_at DESC, id DESC",
+            )
+            .unwrap()
+            .query_map([], |row| row.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains("USING INDEX files_by_user"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
     }
 }

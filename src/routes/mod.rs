@@ -1,7 +1,9 @@
 //! The HTTP surface: thin handlers, one module per resource, each with `configure`.
 
 mod auth;
+mod chunks;
 mod datasets;
+mod files;
 mod health;
 mod organizations;
 mod users;
@@ -12,6 +14,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     auth::configure(cfg);
     users::configure(cfg);
+    chunks::configure(cfg);
+    files::configure(cfg);
     datasets::configure(cfg);
     organizations::configure(cfg);
 }

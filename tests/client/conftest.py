@@ -2,7 +2,6 @@
 
 import os
 import re
-import sqlite3
 import subprocess
 import time
 import uuid
@@ -49,11 +48,6 @@ class Server:
         if dataset_id:
             api_client.set_default_header("TR-Dataset", dataset_id)
         return api_client
-
-    def sql(self, statement: str, params: tuple = ()) -> None:
-        """Arrange rows the API has no endpoint for yet; the server keeps running (WAL)."""
-        with sqlite3.connect(self.db, timeout=10) as conn:
-            conn.execute(statement, params)
 
     def stop(self) -> None:
         self.process.terminate()

@@ -1,5 +1,6 @@
 """Every UserApi method and AuthApi.get_me through the real trieve-python-client 1.0.0."""
 
+import base64
 import json
 import urllib.request
 from datetime import datetime
@@ -10,7 +11,7 @@ from trieve_python_client.exceptions import ApiException
 
 from conftest import new_id
 
-NOW = "2026-01-01T00:00:00.000000Z"
+NOTES = b"first paragraph\n\nsecond paragraph"
 
 
 def owner_context(server):
@@ -91,38 +92,106 @@ def test_an_owner_changes_a_members_role_through_the_client(server):
 
 
 def test_user_chunks_and_files(server):
-    me, dataset_id = owner_context(server)
+    """A member's chunks and files, created through ChunkApi and FileApi, as the user endpoints
+    show them: pages of ten, newest first, totals right."""
+    added = json.loads(server.run_cli("user", "add", "--email", "writer@client.example", "--role", "admin", "--json"))
+    client = server.client(added["api_key"], added["dataset_id"])
+    chunk_api, file_api = tc.ChunkApi(client), tc.FileApi(client)
     for i in range(12):
-        server.sql(
-            "INSERT INTO chunks (id, dataset_id, author_id, content, chunk_html, metadata, tracking_id,"
-            " weight, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1.0, ?, ?)",
-            (new_id(), dataset_id, me.id, f"text {i}", f"<p>text {i}</p>", json.dumps({"i": i}), f"t-{i}",
-             f"2026-01-01T00:00:{i:02}.000000Z", f"2026-01-01T00:00:{i:02}.000000Z"),
+        chunk_api.create_chunk(
+            tc.CreateChunkData(chunk_html=f"<p>text {i}</p>", metadata={"i": i}, tracking_id=f"writer-{i}")
         )
-    file_id = new_id()
-    server.sql(
-        "INSERT INTO files (id, dataset_id, user_id, file_name, mime_type, size, created_at, updated_at)"
-        " VALUES (?, ?, ?, 'notes.txt', 'text/plain', 5, ?, ?)",
-        (file_id, dataset_id, me.id, NOW, NOW),
+    uploaded = file_api.upload_file_handler(
+        tc.UploadFileData(
+            base64_file=base64.urlsafe_b64encode(NOTES).decode(),
+            file_name="notes.txt",
+            file_mime_type="text/plain",
+            create_chunks=False,
+        )
     )
-    user_api = tc.UserApi(server.client(server.owner_key, dataset_id))
+    user_api = tc.UserApi(client)
 
-    first = user_api.get_user_with_chunks_by_id(me.id, 1)
+    first = user_api.get_user_with_chunks_by_id(added["user_id"], 1)
     assert isinstance(first, tc.UserDTOWithChunks)
     assert first.total_chunks_created == 12
     assert [c.content for c in first.chunks][:2] == ["text 11", "text 10"]
     assert len(first.chunks) == 10
     assert first.chunks[0].metadata == {"i": 11}
-    assert first.chunks[0].tracking_id == "t-11"
-    second = user_api.get_user_with_chunks_by_id(me.id, 2)
+    assert first.chunks[0].tracking_id == "writer-11"
+    second = user_api.get_user_with_chunks_by_id(added["user_id"], 2)
     assert [c.content for c in second.chunks] == ["text 1", "text 0"]
-    assert user_api.get_user_with_chunks_by_id(me.id, 3).chunks == []
+    assert user_api.get_user_with_chunks_by_id(added["user_id"], 3).chunks == []
 
     with pytest.raises(ApiException) as bad_page:
-        user_api.get_user_with_chunks_by_id(me.id, 0)
+        user_api.get_user_with_chunks_by_id(added["user_id"], 0)
     assert bad_page.value.status == 400
 
-    files = user_api.get_user_files_handler(me.id)
-    assert [f.id for f in files] == [file_id]
+    files = user_api.get_user_files_handler(added["user_id"])
+    assert [f.id for f in files] == [uploaded.file_metadata.id]
     assert isinstance(files[0], tc.File)
-    assert files[0].file_name == "notes.txt" and files[0].size == 5
+    assert files[0].file_name == "notes.txt" and files[0].size == len(NOTES)
+
+
+def test_chunk_api(server):
+    _, dataset_id = owner_context(server)
+    chunk_api = tc.ChunkApi(server.client(server.owner_key, dataset_id))
+    created = chunk_api.create_chunk(
+        tc.CreateChunkData(
+            chunk_html="<h1>Fish &amp; chips</h1>",
+            tracking_id="client-chunk",
+            metadata={"price": 9.5},
+            time_stamp="2026-01-31T12:00:00",
+            weight=2.0,
+        )
+    )
+    assert isinstance(created, tc.ReturnCreatedChunk)
+    assert created.duplicate is False
+    chunk = created.chunk_metadata
+    assert chunk.content == "Fish & chips"
+    assert chunk.time_stamp == datetime.fromisoformat("2026-01-31T12:00:00+00:00")
+
+    assert chunk_api.get_chunk_by_id(chunk.id).tracking_id == "client-chunk"
+    assert chunk_api.get_chunk_by_tracking_id("client-chunk").id == chunk.id
+
+    chunk_api.update_chunk(tc.UpdateChunkData(chunk_uuid=chunk.id, chunk_html="<p>Updated</p>"))
+    updated = chunk_api.get_chunk_by_id(chunk.id)
+    assert updated.content == "Updated"
+    assert updated.metadata == {"price": 9.5}
+    assert updated.updated_at > chunk.updated_at
+
+    chunk_api.update_chunk_by_tracking_id(tc.UpdateChunkByTrackingIdData(tracking_id="client-chunk", weight=3.0))
+    assert chunk_api.get_chunk_by_tracking_id("client-chunk").weight == 3.0
+
+    with pytest.raises(ApiException) as duplicate:
+        chunk_api.create_chunk(tc.CreateChunkData(chunk_html="again", tracking_id="client-chunk"))
+    assert duplicate.value.status == 409
+
+    assert chunk_api.delete_chunk(chunk.id) is None
+    with pytest.raises(ApiException) as gone:
+        chunk_api.get_chunk_by_id(chunk.id)
+    assert gone.value.status == 404
+
+
+def test_file_api(server):
+    _, dataset_id = owner_context(server)
+    file_api = tc.FileApi(server.client(server.owner_key, dataset_id))
+    payload = bytes(range(256)) * 40
+    uploaded = file_api.upload_file_handler(
+        tc.UploadFileData(
+            base64_file=base64.urlsafe_b64encode(payload).decode().rstrip("="),
+            file_name="blob.bin",
+            file_mime_type="application/octet-stream",
+        )
+    )
+    assert isinstance(uploaded, tc.UploadFileResult)
+    file_id = uploaded.file_metadata.id
+    assert uploaded.file_metadata.size == len(payload)
+
+    fetched = file_api.get_file_handler(file_id)
+    assert isinstance(fetched, tc.FileDTO)
+    assert base64.urlsafe_b64decode(fetched.base64url_content) == payload
+
+    assert file_api.delete_file_handler(file_id) is None
+    with pytest.raises(ApiException) as gone:
+        file_api.get_file_handler(file_id)
+    assert gone.value.status == 404
