@@ -1,12 +1,13 @@
 # make run   builds in release and serves on 127.0.0.1:8090 with ./trieve-lite.db
-# make test  runs every test: Rust unit and integration tests, then the real Python client
+# make test  runs every test: Rust unit and integration tests, the real Python client, and the
+#            admin page in headless Chromium
 
 CARGO  ?= cargo
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := target/release/trieve-lite
 
-.PHONY: build run test test-rust test-client clean
+.PHONY: build run test test-rust test-python clean
 
 build:
 	$(CARGO) build --release --locked
@@ -14,18 +15,22 @@ build:
 run: build
 	./$(BIN)
 
-test: test-rust test-client
+test: test-rust test-python
 
 test-rust:
 	$(CARGO) test --locked
 
-test-client: build $(VENV)/.installed
-	cd tests/client && TRIEVE_LITE_BIN=$(CURDIR)/$(BIN) $(CURDIR)/$(VENV)/bin/python -m pytest -q
+# tests/client: every UserApi, ChunkApi and FileApi call through trieve-python-client.
+# tests/browser: the admin page, driven through chromium-driver (Debian's chromium and
+# chromium-driver packages; .ci/run installs them).
+test-python: build $(VENV)/.installed
+	TRIEVE_LITE_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python -m pytest -q tests/client tests/browser
 
-# A virtualenv with the reference client (trieve-python-client==1.0.0 from PyPI) and pytest.
-$(VENV)/.installed: tests/client/requirements.txt
+# A virtualenv with the reference client (trieve-python-client==1.0.0 from PyPI), pytest
+# and selenium.
+$(VENV)/.installed: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/client/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 	touch $@
 
 clean:

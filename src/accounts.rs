@@ -5,7 +5,9 @@ use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{self, Caller, Credentials, DatasetScope, KEY_ROLE_READ_WRITE};
+use crate::auth::{
+    self, Caller, Credentials, DatasetScope, OrganizationScope, KEY_ROLE_READ_WRITE,
+};
 use crate::db::api_keys::{self, NewKey};
 use crate::db::{chunks, datasets, files, organizations, users};
 use crate::error::{AppError, AppResult};
@@ -402,6 +404,63 @@ pub fn add_member(
         dataset,
         api_key,
     })
+}
+
+/// `POST /api/organization/{organization_id}/users`.
+#[derive(Debug, Deserialize)]
+pub struct NewMemberRequest {
+    pub email: String,
+    pub role: i64,
+    pub name: Option<String>,
+}
+
+/// An admin or owner adds a user, with a role not above their own.
+pub fn add_member_as(
+    conn: &Connection,
+    scope: OrganizationScope,
+    request: &NewMemberRequest,
+) -> AppResult<AddedMember> {
+    scope.require(Role::Admin)?;
+    let role = Role::from_i64(request.role).ok_or_else(|| {
+        AppError::BadRequest("role must be 0 (user), 1 (admin) or 2 (owner)".into())
+    })?;
+    if role > scope.role() {
+        return Err(AppError::Forbidden(
+            "You cannot grant a role above your own".into(),
+        ));
+    }
+    let name = request
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|name| !name.is_empty());
+    if name.is_some_and(|name| name.chars().count() > MAX_NAME_LEN) {
+        return Err(AppError::BadRequest(format!(
+            "name must be at most {MAX_NAME_LEN} characters"
+        )));
+    }
+    add_member(conn, scope.organization, &request.email, name, role)
+}
+
+/// An admin or owner removes a member whose role is not above their own. The last owner stays.
+/// The user's other memberships, keys and data are kept.
+pub fn remove_member(conn: &Connection, scope: &OrganizationScope, user_id: &str) -> AppResult<()> {
+    scope.require(Role::Admin)?;
+    let membership = organizations::find_membership(conn, user_id, &scope.organization.id)?
+        .ok_or_else(not_a_member)?;
+    if membership.role() > scope.role() {
+        return Err(AppError::Forbidden(
+            "You cannot remove a member whose role is above yours".into(),
+        ));
+    }
+    if membership.role() == Role::Owner
+        && organizations::count_owners(conn, &scope.organization.id)? == 1
+    {
+        return Err(AppError::BadRequest(
+            "The last owner of an organization cannot be removed".into(),
+        ));
+    }
+    organizations::delete_membership(conn, &membership.id)
 }
 
 /// Create an organization with its `default` dataset.

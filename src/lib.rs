@@ -1,6 +1,7 @@
 //! trieve-lite: a Trieve-compatible server in one executable, backed by one SQLite file.
 
 pub mod accounts;
+pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod config;

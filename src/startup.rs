@@ -107,6 +107,7 @@ fn serve(listener: TcpListener, pool: Pool, settings: &Settings) -> std::io::Res
                 AppError::BadRequest(format!("Invalid query: {err}")).into()
             }))
             .configure(routes::configure)
+            .configure(crate::admin::configure)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound("Not found".into()))
             }))

@@ -131,6 +131,14 @@ pub fn update_membership_role(conn: &Connection, membership_id: &str, role: Role
     Ok(())
 }
 
+pub fn delete_membership(conn: &Connection, membership_id: &str) -> AppResult<()> {
+    conn.execute(
+        "DELETE FROM user_organizations WHERE id = ?1",
+        [membership_id],
+    )?;
+    Ok(())
+}
+
 pub fn count_owners(conn: &Connection, organization_id: &str) -> AppResult<i64> {
     Ok(conn.query_row(
         "SELECT count(*) FROM user_organizations WHERE organization_id = ?1 AND role = 2",

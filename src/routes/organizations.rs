@@ -1,10 +1,12 @@
-use actix_web::web;
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
 use uuid::Uuid;
 
-use crate::accounts;
+use crate::accounts::{self, NewMemberRequest};
 use crate::auth::Credentials;
 use crate::db::{self, users, Pool};
 use crate::error::AppResult;
+use crate::extract::Json;
 use crate::models::{Organization, Role, SlimUser};
 
 /// `GET /api/organization/{organization_id}`: members only.
@@ -46,8 +48,62 @@ async fn list_members(
     .map(web::Json)
 }
 
+#[derive(Serialize)]
+struct AddedMemberResponse {
+    user: SlimUser,
+    api_key: Option<String>,
+}
+
+/// `POST /api/organization/{organization_id}/users`: trieve-lite's own, for the admin page.
+async fn add_member(
+    pool: web::Data<Pool>,
+    credentials: Credentials,
+    path: web::Path<Uuid>,
+    body: Json<NewMemberRequest>,
+) -> AppResult<web::Json<AddedMemberResponse>> {
+    let organization_id = path.into_inner().to_string();
+    let request = body.into_inner();
+    db::write(&pool, move |tx| {
+        let scope = credentials
+            .authenticate(tx)?
+            .in_organization(tx, &organization_id)?;
+        let added = accounts::add_member_as(tx, scope, &request)?;
+        Ok(AddedMemberResponse {
+            user: accounts::slim_user(tx, added.user, Some(&added.organization.id))?,
+            api_key: added.api_key,
+        })
+    })
+    .await
+    .map(web::Json)
+}
+
+/// `DELETE /api/organization/{organization_id}/users/{user_id}`: trieve-lite's own.
+async fn remove_member(
+    pool: web::Data<Pool>,
+    credentials: Credentials,
+    path: web::Path<(Uuid, Uuid)>,
+) -> AppResult<HttpResponse> {
+    let (organization_id, user_id) = path.into_inner();
+    db::write(&pool, move |tx| {
+        let scope = credentials
+            .authenticate(tx)?
+            .in_organization(tx, &organization_id.to_string())?;
+        accounts::remove_member(tx, &scope, &user_id.to_string())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
+        web::resource("/api/organization/{organization_id}/users")
+            .route(web::post().to(add_member)),
+    )
+    .service(
+        web::resource("/api/organization/{organization_id}/users/{user_id}")
+            .route(web::delete().to(remove_member)),
+    )
+    .service(
         web::resource("/api/organization/users/{organization_id}")
             .route(web::get().to(list_members)),
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import trieve_python_client as tc
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BINARY = Path(os.environ.get("TRIEVE_LITE_BIN", ROOT / "target" / "release" / "trieve-lite"))
 
 
