@@ -24,54 +24,55 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
      img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; \
      base-uri 'none'";
 
-fn serve(file: &'static str, content_type: &'static str) -> impl Fn(HttpRequest) -> HttpResponse {
-    move |req: HttpRequest| {
-        let Some(asset) = Static::get(file) else {
-            log::error!("embedded asset {file} is missing from the build");
-            return crate::error::message_response(
-                actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal server error",
-            );
-        };
-        let digest = Sha256::digest(&asset.data);
-        let etag = format!(
-            "\"{}\"",
-            digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>()
+fn asset_response(req: &HttpRequest, file: &str, content_type: &'static str) -> HttpResponse {
+    let Some(asset) = Static::get(file) else {
+        log::error!("embedded asset {file} is missing from the build");
+        return crate::error::message_response(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal server error",
         );
-        let mut response = if req
-            .headers()
-            .get(header::IF_NONE_MATCH)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| value.split(',').any(|tag| tag.trim() == etag))
-        {
-            HttpResponse::NotModified()
-        } else {
-            HttpResponse::Ok()
-        };
-        response
-            .insert_header((header::CONTENT_TYPE, content_type))
-            .insert_header((header::ETAG, etag))
-            // Revalidate every time: the files are small and change with each release.
-            .insert_header((header::CACHE_CONTROL, "no-cache"))
-            .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-            .insert_header((header::REFERRER_POLICY, "no-referrer"))
-            .insert_header((header::X_FRAME_OPTIONS, "DENY"));
-        if response.status() == actix_web::http::StatusCode::NOT_MODIFIED {
-            response.finish()
-        } else {
-            response.body(asset.data.into_owned())
-        }
+    };
+    let digest = Sha256::digest(&asset.data);
+    let etag = format!(
+        "\"{}\"",
+        digest[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.split(',').any(|tag| tag.trim() == etag));
+    let mut response = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((header::ETAG, etag))
+        // Revalidate every time: the files are small and change with each release.
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"));
+    if unchanged {
+        response.finish()
+    } else {
+        response.body(asset.data.into_owned())
     }
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for &(path, file, content_type) in ASSETS {
-        let handler = serve(file, content_type);
-        cfg.service(web::resource(path).route(web::get().to(move |req: HttpRequest| {
-            let response = handler(req);
-            async move { response }
-        })));
+        cfg.service(web::resource(path).route(
+            web::get().to(move |req: HttpRequest| async move {
+                asset_response(&req, file, content_type)
+            }),
+        ));
     }
 }
 

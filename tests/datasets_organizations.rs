@@ -172,7 +172,12 @@ async fn an_admin_adds_a_new_user_who_gets_a_first_key_once() {
     let admin = app.add_member("admin@example.com", Role::Admin);
     let path = format!("/api/organization/{}/users", app.org_id);
     let res = app
-        .call(Method::POST, &path, &admin.key, Some(&json!({"email": "new@example.com", "role": 1, "name": "New"})))
+        .call(
+            Method::POST,
+            &path,
+            &admin.key,
+            Some(&json!({"email": "new@example.com", "role": 1, "name": "New"})),
+        )
         .await;
     assert_eq!(res.status, 200);
     assert_eq!(res.body["user"]["email"], "new@example.com");
@@ -181,14 +186,27 @@ async fn an_admin_adds_a_new_user_who_gets_a_first_key_once() {
     assert_eq!(app.get("/api/auth/me", key).await.body["name"], "New");
 
     let again = app
-        .call(Method::POST, &path, &admin.key, Some(&json!({"email": "new@example.com", "role": 0})))
+        .call(
+            Method::POST,
+            &path,
+            &admin.key,
+            Some(&json!({"email": "new@example.com", "role": 0})),
+        )
         .await;
     assert_eq!(again.status, 409);
     let too_high = app
-        .call(Method::POST, &path, &admin.key, Some(&json!({"email": "boss@example.com", "role": 2})))
+        .call(
+            Method::POST,
+            &path,
+            &admin.key,
+            Some(&json!({"email": "boss@example.com", "role": 2})),
+        )
         .await;
     assert_eq!(too_high.status, 403);
-    assert_eq!(app.count("SELECT count(*) FROM users WHERE email = 'boss@example.com'"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE email = 'boss@example.com'"),
+        0
+    );
 }
 
 #[actix_web::test]
@@ -197,18 +215,32 @@ async fn an_existing_user_joins_without_a_new_key_and_users_cannot_add() {
     let (other_org, _, other_owner) = app.add_organization("other", "boss@other.example");
     let user = app.add_member("user@example.com", Role::User);
     let refused = app
-        .call(Method::POST, &format!("/api/organization/{}/users", app.org_id), &user.key,
-              Some(&json!({"email": "x@example.com", "role": 0})))
+        .call(
+            Method::POST,
+            &format!("/api/organization/{}/users", app.org_id),
+            &user.key,
+            Some(&json!({"email": "x@example.com", "role": 0})),
+        )
         .await;
     assert_eq!(refused.status, 403);
 
     let res = app
-        .call(Method::POST, &format!("/api/organization/{other_org}/users"), &other_owner.key,
-              Some(&json!({"email": "user@example.com", "role": 0})))
+        .call(
+            Method::POST,
+            &format!("/api/organization/{other_org}/users"),
+            &other_owner.key,
+            Some(&json!({"email": "user@example.com", "role": 0})),
+        )
         .await;
     assert_eq!(res.status, 200);
     assert_eq!(res.body["api_key"], serde_json::Value::Null);
-    assert_eq!(app.get("/api/auth/me", &user.key).await.body["orgs"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        app.get("/api/auth/me", &user.key).await.body["orgs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[actix_web::test]
@@ -219,15 +251,51 @@ async fn removing_members_keeps_their_data_and_the_last_owner() {
     app.insert_chunks(&app.dataset_id, &user.id, "kept", 2);
     let remove = |id: &str| format!("/api/organization/{}/users/{id}", app.org_id);
 
-    assert_eq!(app.call(Method::DELETE, &remove(&app.owner_id), &admin.key, None).await.status, 403);
-    assert_eq!(app.call(Method::DELETE, &remove(&app.owner_id), &app.owner_key, None).await.status, 400);
-    assert_eq!(app.call(Method::DELETE, &remove(&user.id), &user.key, None).await.status, 403);
-    assert_eq!(app.call(Method::DELETE, &remove(&user.id), &admin.key, None).await.status, 204);
-    assert_eq!(app.call(Method::DELETE, &remove(&user.id), &admin.key, None).await.status, 403);
+    assert_eq!(
+        app.call(Method::DELETE, &remove(&app.owner_id), &admin.key, None)
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        app.call(Method::DELETE, &remove(&app.owner_id), &app.owner_key, None)
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        app.call(Method::DELETE, &remove(&user.id), &user.key, None)
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        app.call(Method::DELETE, &remove(&user.id), &admin.key, None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        app.call(Method::DELETE, &remove(&user.id), &admin.key, None)
+            .await
+            .status,
+        403
+    );
 
-    assert_eq!(app.count("SELECT count(*) FROM user_organizations WHERE role = 2"), 1);
-    assert_eq!(app.count("SELECT count(*) FROM chunks WHERE content LIKE 'kept%'"), 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM user_organizations WHERE role = 2"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM chunks WHERE content LIKE 'kept%'"),
+        2
+    );
     // The removed user keeps their key but no longer reaches the organization.
     assert_eq!(app.get("/api/auth/me", &user.key).await.status, 200);
-    assert_eq!(app.get(&format!("/api/organization/{}", app.org_id), &user.key).await.status, 403);
+    assert_eq!(
+        app.get(&format!("/api/organization/{}", app.org_id), &user.key)
+            .await
+            .status,
+        403
+    );
 }
