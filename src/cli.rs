@@ -110,7 +110,11 @@ fn serve(args: &ServeArgs, db_path: PathBuf) -> Result<(), String> {
             settings.db_path.display(),
             db::SCHEMA_VERSION
         );
-        app.into_server().await.map_err(|err| err.to_string())
+        app.run_until_stopped()
+            .await
+            .map_err(|err| err.to_string())?;
+        log::info!("trieve-lite stopped; the database is checkpointed");
+        Ok(())
     })
 }
 

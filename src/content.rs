@@ -321,27 +321,33 @@ fn split_text_file(bytes: &[u8], kind: TextKind) -> Vec<(String, String)> {
         .collect()
 }
 
-pub fn upload_file(
-    conn: &Connection,
+/// An upload decoded and split, ready to store: the CPU work done before the write.
+pub struct PreparedUpload {
+    file: NewFile,
+    chunks: Vec<(String, String)>,
+}
+
+/// Validate, decode and split an upload. Runs on a read connection's thread, so that the
+/// writer spends its time writing.
+pub fn prepare_upload(
     scope: &DatasetScope,
     data: UploadFileData,
     max_bytes: usize,
-) -> AppResult<File> {
+) -> AppResult<PreparedUpload> {
     require_writer(scope)?;
     let file_name = clean_file_name(&data.file_name)?;
     let mime_type = clean_mime_type(&data.file_mime_type)?;
     let time_stamp = normalize_time_stamp(data.time_stamp.as_deref())?;
     let bytes = decode_base64(&data.base64_file, max_bytes)?;
-    let chunk_texts = match (
+    let chunks = match (
         data.create_chunks.unwrap_or(true),
         text_kind(&mime_type, &file_name),
     ) {
         (true, Some(kind)) => split_text_file(&bytes, kind),
         _ => Vec::new(),
     };
-    let file = files::insert_file(
-        conn,
-        &NewFile {
+    Ok(PreparedUpload {
+        file: NewFile {
             dataset_id: scope.dataset.id.clone(),
             user_id: scope.scope.caller.user.id.clone(),
             file_name,
@@ -352,8 +358,19 @@ pub fn upload_file(
             time_stamp,
             bytes,
         },
-    )?;
-    for (chunk_html, content) in chunk_texts {
+        chunks,
+    })
+}
+
+/// Store a prepared upload, its file row, bytes and chunks together.
+pub fn store_upload(
+    conn: &Connection,
+    scope: &DatasetScope,
+    upload: PreparedUpload,
+) -> AppResult<File> {
+    require_writer(scope)?;
+    let file = files::insert_file(conn, &upload.file)?;
+    for (chunk_html, content) in upload.chunks {
         chunks::insert_chunk(
             conn,
             &NewChunk {

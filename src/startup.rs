@@ -8,13 +8,16 @@ use actix_web::{web, App, HttpServer};
 
 use crate::accounts::{self, FirstStart};
 use crate::config::Settings;
-use crate::db::{self, OpenError, Pool};
+use crate::db::{self, Database, OpenError};
 use crate::error::{AppError, AppResult};
 use crate::middleware::json_errors;
 use crate::routes;
 
-/// Database connections in the pool. SQLite has one writer at a time; the rest serve reads.
-const POOL_SIZE: u32 = 16;
+/// How long a stopping server waits for in-flight requests.
+const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
+
+/// Read connections in the pool; writes go through the one writer thread.
+const READ_CONNECTIONS: u32 = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -33,7 +36,7 @@ pub enum StartupError {
 pub struct Application {
     address: SocketAddr,
     server: Server,
-    pool: Pool,
+    database: Database,
     /// What the first start created, with the key to show once; None on later starts.
     pub first_start: Option<FirstStart>,
 }
@@ -41,8 +44,8 @@ pub struct Application {
 impl Application {
     /// Open the database (creating and bootstrapping it if needed) and bind the listener.
     pub fn build(settings: &Settings) -> Result<Application, StartupError> {
-        let pool = db::open_pool(&settings.db_path, POOL_SIZE)?;
-        let first_start = bootstrap(&pool, settings).map_err(StartupError::Bootstrap)?;
+        let database = Database::open(&settings.db_path, READ_CONNECTIONS)?;
+        let first_start = bootstrap(&database, settings).map_err(StartupError::Bootstrap)?;
         let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
             bind: settings.bind.clone(),
             source,
@@ -52,14 +55,14 @@ impl Application {
             source,
         })?;
         let server =
-            serve(listener, pool.clone(), settings).map_err(|source| StartupError::Bind {
+            serve(listener, database.clone(), settings).map_err(|source| StartupError::Bind {
                 bind: settings.bind.clone(),
                 source,
             })?;
         Ok(Application {
             address,
             server,
-            pool,
+            database,
             first_start,
         })
     }
@@ -72,18 +75,23 @@ impl Application {
         self.address.port()
     }
 
-    pub fn pool(&self) -> &Pool {
-        &self.pool
+    pub fn database(&self) -> &Database {
+        &self.database
     }
 
-    /// The server future; await it (or spawn it) to serve until stopped.
-    pub fn into_server(self) -> Server {
-        self.server
+    /// Serve until stopped (SIGINT, SIGTERM or the server handle): stop accepting, let
+    /// in-flight requests finish for up to `SHUTDOWN_TIMEOUT_SECS`, then finish the queued writes
+    /// and checkpoint the WAL.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let served = self.server.await;
+        let closed = self.database.close();
+        served?;
+        closed.map_err(|err| std::io::Error::other(err.to_string()))
     }
 }
 
-fn bootstrap(pool: &Pool, settings: &Settings) -> AppResult<Option<FirstStart>> {
-    let mut conn = pool.get()?;
+fn bootstrap(database: &Database, settings: &Settings) -> AppResult<Option<FirstStart>> {
+    let mut conn = database.pool().get()?;
     let admin_key = settings
         .admin_api_key
         .as_ref()
@@ -93,12 +101,16 @@ fn bootstrap(pool: &Pool, settings: &Settings) -> AppResult<Option<FirstStart>> 
     })
 }
 
-fn serve(listener: TcpListener, pool: Pool, settings: &Settings) -> std::io::Result<Server> {
-    let pool = web::Data::new(pool);
+fn serve(
+    listener: TcpListener,
+    database: Database,
+    settings: &Settings,
+) -> std::io::Result<Server> {
+    let database = web::Data::new(database);
     let limits = settings.limits();
     let mut server = HttpServer::new(move || {
         App::new()
-            .app_data(pool.clone())
+            .app_data(database.clone())
             .app_data(web::Data::new(limits))
             .app_data(web::PathConfig::default().error_handler(|err, _| {
                 AppError::BadRequest(format!("Invalid path: {err}")).into()
@@ -115,6 +127,7 @@ fn serve(listener: TcpListener, pool: Pool, settings: &Settings) -> std::io::Res
             // Method, path, status, size and time; never headers, so never a key.
             .wrap(Logger::new("%r %s %b %Dms"))
     })
+    .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
     .listen(listener)?;
     if let Some(workers) = settings.workers {
         server = server.workers(workers);

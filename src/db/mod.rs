@@ -1,6 +1,7 @@
-//! The database: one SQLite file behind an r2d2 pool. Connection setup happens in one place,
-//! the schema is applied (or migrated) once before the server starts, and request handlers reach
-//! SQLite through exactly one blocking hop: `db::read` or `db::write`.
+//! The database: one SQLite file, read through an r2d2 pool and written by one writer thread
+//! (`writer`). Connection setup happens in one place, the schema is applied (or migrated) once
+//! before the server starts, and a request reaches SQLite through one hop off the async workers:
+//! `Database::read` or `Database::write`.
 
 pub mod api_keys;
 pub mod chunks;
@@ -8,12 +9,14 @@ pub mod datasets;
 pub mod files;
 pub mod organizations;
 pub mod users;
+mod writer;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{AppError, AppResult};
 
@@ -37,6 +40,8 @@ pub enum OpenError {
     Sqlite(#[from] rusqlite::Error),
     #[error("cannot open a database connection: {0}")]
     Pool(#[from] r2d2::Error),
+    #[error("cannot start the database writer: {0}")]
+    Writer(#[from] std::io::Error),
     #[error(
         "the database has schema version {found}, newer than this trieve-lite knows ({known}); \
          use a newer trieve-lite or restore a backup"
@@ -77,10 +82,9 @@ pub fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
     Ok(())
 }
 
-/// Open (creating if needed) the database file, apply the schema, and build the pool.
+/// Open (creating if needed) the database file, apply the schema, and build the read pool.
 pub fn open_pool(path: &Path, max_size: u32) -> Result<Pool, OpenError> {
-    let mut conn = Connection::open(path)?;
-    configure_connection(&conn)?;
+    let mut conn = open_connection(path)?;
     // WAL is a property of the file: set once here, every later connection inherits it.
     conn.pragma_update(None, "journal_mode", "WAL")?;
     migrate(&mut conn)?;
@@ -94,6 +98,68 @@ pub fn open_pool(path: &Path, max_size: u32) -> Result<Pool, OpenError> {
     Ok(pool)
 }
 
+fn open_connection(path: &Path) -> Result<Connection, OpenError> {
+    let conn = Connection::open(path)?;
+    configure_connection(&conn)?;
+    Ok(conn)
+}
+
+/// The server's handle on the database: a pool of read connections and the one writer.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool,
+    writer: Arc<writer::Writer>,
+}
+
+impl Database {
+    pub fn open(path: &Path, read_connections: u32) -> Result<Database, OpenError> {
+        let pool = open_pool(path, read_connections)?;
+        let writer = writer::Writer::start(open_connection(path)?)?;
+        Ok(Database {
+            pool,
+            writer: Arc::new(writer),
+        })
+    }
+
+    /// The read pool, for start-up work and tests.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Run read-only work on a pooled connection, off the async workers.
+    pub async fn read<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        blocking(move || {
+            let conn = pool.get()?;
+            work(&conn)
+        })
+        .await
+    }
+
+    /// Run work on the writer: in a transaction shared with other queued writes, answered after
+    /// that transaction commits. If the work fails, none of its changes are kept.
+    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.writer.write(work).await
+    }
+
+    /// Finish the queued writes, stop the writer and fold the WAL back into the database file,
+    /// so that a stopped server leaves one file. Call once the HTTP server has stopped.
+    pub fn close(&self) -> AppResult<()> {
+        if let Some(conn) = self.writer.stop() {
+            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+        }
+        Ok(())
+    }
+}
+
 /// Open an in-memory database with the current schema, for unit tests of the storage functions.
 pub fn open_in_memory() -> Result<Connection, OpenError> {
     let mut conn = Connection::open_in_memory()?;
@@ -102,40 +168,11 @@ pub fn open_in_memory() -> Result<Connection, OpenError> {
     Ok(conn)
 }
 
-/// Run read-only work on a pooled connection, off the async workers.
-pub async fn read<T, F>(pool: &Pool, work: F) -> AppResult<T>
-where
-    F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    let pool = pool.clone();
-    blocking(move || {
-        let conn = pool.get()?;
-        work(&conn)
-    })
-    .await
-}
-
-/// Run work in one write transaction, off the async workers. The transaction takes the write
-/// lock at its start (IMMEDIATE), so it never fails half-way on a lock upgrade; it commits when
-/// the work returns Ok and rolls back otherwise.
-pub async fn write<T, F>(pool: &Pool, work: F) -> AppResult<T>
-where
-    F: FnOnce(&Transaction) -> AppResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    let pool = pool.clone();
-    blocking(move || {
-        let mut conn = pool.get()?;
-        in_write_transaction(&mut conn, work)
-    })
-    .await
-}
-
-/// The synchronous core of `write`, also used by the command line.
+/// One write transaction on a connection of its own, for work outside the server: start-up,
+/// the command line, tests.
 pub fn in_write_transaction<T>(
     conn: &mut Connection,
-    work: impl FnOnce(&Transaction) -> AppResult<T>,
+    work: impl FnOnce(&Connection) -> AppResult<T>,
 ) -> AppResult<T> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let out = work(&tx)?;

@@ -2,13 +2,13 @@ use actix_web::web;
 
 use crate::accounts;
 use crate::auth::Credentials;
-use crate::db::{self, Pool};
+use crate::db::Database;
 use crate::error::AppResult;
 use crate::models::SlimUser;
 
 /// `GET /api/auth/me`: the caller, with all their organizations.
-async fn me(pool: web::Data<Pool>, credentials: Credentials) -> AppResult<web::Json<SlimUser>> {
-    db::read(&pool, move |conn| {
+async fn me(db: web::Data<Database>, credentials: Credentials) -> AppResult<web::Json<SlimUser>> {
+    db.read(move |conn| {
         let caller = credentials.authenticate(conn)?;
         accounts::slim_user(conn, caller.user, None)
     })

@@ -6,18 +6,18 @@ use uuid::Uuid;
 use crate::auth::DatasetCredentials;
 use crate::content::{self, ChunkUpdate, CreateChunkData, UpdateBy};
 use crate::db::chunks::ChunkKey;
-use crate::db::{self, Pool};
+use crate::db::Database;
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
 use crate::models::{ChunkMetadata, ReturnCreatedChunk};
 
 async fn create_chunk(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: DatasetCredentials,
     body: Json<CreateChunkData>,
 ) -> AppResult<web::Json<ReturnCreatedChunk>> {
     let data = body.into_inner();
-    db::write(&pool, move |tx| {
+    db.write(move |tx| {
         let scope = credentials.authenticate(tx)?;
         content::create_chunk(tx, &scope, data)
     })
@@ -26,11 +26,11 @@ async fn create_chunk(
 }
 
 async fn get_chunk(
-    pool: &Pool,
+    db: &Database,
     credentials: DatasetCredentials,
     key: ChunkKey,
 ) -> AppResult<web::Json<ChunkMetadata>> {
-    db::read(pool, move |conn| {
+    db.read(move |conn| {
         let scope = credentials.authenticate(conn)?;
         content::get_chunk(conn, &scope, &key)
     })
@@ -39,11 +39,11 @@ async fn get_chunk(
 }
 
 async fn delete_chunk(
-    pool: &Pool,
+    db: &Database,
     credentials: DatasetCredentials,
     key: ChunkKey,
 ) -> AppResult<HttpResponse> {
-    db::write(pool, move |tx| {
+    db.write(move |tx| {
         let scope = credentials.authenticate(tx)?;
         content::delete_chunk(tx, &scope, &key)
     })
@@ -52,12 +52,12 @@ async fn delete_chunk(
 }
 
 async fn update_chunk(
-    pool: &Pool,
+    db: &Database,
     credentials: DatasetCredentials,
     update: ChunkUpdate,
     by: UpdateBy,
 ) -> AppResult<HttpResponse> {
-    db::write(pool, move |tx| {
+    db.write(move |tx| {
         let scope = credentials.authenticate(tx)?;
         content::update_chunk(tx, &scope, update, by)
     })
@@ -66,12 +66,12 @@ async fn update_chunk(
 }
 
 async fn get_chunk_by_id(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: DatasetCredentials,
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<ChunkMetadata>> {
     get_chunk(
-        &pool,
+        &db,
         credentials,
         ChunkKey::Id(path.into_inner().to_string()),
     )
@@ -79,12 +79,12 @@ async fn get_chunk_by_id(
 }
 
 async fn delete_chunk_by_id(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: DatasetCredentials,
     path: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     delete_chunk(
-        &pool,
+        &db,
         credentials,
         ChunkKey::Id(path.into_inner().to_string()),
     )
@@ -92,33 +92,33 @@ async fn delete_chunk_by_id(
 }
 
 async fn get_chunk_by_tracking_id(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: DatasetCredentials,
     path: web::Path<String>,
 ) -> AppResult<web::Json<ChunkMetadata>> {
-    get_chunk(&pool, credentials, ChunkKey::TrackingId(path.into_inner())).await
+    get_chunk(&db, credentials, ChunkKey::TrackingId(path.into_inner())).await
 }
 
 async fn delete_chunk_by_tracking_id(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: DatasetCredentials,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    delete_chunk(&pool, credentials, ChunkKey::TrackingId(path.into_inner())).await
+    delete_chunk(&db, credentials, ChunkKey::TrackingId(path.into_inner())).await
 }
 
 async fn update_chunk_by_id(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: DatasetCredentials,
     body: Json<ChunkUpdate>,
 ) -> AppResult<HttpResponse> {
-    update_chunk(&pool, credentials, body.into_inner(), UpdateBy::Id).await
+    update_chunk(&db, credentials, body.into_inner(), UpdateBy::Id).await
 }
 
 /// `PUT /api/chunk/tracking_id/update` shares its path pattern with a chunk whose tracking id
 /// is "update", so one resource serves both and the PUT checks the last segment itself.
 async fn update_chunk_by_tracking_id(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: DatasetCredentials,
     path: web::Path<String>,
     body: Json<ChunkUpdate>,
@@ -126,7 +126,7 @@ async fn update_chunk_by_tracking_id(
     if path.as_str() != "update" {
         return Err(AppError::NotFound("Not found".into()));
     }
-    update_chunk(&pool, credentials, body.into_inner(), UpdateBy::TrackingId).await
+    update_chunk(&db, credentials, body.into_inner(), UpdateBy::TrackingId).await
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -4,7 +4,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::auth::Credentials;
-use crate::db::{self, datasets, Pool};
+use crate::db::{datasets, Database};
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
 use crate::models::{Dataset, DatasetAndUsage, Role};
@@ -21,7 +21,7 @@ struct CreateDatasetRequest {
 
 /// `POST /api/dataset`: owners of the organization only.
 async fn create_dataset(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: Credentials,
     body: Json<CreateDatasetRequest>,
 ) -> AppResult<web::Json<Dataset>> {
@@ -41,7 +41,7 @@ async fn create_dataset(
     };
     let server = configuration(request.server_configuration)?;
     let client = configuration(request.client_configuration)?;
-    db::write(&pool, move |tx| {
+    db.write(move |tx| {
         let scope = credentials
             .authenticate(tx)?
             .in_organization(tx, &request.organization_id.to_string())?;
@@ -54,12 +54,12 @@ async fn create_dataset(
 
 /// `GET /api/dataset/{dataset_id}`: members of its organization.
 async fn get_dataset(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: Credentials,
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<Dataset>> {
     let dataset_id = path.into_inner().to_string();
-    db::read(&pool, move |conn| {
+    db.read(move |conn| {
         let scope = credentials
             .authenticate(conn)?
             .in_dataset(conn, &dataset_id)?;
@@ -71,12 +71,12 @@ async fn get_dataset(
 
 /// `GET /api/dataset/organization/{organization_id}`: members of the organization.
 async fn list_datasets(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: Credentials,
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<Vec<DatasetAndUsage>>> {
     let organization_id = path.into_inner().to_string();
-    db::read(&pool, move |conn| {
+    db.read(move |conn| {
         let scope = credentials
             .authenticate(conn)?
             .in_organization(conn, &organization_id)?;

@@ -8,23 +8,32 @@ use uuid::Uuid;
 use crate::auth::DatasetCredentials;
 use crate::config::Limits;
 use crate::content::{self, UploadFileData};
-use crate::db::{self, Pool};
+use crate::db::Database;
 use crate::error::AppResult;
 use crate::extract::{parse_json, UploadBody};
 use crate::models::{FileDto, UploadFileResult};
 
-/// The body is parsed in the blocking hop, not on the async worker: it can be tens of MiB.
+/// Two hops: the body (tens of MiB) is checked, parsed, decoded and split on a read thread,
+/// then stored by the writer, which re-checks the key so a key revoked in between is refused.
 async fn upload_file(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     limits: web::Data<Limits>,
     credentials: DatasetCredentials,
     UploadBody(body): UploadBody,
 ) -> AppResult<web::Json<UploadFileResult>> {
     let max_bytes = limits.upload_bytes;
-    db::write(&pool, move |tx| {
-        let scope = credentials.authenticate(tx)?;
-        let data: UploadFileData = parse_json(&body)?;
-        let file = content::upload_file(tx, &scope, data, max_bytes)?;
+    let credentials = std::sync::Arc::new(credentials);
+    let checked = credentials.clone();
+    let upload = db
+        .read(move |conn| {
+            let scope = checked.authenticate(conn)?;
+            let data: UploadFileData = parse_json(&body)?;
+            content::prepare_upload(&scope, data, max_bytes)
+        })
+        .await?;
+    db.write(move |conn| {
+        let scope = credentials.authenticate(conn)?;
+        let file = content::store_upload(conn, &scope, upload)?;
         Ok(UploadFileResult {
             file_metadata: file,
         })
@@ -34,12 +43,12 @@ async fn upload_file(
 }
 
 async fn get_file(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: DatasetCredentials,
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<FileDto>> {
     let file_id = path.into_inner().to_string();
-    db::read(&pool, move |conn| {
+    db.read(move |conn| {
         let scope = credentials.authenticate(conn)?;
         content::get_file(conn, &scope, &file_id)
     })
@@ -50,16 +59,17 @@ async fn get_file(
 /// The raw bytes as an attachment. `sandbox` and `nosniff` keep an uploaded HTML or SVG file
 /// from running as a page of this server even if a browser is pointed at it.
 async fn download_file(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: DatasetCredentials,
     path: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     let file_id = path.into_inner().to_string();
-    let download = db::read(&pool, move |conn| {
-        let scope = credentials.authenticate(conn)?;
-        content::download_file(conn, &scope, &file_id)
-    })
-    .await?;
+    let download = db
+        .read(move |conn| {
+            let scope = credentials.authenticate(conn)?;
+            content::download_file(conn, &scope, &file_id)
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, download.mime_type))
         .insert_header((
@@ -78,14 +88,14 @@ struct DeleteFileQuery {
 }
 
 async fn delete_file(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: DatasetCredentials,
     path: web::Path<Uuid>,
     query: web::Query<DeleteFileQuery>,
 ) -> AppResult<HttpResponse> {
     let file_id = path.into_inner().to_string();
     let delete_chunks = query.delete_chunks.unwrap_or(false);
-    db::write(&pool, move |tx| {
+    db.write(move |tx| {
         let scope = credentials.authenticate(tx)?;
         content::delete_file(tx, &scope, &file_id, delete_chunks)
     })

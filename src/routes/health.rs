@@ -1,12 +1,12 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::db::{self, Pool};
+use crate::db::Database;
 use crate::error::AppResult;
 
 /// `GET /api/health`: no key needed; 200 only when the database answers.
-async fn health(pool: web::Data<Pool>) -> AppResult<HttpResponse> {
-    db::read(&pool, |conn| {
+async fn health(db: web::Data<Database>) -> AppResult<HttpResponse> {
+    db.read(|conn| {
         conn.query_row("SELECT 1", [], |_| Ok(()))?;
         Ok(())
     })

@@ -4,19 +4,19 @@ use uuid::Uuid;
 
 use crate::accounts::{self, NewMemberRequest};
 use crate::auth::Credentials;
-use crate::db::{self, users, Pool};
+use crate::db::{users, Database};
 use crate::error::AppResult;
 use crate::extract::Json;
 use crate::models::{Organization, Role, SlimUser};
 
 /// `GET /api/organization/{organization_id}`: members only.
 async fn get_organization(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: Credentials,
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<Organization>> {
     let organization_id = path.into_inner().to_string();
-    db::read(&pool, move |conn| {
+    db.read(move |conn| {
         let scope = credentials
             .authenticate(conn)?
             .in_organization(conn, &organization_id)?;
@@ -29,12 +29,12 @@ async fn get_organization(
 /// `GET /api/organization/users/{organization_id}`: admins and owners only. Each member is shown
 /// with this organization's membership alone.
 async fn list_members(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: Credentials,
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<Vec<SlimUser>>> {
     let organization_id = path.into_inner().to_string();
-    db::read(&pool, move |conn| {
+    db.read(move |conn| {
         let scope = credentials
             .authenticate(conn)?
             .in_organization(conn, &organization_id)?;
@@ -56,14 +56,14 @@ struct AddedMemberResponse {
 
 /// `POST /api/organization/{organization_id}/users`: trieve-lite's own, for the admin page.
 async fn add_member(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: Credentials,
     path: web::Path<Uuid>,
     body: Json<NewMemberRequest>,
 ) -> AppResult<web::Json<AddedMemberResponse>> {
     let organization_id = path.into_inner().to_string();
     let request = body.into_inner();
-    db::write(&pool, move |tx| {
+    db.write(move |tx| {
         let scope = credentials
             .authenticate(tx)?
             .in_organization(tx, &organization_id)?;
@@ -79,12 +79,12 @@ async fn add_member(
 
 /// `DELETE /api/organization/{organization_id}/users/{user_id}`: trieve-lite's own.
 async fn remove_member(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: Credentials,
     path: web::Path<(Uuid, Uuid)>,
 ) -> AppResult<HttpResponse> {
     let (organization_id, user_id) = path.into_inner();
-    db::write(&pool, move |tx| {
+    db.write(move |tx| {
         let scope = credentials
             .authenticate(tx)?
             .in_organization(tx, &organization_id.to_string())?;

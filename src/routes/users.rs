@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::accounts::{self, NewKeyRequest, UserUpdate};
 use crate::auth::{Credentials, DatasetCredentials};
-use crate::db::{self, api_keys, Pool};
+use crate::db::{api_keys, Database};
 use crate::error::AppResult;
 use crate::extract::Json;
 use crate::models::{ApiKeyDto, File, SlimUser, UserDtoWithChunks};
@@ -17,12 +17,12 @@ struct NewKeyResponse {
 }
 
 async fn set_api_key(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: Credentials,
     body: Json<NewKeyRequest>,
 ) -> AppResult<web::Json<NewKeyResponse>> {
     let request = body.into_inner();
-    db::write(&pool, move |tx| {
+    db.write(move |tx| {
         let caller = credentials.authenticate(tx)?;
         accounts::create_api_key(tx, &caller, &request)
     })
@@ -36,12 +36,12 @@ struct DeleteKeyRequest {
 }
 
 async fn delete_api_key(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: Credentials,
     body: Json<DeleteKeyRequest>,
 ) -> AppResult<web::Json<Vec<ApiKeyDto>>> {
     let key_id = body.into_inner().api_key_id.to_string();
-    db::write(&pool, move |tx| {
+    db.write(move |tx| {
         let caller = credentials.authenticate(tx)?;
         accounts::delete_api_key(tx, &caller, &key_id)
     })
@@ -50,10 +50,10 @@ async fn delete_api_key(
 }
 
 async fn get_api_keys(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: Credentials,
 ) -> AppResult<web::Json<Vec<ApiKeyDto>>> {
-    db::read(&pool, move |conn| {
+    db.read(move |conn| {
         let caller = credentials.authenticate(conn)?;
         api_keys::list_keys_of_user(conn, &caller.user.id)
     })
@@ -62,12 +62,12 @@ async fn get_api_keys(
 }
 
 async fn update_user(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: Credentials,
     body: Json<UserUpdate>,
 ) -> AppResult<web::Json<SlimUser>> {
     let update = body.into_inner();
-    db::write(&pool, move |tx| {
+    db.write(move |tx| {
         let caller = credentials.authenticate(tx)?;
         accounts::update_user(tx, caller, &credentials, update)
     })
@@ -76,12 +76,12 @@ async fn update_user(
 }
 
 async fn user_files(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: DatasetCredentials,
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<Vec<File>>> {
     let user_id = path.into_inner().to_string();
-    db::read(&pool, move |conn| {
+    db.read(move |conn| {
         let scope = credentials.authenticate(conn)?;
         accounts::user_files(conn, &scope, &user_id)
     })
@@ -90,12 +90,12 @@ async fn user_files(
 }
 
 async fn user_with_chunks(
-    pool: web::Data<Pool>,
+    db: web::Data<Database>,
     credentials: DatasetCredentials,
     path: web::Path<(Uuid, i64)>,
 ) -> AppResult<web::Json<UserDtoWithChunks>> {
     let (user_id, page) = path.into_inner();
-    db::read(&pool, move |conn| {
+    db.read(move |conn| {
         let scope = credentials.authenticate(conn)?;
         accounts::user_with_chunks(conn, &scope, &user_id.to_string(), page)
     })

@@ -65,8 +65,8 @@ pub async fn spawn_app_in(dir: TempDir, admin_key: Option<&str>) -> TestApp {
         first.dataset.id.clone(),
     );
     let base = format!("http://127.0.0.1:{}", app.port());
-    let pool = app.pool().clone();
-    actix_web::rt::spawn(app.into_server());
+    let pool = app.database().pool().clone();
+    actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         base,
         pool,
