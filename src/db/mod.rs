@@ -9,7 +9,7 @@ pub mod datasets;
 pub mod files;
 pub mod organizations;
 pub mod users;
-mod writer;
+pub mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -124,6 +124,11 @@ impl Database {
     /// The read pool, for start-up work and tests.
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// How many transactions the writer has committed, for how many writes.
+    pub fn writer_stats(&self) -> &writer::WriterStats {
+        self.writer.stats()
     }
 
     /// Run read-only work on a pooled connection, off the async workers.

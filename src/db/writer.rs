@@ -7,8 +7,9 @@
 //! batch's COMMIT has returned, so an acknowledged write is a durable write.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use rusqlite::Connection;
@@ -28,18 +29,33 @@ type Job = Box<dyn FnOnce(Option<&Connection>) -> Completion + Send>;
 pub struct Writer {
     sender: Mutex<Option<Sender<Job>>>,
     thread: Mutex<Option<JoinHandle<Connection>>>,
+    stats: Arc<WriterStats>,
+}
+
+/// Counters of the writer's work: how many transactions it committed for how many writes.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    pub transactions: AtomicU64,
+    pub writes: AtomicU64,
 }
 
 impl Writer {
     pub fn start(conn: Connection) -> std::io::Result<Writer> {
         let (sender, receiver) = channel::<Job>();
+        let stats = Arc::new(WriterStats::default());
+        let counted = stats.clone();
         let thread = std::thread::Builder::new()
             .name("trieve-lite-writer".into())
-            .spawn(move || run(conn, receiver))?;
+            .spawn(move || run(conn, receiver, &counted))?;
         Ok(Writer {
             sender: Mutex::new(Some(sender)),
             thread: Mutex::new(Some(thread)),
+            stats,
         })
+    }
+
+    pub fn stats(&self) -> &WriterStats {
+        &self.stats
     }
 
     /// Queue `work` and wait until its batch has committed.
@@ -103,7 +119,7 @@ fn run_in_savepoint<T>(
     outcome
 }
 
-fn run(conn: Connection, jobs: Receiver<Job>) -> Connection {
+fn run(conn: Connection, jobs: Receiver<Job>, stats: &WriterStats) -> Connection {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -112,6 +128,10 @@ fn run(conn: Connection, jobs: Receiver<Job>) -> Connection {
                 Err(_) => break,
             }
         }
+        stats.transactions.fetch_add(1, Ordering::Relaxed);
+        stats
+            .writes
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
         commit_batch(&conn, batch);
     }
     conn
@@ -138,5 +158,129 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
     };
     for completion in completions {
         completion(committed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use actix_web::rt::{spawn, task::JoinHandle as Task, time::sleep};
+
+    use super::*;
+    use crate::db::Database;
+
+    fn database() -> (tempfile::TempDir, Database) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open(&dir.path().join("w.db"), 2).unwrap();
+        db.pool()
+            .get()
+            .unwrap()
+            .execute_batch("CREATE TABLE t (v INTEGER UNIQUE)")
+            .unwrap();
+        (dir, db)
+    }
+
+    fn values(db: &Database) -> Vec<i64> {
+        let conn = db.pool().get().unwrap();
+        let mut stmt = conn.prepare("SELECT v FROM t ORDER BY v").unwrap();
+        let rows = stmt.query_map([], |row| row.get(0)).unwrap();
+        rows.collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    fn insert(db: &Database, v: i64) -> Task<AppResult<usize>> {
+        let db = db.clone();
+        spawn(async move {
+            db.write(move |conn| Ok(conn.execute("INSERT INTO t VALUES (?1)", [v])?))
+                .await
+        })
+    }
+
+    /// Occupies the writer for a moment, so that the writes sent meanwhile queue up together.
+    async fn hold_the_writer(db: &Database) -> Task<AppResult<usize>> {
+        let db = db.clone();
+        let task = spawn(async move {
+            db.write(|conn| {
+                std::thread::sleep(Duration::from_millis(300));
+                Ok(conn.execute("INSERT INTO t VALUES (0)", [])?)
+            })
+            .await
+        });
+        sleep(Duration::from_millis(50)).await;
+        task
+    }
+
+    #[actix_web::test]
+    async fn writes_queued_together_share_one_transaction() {
+        let (_dir, db) = database();
+        let held = hold_the_writer(&db).await;
+        let rest: Vec<_> = (1..=100).map(|v| insert(&db, v)).collect();
+        for task in rest {
+            task.await.unwrap().unwrap();
+        }
+        held.await.unwrap().unwrap();
+        assert_eq!(values(&db).len(), 101);
+        let stats = db.writer_stats();
+        assert_eq!(stats.writes.load(Ordering::Relaxed), 101);
+        assert_eq!(stats.transactions.load(Ordering::Relaxed), 2, "{stats:?}");
+    }
+
+    #[actix_web::test]
+    async fn a_failing_write_is_rolled_back_alone() {
+        let (_dir, db) = database();
+        let held = hold_the_writer(&db).await;
+        let first = insert(&db, 1);
+        let duplicate = insert(&db, 1);
+        let two_rows = {
+            let db = db.clone();
+            spawn(async move {
+                db.write(|conn| {
+                    conn.execute("INSERT INTO t VALUES (2)", [])?;
+                    conn.execute("INSERT INTO t VALUES (2)", [])?;
+                    Ok(())
+                })
+                .await
+            })
+        };
+        let third = insert(&db, 3);
+        held.await.unwrap().unwrap();
+        assert!(first.await.unwrap().is_ok());
+        assert!(duplicate.await.unwrap().is_err());
+        assert!(two_rows.await.unwrap().is_err());
+        assert!(third.await.unwrap().is_ok());
+        assert_eq!(values(&db), [0, 1, 3]);
+    }
+
+    #[actix_web::test]
+    async fn a_panicking_write_is_an_error_and_the_writer_goes_on() {
+        let (_dir, db) = database();
+        let panicked = db
+            .write(|conn| -> AppResult<()> {
+                conn.execute("INSERT INTO t VALUES (7)", [])?;
+                panic!("bug in a handler");
+            })
+            .await;
+        assert!(matches!(panicked, Err(AppError::Internal(_))));
+        insert(&db, 8).await.unwrap().unwrap();
+        assert_eq!(values(&db), [8]);
+    }
+
+    #[actix_web::test]
+    async fn close_finishes_queued_writes_and_empties_the_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let db = Database::open(&path, 2).unwrap();
+        db.write(|conn| Ok(conn.execute_batch("CREATE TABLE t (v INTEGER)")?))
+            .await
+            .unwrap();
+        db.write(|conn| Ok(conn.execute("INSERT INTO t VALUES (1)", [])?))
+            .await
+            .unwrap();
+        db.close().unwrap();
+        let wal = std::fs::metadata(dir.path().join("c.db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        assert_eq!(wal, 0);
+        assert!(matches!(db.write(|_| Ok(())).await, Err(AppError::Busy)));
     }
 }
