@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 
@@ -11,6 +12,8 @@ pub const DEFAULT_DB: &str = "./trieve-lite.db";
 pub const DEFAULT_MAX_UPLOAD_MB: u64 = 32;
 /// The body limit of every endpoint but file upload.
 pub const DEFAULT_JSON_LIMIT_BYTES: usize = 1024 * 1024;
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+pub const DEFAULT_MAX_CONNECTIONS: u64 = 1024;
 const MIN_ADMIN_KEY_LEN: usize = 16;
 const MAX_ADMIN_KEY_LEN: usize = 256;
 
@@ -25,6 +28,17 @@ pub struct ServeArgs {
     #[arg(long, env = "TRIEVE_MAX_UPLOAD_MB", default_value_t = DEFAULT_MAX_UPLOAD_MB,
           value_parser = clap::value_parser!(u64).range(1..=4096), value_name = "MIB")]
     pub max_upload_mb: u64,
+
+    /// Seconds a client has to send a request's headers, and again its body; slower clients get
+    /// 408 and are disconnected, so they cannot hold the server.
+    #[arg(long, env = "TRIEVE_REQUEST_TIMEOUT_SECS", default_value_t = DEFAULT_REQUEST_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600), value_name = "SECS")]
+    pub request_timeout_secs: u64,
+
+    /// Open connections each worker accepts before new ones wait in the listen queue.
+    #[arg(long, env = "TRIEVE_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS,
+          value_parser = clap::value_parser!(u64).range(1..=100_000), value_name = "N")]
+    pub max_connections: u64,
 
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "TRIEVE_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256),
@@ -67,6 +81,8 @@ pub struct Limits {
     pub json_body_bytes: usize,
     /// A file's decoded size.
     pub upload_bytes: usize,
+    /// How long reading a request's body may take.
+    pub body_timeout: Duration,
 }
 
 impl Limits {
@@ -82,6 +98,8 @@ pub struct Settings {
     pub db_path: PathBuf,
     pub max_upload_bytes: usize,
     pub json_limit_bytes: usize,
+    pub request_timeout: Duration,
+    pub max_connections: usize,
     pub workers: Option<usize>,
     pub admin_api_key: Option<AdminKey>,
 }
@@ -91,6 +109,7 @@ impl Settings {
         Limits {
             json_body_bytes: self.json_limit_bytes,
             upload_bytes: self.max_upload_bytes,
+            body_timeout: self.request_timeout,
         }
     }
 
@@ -109,6 +128,8 @@ impl Settings {
             db_path,
             max_upload_bytes: (args.max_upload_mb as usize) * 1024 * 1024,
             json_limit_bytes: DEFAULT_JSON_LIMIT_BYTES,
+            request_timeout: Duration::from_secs(args.request_timeout_secs),
+            max_connections: args.max_connections as usize,
             workers: args.workers.map(usize::from),
             admin_api_key,
         })
@@ -121,6 +142,8 @@ impl Settings {
             db_path,
             max_upload_bytes: (DEFAULT_MAX_UPLOAD_MB as usize) * 1024 * 1024,
             json_limit_bytes: DEFAULT_JSON_LIMIT_BYTES,
+            request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
+            max_connections: DEFAULT_MAX_CONNECTIONS as usize,
             workers: Some(1),
             admin_api_key: None,
         }

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
@@ -11,7 +12,7 @@ use actix_web::{FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
-use crate::config::{Limits, DEFAULT_JSON_LIMIT_BYTES};
+use crate::config::{Limits, DEFAULT_JSON_LIMIT_BYTES, DEFAULT_REQUEST_TIMEOUT_SECS};
 use crate::error::AppError;
 
 /// A body over its limit is still read to its end (up to this many times the limit) and
@@ -22,8 +23,14 @@ fn body_too_large() -> AppError {
     AppError::PayloadTooLarge("The request body is too large".into())
 }
 
-/// Read a whole request body of at most `limit` bytes.
-async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, AppError> {
+/// Read a whole request body of at most `limit` bytes, within `timeout`.
+async fn read_body(payload: Payload, limit: usize, timeout: Duration) -> Result<Bytes, AppError> {
+    actix_web::rt::time::timeout(timeout, read_body_within(payload, limit))
+        .await
+        .map_err(|_| AppError::Timeout)?
+}
+
+async fn read_body_within(mut payload: Payload, limit: usize) -> Result<Bytes, AppError> {
     let mut body = BytesMut::new();
     let mut received = 0usize;
     while let Some(chunk) = payload.next().await {
@@ -53,6 +60,7 @@ fn limits(req: &HttpRequest) -> Limits {
         .unwrap_or(Limits {
             json_body_bytes: DEFAULT_JSON_LIMIT_BYTES,
             upload_bytes: DEFAULT_JSON_LIMIT_BYTES,
+            body_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
         })
 }
 
@@ -71,7 +79,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = read_body(payload.take(), limits(req).json_body_bytes);
+        let limits = limits(req);
+        let body = read_body(payload.take(), limits.json_body_bytes, limits.body_timeout);
         Box::pin(async move { parse_json(&body.await?).map(Json) })
     }
 }
@@ -84,7 +93,8 @@ impl FromRequest for UploadBody {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = read_body(payload.take(), limits(req).upload_body_bytes());
+        let limits = limits(req);
+        let body = read_body(payload.take(), limits.upload_body_bytes(), limits.body_timeout);
         Box::pin(async move { body.await.map(UploadBody) })
     }
 }

@@ -128,6 +128,10 @@ fn serve(
             .wrap(Logger::new("%r %s %b %Dms"))
     })
     .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+    .client_request_timeout(settings.request_timeout)
+    .client_disconnect_timeout(std::time::Duration::from_secs(5))
+    .keep_alive(std::time::Duration::from_secs(75))
+    .max_connections(settings.max_connections)
     .listen(listener)?;
     if let Some(workers) = settings.workers {
         server = server.workers(workers);

@@ -79,3 +79,41 @@ async fn an_oversized_body_is_413_and_the_server_keeps_serving() {
     assert_eq!(res.status, 413);
     assert_eq!(app.get("/api/auth/me", &app.owner_key).await.status, 200);
 }
+
+/// Send raw bytes and read the status code of the answer, off the async runtime that also runs
+/// the server.
+async fn raw_exchange(address: String, request: Vec<u8>, pause_after: usize) -> u16 {
+    actix_web::rt::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        stream.write_all(&request[..pause_after]).unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        let text = String::from_utf8_lossy(&answer);
+        text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0)
+    })
+    .await
+    .unwrap()
+}
+
+#[actix_web::test]
+async fn a_client_too_slow_with_its_headers_or_body_gets_408() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = common::spawn_app_with(dir, |settings| {
+        settings.request_timeout = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let address = app.base.trim_start_matches("http://").to_string();
+    let slow_headers = b"GET /api/health HTTP/1.1\r\nHost: x\r\n".to_vec();
+    assert_eq!(raw_exchange(address.clone(), slow_headers.clone(), slow_headers.len()).await, 408);
+
+    let slow_body = format!(
+        "PUT /api/user HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n{{\"name\": ",
+        app.owner_key
+    )
+    .into_bytes();
+    assert_eq!(raw_exchange(address, slow_body.clone(), slow_body.len()).await, 408);
+    assert_eq!(app.get("/api/auth/me", &app.owner_key).await.status, 200);
+}

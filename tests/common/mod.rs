@@ -45,10 +45,22 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_in(dir: TempDir, admin_key: Option<&str>) -> TestApp {
+    spawn_app_with(dir, |settings| {
+        settings.admin_api_key =
+            admin_key.map(|key| trieve_lite::config::AdminKey::new(key.into()).unwrap());
+    })
+    .await
+}
+
+/// Start the server with settings changed by `adjust`.
+pub async fn spawn_app_with(dir: TempDir, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let db_path = dir.path().join("test.db");
     let mut settings = Settings::for_database(db_path.clone(), "127.0.0.1:0");
-    settings.admin_api_key =
-        admin_key.map(|key| trieve_lite::config::AdminKey::new(key.into()).unwrap());
+    adjust(&mut settings);
+    let admin_key = settings
+        .admin_api_key
+        .as_ref()
+        .map(|key| key.expose().to_string());
     let app = Application::build(&settings).expect("server builds");
     let first = app
         .first_start
@@ -57,7 +69,7 @@ pub async fn spawn_app_in(dir: TempDir, admin_key: Option<&str>) -> TestApp {
     let owner_key = first
         .api_key
         .clone()
-        .or_else(|| admin_key.map(str::to_string))
+        .or(admin_key)
         .unwrap();
     let (owner_id, org_id, dataset_id) = (
         first.owner.id.clone(),
