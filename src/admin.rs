@@ -66,6 +66,11 @@ fn asset_response(req: &HttpRequest, file: &str, content_type: &'static str) -> 
     }
 }
 
+/// The paths the page serves, for tests that must cover every route.
+pub fn asset_paths() -> impl Iterator<Item = &'static str> {
+    ASSETS.iter().map(|(path, _, _)| *path)
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for &(path, file, content_type) in ASSETS {
         cfg.service(web::resource(path).route(

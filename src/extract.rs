@@ -94,7 +94,11 @@ impl FromRequest for UploadBody {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limits = limits(req);
-        let body = read_body(payload.take(), limits.upload_body_bytes(), limits.body_timeout);
+        let body = read_body(
+            payload.take(),
+            limits.upload_body_bytes(),
+            limits.body_timeout,
+        );
         Box::pin(async move { body.await.map(UploadBody) })
     }
 }

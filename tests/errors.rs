@@ -86,12 +86,17 @@ async fn raw_exchange(address: String, request: Vec<u8>, pause_after: usize) -> 
     actix_web::rt::task::spawn_blocking(move || {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(address).unwrap();
-        stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
         stream.write_all(&request[..pause_after]).unwrap();
         let mut answer = Vec::new();
         let _ = stream.read_to_end(&mut answer);
         let text = String::from_utf8_lossy(&answer);
-        text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0)
+        text.split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or(0)
     })
     .await
     .unwrap()
@@ -106,7 +111,10 @@ async fn a_client_too_slow_with_its_headers_or_body_gets_408() {
     .await;
     let address = app.base.trim_start_matches("http://").to_string();
     let slow_headers = b"GET /api/health HTTP/1.1\r\nHost: x\r\n".to_vec();
-    assert_eq!(raw_exchange(address.clone(), slow_headers.clone(), slow_headers.len()).await, 408);
+    assert_eq!(
+        raw_exchange(address.clone(), slow_headers.clone(), slow_headers.len()).await,
+        408
+    );
 
     let slow_body = format!(
         "PUT /api/user HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nContent-Type: application/json\r\n\
@@ -114,6 +122,9 @@ async fn a_client_too_slow_with_its_headers_or_body_gets_408() {
         app.owner_key
     )
     .into_bytes();
-    assert_eq!(raw_exchange(address, slow_body.clone(), slow_body.len()).await, 408);
+    assert_eq!(
+        raw_exchange(address, slow_body.clone(), slow_body.len()).await,
+        408
+    );
     assert_eq!(app.get("/api/auth/me", &app.owner_key).await.status, 200);
 }

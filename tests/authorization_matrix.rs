@@ -1,0 +1,373 @@
+//! Every route × every kind of caller, with the status each must get. A route registered in
+//! src/routes without a row here fails `every_registered_route_has_a_row`.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use actix_web::http::Method;
+use common::{spawn_app, TestApp};
+use serde_json::{json, Value};
+use trieve_lite::models::Role;
+
+/// The callers, in the order of each row's expected statuses.
+const CALLERS: [&str; 9] = [
+    "no key",
+    "malformed key",
+    "revoked key",
+    "expired key",
+    "read-only key",
+    "member",
+    "admin",
+    "owner",
+    "other organization's owner",
+];
+
+/// (method, route as registered, expected status for each of CALLERS).
+const MATRIX: &[(&str, &str, [u16; 9])] = &[
+    (
+        "GET",
+        "/api/health",
+        [200, 200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/api/auth/me",
+        [401, 401, 401, 401, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/api/user/get_api_key",
+        [401, 401, 401, 401, 200, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/api/user/set_api_key",
+        [401, 401, 401, 401, 403, 200, 200, 200, 200],
+    ),
+    (
+        "DELETE",
+        "/api/user/delete_api_key",
+        [401, 401, 401, 401, 403, 404, 404, 404, 404],
+    ),
+    (
+        "PUT",
+        "/api/user",
+        [401, 401, 401, 401, 403, 403, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/api/user/{user_id}/{page}",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/api/user/files/{user_id}",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "POST",
+        "/api/chunk",
+        [401, 401, 401, 401, 403, 403, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/api/chunk/{chunk_id}",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "DELETE",
+        "/api/chunk/{chunk_id}",
+        [401, 401, 401, 401, 403, 403, 204, 204, 403],
+    ),
+    (
+        "PUT",
+        "/api/chunk/update",
+        [401, 401, 401, 401, 403, 403, 204, 204, 403],
+    ),
+    (
+        "GET",
+        "/api/chunk/tracking_id/{tracking_id}",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "DELETE",
+        "/api/chunk/tracking_id/{tracking_id}",
+        [401, 401, 401, 401, 403, 403, 204, 204, 403],
+    ),
+    (
+        "PUT",
+        "/api/chunk/tracking_id/{tracking_id}",
+        [401, 401, 401, 401, 403, 403, 204, 204, 403],
+    ),
+    (
+        "POST",
+        "/api/file",
+        [401, 401, 401, 401, 403, 403, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/api/file/{file_id}",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/api/file/{file_id}/download",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "DELETE",
+        "/api/file/{file_id}",
+        [401, 401, 401, 401, 403, 403, 204, 204, 403],
+    ),
+    (
+        "POST",
+        "/api/dataset",
+        [401, 401, 401, 401, 403, 403, 403, 200, 403],
+    ),
+    (
+        "GET",
+        "/api/dataset/{dataset_id}",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/api/dataset/organization/{organization_id}",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/api/organization/{organization_id}",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/api/organization/users/{organization_id}",
+        [401, 401, 401, 401, 200, 403, 200, 200, 403],
+    ),
+    (
+        "POST",
+        "/api/organization/{organization_id}/users",
+        [401, 401, 401, 401, 403, 403, 200, 200, 403],
+    ),
+    (
+        "DELETE",
+        "/api/organization/{organization_id}/users/{user_id}",
+        [401, 401, 401, 401, 403, 403, 204, 204, 403],
+    ),
+    ("GET", "/", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    (
+        "GET",
+        "/app.js",
+        [200, 200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/style.css",
+        [200, 200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/favicon.svg",
+        [200, 200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+];
+
+struct Callers {
+    /// The Authorization header each caller sends; None sends none.
+    keys: Vec<Option<String>>,
+}
+
+fn callers(app: &TestApp) -> Callers {
+    let revoked = app.insert_key(&app.owner_id, 1, None);
+    {
+        let conn = app.pool.get().unwrap();
+        conn.execute("DELETE FROM api_keys WHERE name = 'test'", [])
+            .unwrap();
+    }
+    let expired = app.insert_key(&app.owner_id, 1, Some("2020-01-01T00:00:00.000000Z"));
+    let read_only = app.insert_key(&app.owner_id, 0, None);
+    let member = app.add_member("member@example.com", Role::User);
+    let admin = app.add_member("admin@example.com", Role::Admin);
+    let (_, _, other_owner) = app.add_organization("other", "owner@other.example");
+    Callers {
+        keys: vec![
+            None,
+            Some("Bearer ".to_string()),
+            Some(revoked),
+            Some(expired),
+            Some(read_only),
+            Some(member.key),
+            Some(admin.key),
+            Some(app.owner_key.clone()),
+            Some(other_owner.key),
+        ],
+    }
+}
+
+/// A fresh request for a route: its path and body, with new resources where the request would
+/// consume them, so that every cell is judged on its own.
+fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
+    let chunk = |tracking_id: &str| {
+        let conn = app.pool.get().unwrap();
+        trieve_lite::db::chunks::insert_chunk(
+            &conn,
+            &trieve_lite::db::chunks::NewChunk {
+                dataset_id: app.dataset_id.clone(),
+                author_id: app.owner_id.clone(),
+                content: "c".into(),
+                tracking_id: Some(tracking_id.into()),
+                weight: 1.0,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .id
+    };
+    let tracking_id = format!("t-{}", uuid::Uuid::new_v4());
+    match route {
+        "/api/user/set_api_key" => (route.into(), Some(json!({"name": "k"}))),
+        "/api/user/delete_api_key" => (
+            route.into(),
+            Some(json!({"api_key_id": "00000000-0000-4000-8000-000000000000"})),
+        ),
+        "/api/user" => {
+            let target = app.add_member(
+                &format!("target-{}@example.com", uuid::Uuid::new_v4()),
+                Role::User,
+            );
+            (route.into(), Some(json!({"user_id": target.id, "role": 0})))
+        }
+        "/api/user/{user_id}/{page}" => (format!("/api/user/{}/1", app.owner_id), None),
+        "/api/user/files/{user_id}" => (format!("/api/user/files/{}", app.owner_id), None),
+        "/api/chunk" => (
+            route.into(),
+            Some(json!({"chunk_html": "x", "tracking_id": tracking_id})),
+        ),
+        "/api/chunk/{chunk_id}" => (format!("/api/chunk/{}", chunk(&tracking_id)), None),
+        "/api/chunk/update" => (
+            route.into(),
+            Some(json!({"chunk_uuid": chunk(&tracking_id), "weight": 2})),
+        ),
+        "/api/chunk/tracking_id/{tracking_id}" => {
+            chunk(&tracking_id);
+            let body = json!({"tracking_id": tracking_id, "weight": 2});
+            (format!("/api/chunk/tracking_id/{tracking_id}"), Some(body))
+        }
+        "/api/file" => (
+            route.into(),
+            Some(
+                json!({"base64_file": "aGVsbG8", "file_name": "f.txt", "file_mime_type": "text/plain"}),
+            ),
+        ),
+        "/api/file/{file_id}" | "/api/file/{file_id}/download" => {
+            let id = app.insert_file(&app.dataset_id, &app.owner_id, "f.bin", b"bytes");
+            (route.replace("{file_id}", &id), None)
+        }
+        "/api/dataset" => (
+            route.into(),
+            Some(
+                json!({"dataset_name": format!("d-{}", uuid::Uuid::new_v4()), "organization_id": app.org_id,
+                        "server_configuration": {}, "client_configuration": {}}),
+            ),
+        ),
+        "/api/dataset/{dataset_id}" => (format!("/api/dataset/{}", app.dataset_id), None),
+        "/api/organization/{organization_id}/users" => (
+            route.replace("{organization_id}", &app.org_id),
+            Some(json!({"email": format!("new-{}@example.com", uuid::Uuid::new_v4()), "role": 0})),
+        ),
+        "/api/organization/{organization_id}/users/{user_id}" => {
+            let leaving = app.add_member(
+                &format!("leaving-{}@example.com", uuid::Uuid::new_v4()),
+                Role::User,
+            );
+            let path = route
+                .replace("{organization_id}", &app.org_id)
+                .replace("{user_id}", &leaving.id);
+            (path, None)
+        }
+        other => (other.replace("{organization_id}", &app.org_id), None),
+    }
+}
+
+#[actix_web::test]
+async fn every_cell_of_the_matrix_gets_its_status() {
+    let app = spawn_app().await;
+    let callers = callers(&app);
+    let mut wrong = Vec::new();
+    for (method, route, expected) in MATRIX {
+        for (cell, caller_key) in callers.keys.iter().enumerate() {
+            let (mut path, body) = request_for(&app, route);
+            // The tracking-id update is registered on the tracking-id path; its URL says "update".
+            if *method == "PUT" && route.starts_with("/api/chunk/tracking_id/") {
+                path = "/api/chunk/tracking_id/update".into();
+            }
+            let mut headers = vec![
+                ("TR-Dataset", app.dataset_id.as_str()),
+                ("TR-Organization", app.org_id.as_str()),
+            ];
+            if let Some(key) = caller_key {
+                headers.push(("Authorization", key.as_str()));
+            }
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            let status = app
+                .send(method.clone(), &path, &headers, body.as_ref())
+                .await
+                .status;
+            if status != expected[cell] {
+                wrong.push(format!(
+                    "{method} {path} as {}: {status}, expected {}",
+                    CALLERS[cell], expected[cell]
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} wrong cells:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// The routes the code registers, read from src/routes (each `web::resource("...")` and the
+/// methods of its `.route(web::get()...)` calls) and from the admin page's asset list.
+fn registered_routes() -> BTreeSet<(String, String)> {
+    let mut routes = BTreeSet::new();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for resource in source.split("web::resource(\"").skip(1) {
+            let path = &resource[..resource.find('"').unwrap()];
+            for method in ["get", "post", "put", "delete"] {
+                if resource.contains(&format!("web::{method}()")) {
+                    routes.insert((method.to_uppercase(), path.to_string()));
+                }
+            }
+        }
+    }
+    for path in trieve_lite::admin::asset_paths() {
+        routes.insert(("GET".into(), path.into()));
+    }
+    routes
+}
+
+#[test]
+fn every_registered_route_has_a_row() {
+    let rows: BTreeSet<(String, String)> = MATRIX
+        .iter()
+        .map(|(method, route, _)| (method.to_string(), route.to_string()))
+        .collect();
+    let registered = registered_routes();
+    assert!(registered.len() >= 26, "found only {registered:?}");
+    let missing: Vec<_> = registered.difference(&rows).collect();
+    let stale: Vec<_> = rows.difference(&registered).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in MATRIX: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows for routes that do not exist: {stale:?}"
+    );
+}
