@@ -21,10 +21,11 @@ test-rust:
 	$(CARGO) test --locked
 
 # tests/client: every UserApi, ChunkApi and FileApi call through trieve-python-client.
+# tests/durability: SIGKILL and SIGTERM under load, 64 concurrent clients (release binary).
 # tests/browser: the admin page, driven through chromium-driver (Debian's chromium and
 # chromium-driver packages; .ci/run installs them).
 test-python: build $(VENV)/.installed
-	TRIEVE_LITE_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python -m pytest -q tests/client tests/browser
+	TRIEVE_LITE_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python -m pytest -q tests/client tests/browser tests/durability
 
 # A virtualenv with the reference client (trieve-python-client==1.0.0 from PyPI), pytest
 # and selenium.
