@@ -327,9 +327,14 @@ pub fn user_with_chunks(
         return Err(AppError::BadRequest("page must be 1 or more".into()));
     }
     let user = find_listed_user(conn, scope, user_id)?;
+    // One snapshot for the count and the page, which relies on it.
+    let snapshot = conn.unchecked_transaction()?;
+    let total = chunks::count_chunks_by_author(&snapshot, &scope.dataset.id, &user.id)?;
+    let page = chunks::list_chunks_by_author(&snapshot, &scope.dataset.id, &user.id, page, total)?;
+    snapshot.commit()?;
     Ok(UserDtoWithChunks {
-        total_chunks_created: chunks::count_chunks_by_author(conn, &scope.dataset.id, &user.id)?,
-        chunks: chunks::list_chunks_by_author(conn, &scope.dataset.id, &user.id, page)?,
+        total_chunks_created: total,
+        chunks: page,
         email: user.visible_email.then_some(user.email),
         id: user.id,
         username: user.username,

@@ -201,24 +201,45 @@ fn chunk_with_file_from_row(row: &Row) -> rusqlite::Result<ChunkMetadataWithFile
 }
 
 /// One page (1-based) of a user's chunks in a dataset, most recently updated first, ties by id.
+///
+/// `total` is the user's chunk count (`count_chunks_by_author`, read in the same transaction).
+/// The page's ids are found on the covering index alone, walking from whichever end of the
+/// user's chunks is nearer, so the first and the last page cost the same however many chunks
+/// the user has; only the ten rows of the page are read from the table.
 pub fn list_chunks_by_author(
     conn: &Connection,
     dataset_id: &str,
     author_id: &str,
     page: i64,
+    total: i64,
 ) -> AppResult<Vec<ChunkMetadataWithFileData>> {
     let offset = (page - 1).saturating_mul(PAGE_SIZE);
-    let mut stmt = conn.prepare_cached(
+    if offset >= total {
+        return Ok(Vec::new());
+    }
+    let from_the_end = offset > total / 2;
+    let (limit, skip) = if from_the_end {
+        // The same rows, counted from the oldest: skip everything after this page.
+        let after = total - offset - PAGE_SIZE;
+        (PAGE_SIZE + after.min(0), after.max(0))
+    } else {
+        (PAGE_SIZE, offset)
+    };
+    let sql = format!(
         "SELECT c.id, c.content, c.chunk_html, c.link, c.created_at, c.updated_at, c.tag_set,
                 c.file_id, f.file_name, c.metadata, c.tracking_id, c.time_stamp, c.weight
-         FROM chunks c LEFT JOIN files f ON f.id = c.file_id
-         WHERE c.dataset_id = ?1 AND c.author_id = ?2
-         ORDER BY c.updated_at DESC, c.id DESC
-         LIMIT ?3 OFFSET ?4",
-    )?;
+         FROM (SELECT id FROM chunks INDEXED BY chunks_by_author
+               WHERE dataset_id = ?1 AND author_id = ?2
+               ORDER BY updated_at {dir}, id {dir} LIMIT ?3 OFFSET ?4) page
+         JOIN chunks c ON c.id = page.id
+         LEFT JOIN files f ON f.id = c.file_id
+         ORDER BY c.updated_at DESC, c.id DESC",
+        dir = if from_the_end { "ASC" } else { "DESC" }
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
     let chunks = stmt
         .query_map(
-            params![dataset_id, author_id, PAGE_SIZE, offset],
+            params![dataset_id, author_id, limit, skip],
             chunk_with_file_from_row,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -268,15 +289,39 @@ mod tests {
         for i in 0..25 {
             insert_plain_chunk(&conn, &dataset, &user, &format!("chunk {i}")).unwrap();
         }
-        let first = list_chunks_by_author(&conn, &dataset, &user, 1).unwrap();
-        let third = list_chunks_by_author(&conn, &dataset, &user, 3).unwrap();
-        let fourth = list_chunks_by_author(&conn, &dataset, &user, 4).unwrap();
+        let total = count_chunks_by_author(&conn, &dataset, &user).unwrap();
+        let first = list_chunks_by_author(&conn, &dataset, &user, 1, total).unwrap();
+        let third = list_chunks_by_author(&conn, &dataset, &user, 3, total).unwrap();
+        let fourth = list_chunks_by_author(&conn, &dataset, &user, 4, total).unwrap();
         assert_eq!(first.len(), 10);
         assert_eq!(first[0].content, "chunk 24");
         assert_eq!(third.len(), 5);
         assert_eq!(third[4].content, "chunk 0");
         assert!(fourth.is_empty());
         assert_eq!(count_chunks_by_author(&conn, &dataset, &user).unwrap(), 25);
+    }
+
+    #[test]
+    fn every_page_is_the_same_from_either_end() {
+        let conn = open_in_memory().unwrap();
+        let (dataset, user) = dataset_and_user(&conn);
+        for i in 0..47 {
+            insert_plain_chunk(&conn, &dataset, &user, &format!("{i}")).unwrap();
+        }
+        let total = count_chunks_by_author(&conn, &dataset, &user).unwrap();
+        let mut seen = Vec::new();
+        for page in 1..=5 {
+            let chunks = list_chunks_by_author(&conn, &dataset, &user, page, total).unwrap();
+            seen.extend(
+                chunks
+                    .into_iter()
+                    .map(|c| c.content.parse::<i64>().unwrap()),
+            );
+        }
+        assert_eq!(seen, (0..47).rev().collect::<Vec<_>>());
+        assert!(list_chunks_by_author(&conn, &dataset, &user, 6, total)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
@@ -297,7 +342,7 @@ mod tests {
             insert_chunk(&conn, &chunk),
             Err(AppError::Conflict(_))
         ));
-        let page = list_chunks_by_author(&conn, &dataset, &user, 1).unwrap();
+        let page = list_chunks_by_author(&conn, &dataset, &user, 1, 1).unwrap();
         assert_eq!(page[0].metadata, Some(json!({"k": [1, 2]})));
         assert_eq!(count_chunks_by_author(&conn, &dataset, &user).unwrap(), 1);
     }
@@ -332,9 +377,9 @@ mod tests {
         let conn = open_in_memory().unwrap();
         let plan: Vec<String> = conn
             .prepare(
-                "EXPLAIN QUERY PLAN SELECT c.id FROM chunks c LEFT JOIN files f ON f.id = c.file_id
-                 WHERE c.dataset_id = 'd' AND c.author_id = 'a'
-                 ORDER BY c.updated_at DESC, c.id DESC LIMIT 10 OFFSET 0",
+                "EXPLAIN QUERY PLAN SELECT id FROM chunks INDEXED BY chunks_by_author
+                 WHERE dataset_id = 'd' AND author_id = 'a'
+                 ORDER BY updated_at ASC, id ASC LIMIT 10 OFFSET 5",
             )
             .unwrap()
             .query_map([], |row| row.get::<_, String>(3))
@@ -342,7 +387,10 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         let plan = plan.join("\n");
-        assert!(plan.contains("USING INDEX chunks_by_author"), "{plan}");
+        assert!(
+            plan.contains("USING COVERING INDEX chunks_by_author"),
+            "{plan}"
+        );
         assert!(!plan.contains("TEMP B-TREE"), "{plan}");
     }
 }
