@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := target/release/trieve-lite
 
-.PHONY: build run test test-rust test-python clean
+.PHONY: build run test test-rust test-python bench clean
 
 build:
 	$(CARGO) build --release --locked
@@ -26,6 +26,12 @@ test-rust:
 # chromium-driver packages; .ci/run installs them).
 test-python: build $(VENV)/.installed
 	TRIEVE_LITE_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python -m pytest -q tests/client tests/browser tests/durability
+
+# trieve-lite against an actix-web hello world on 127.0.0.1 with wrk; prints BENCHMARKS.md's table.
+bench: build
+	$(CARGO) build --release --locked --example hello
+	command -v wrk >/dev/null || apt-get install -y -q wrk
+	$(PYTHON) tests/bench/run.py
 
 # A virtualenv with the reference client (trieve-python-client==1.0.0 from PyPI), pytest
 # and selenium.

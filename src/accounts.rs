@@ -498,8 +498,9 @@ pub struct FirstStart {
 /// `admin@localhost` and a key. With `admin_key` (ADMIN_API_KEY), that value is the owner's
 /// bootstrap key: kept if already stored, otherwise it replaces the previous bootstrap key.
 pub fn bootstrap(conn: &Connection, admin_key: Option<&str>) -> AppResult<Option<FirstStart>> {
-    let has_users: bool =
-        conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |row| row.get(0))?;
+    let has_users: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM users)")?
+        .query_row([], |row| row.get(0))?;
     if !has_users {
         let (organization, dataset) = create_organization(conn, "default")?;
         let owner = users::insert_user(conn, OWNER_EMAIL, Some("Admin"))?;

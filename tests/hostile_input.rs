@@ -54,10 +54,14 @@ fn server() -> &'static Server {
 /// the timeout, which is how a hang fails the test.
 fn exchange(request: &[u8]) -> (u16, Vec<u8>) {
     let mut stream = TcpStream::connect(&server().address).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     stream.write_all(request).unwrap();
     let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).expect("the server answers in time");
+    stream
+        .read_to_end(&mut answer)
+        .expect("the server answers in time");
     let head_end = answer
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -74,14 +78,26 @@ fn request(method: &str, path: &[u8], headers: &[(&str, &[u8])], body: &[u8]) ->
     out.push(b' ');
     out.extend_from_slice(path);
     out.extend_from_slice(b" HTTP/1.1\r\nHost: test\r\nConnection: close\r\n");
-    out.extend_from_slice(format!("Authorization: {}\r\nTR-Dataset: {}\r\n", server.owner_key, server.dataset_id).as_bytes());
+    out.extend_from_slice(
+        format!(
+            "Authorization: {}\r\nTR-Dataset: {}\r\n",
+            server.owner_key, server.dataset_id
+        )
+        .as_bytes(),
+    );
     for (name, value) in headers {
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b": ");
         out.extend_from_slice(value);
         out.extend_from_slice(b"\r\n");
     }
-    out.extend_from_slice(format!("Content-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes());
+    out.extend_from_slice(
+        format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    );
     out.extend_from_slice(body);
     out
 }
@@ -89,10 +105,18 @@ fn request(method: &str, path: &[u8], headers: &[(&str, &[u8])], body: &[u8]) ->
 /// Never a 5xx; an error is a JSON object with a message. 400 from actix's own HTTP parser
 /// (a request line it cannot read never reaches the app) may come without a body.
 fn assert_well_answered(status: u16, body: &[u8], what: &str) {
-    assert!(status < 500, "{what}: {status} {}", String::from_utf8_lossy(body));
+    assert!(
+        status < 500,
+        "{what}: {status} {}",
+        String::from_utf8_lossy(body)
+    );
     if status >= 400 && !body.is_empty() {
-        let value: serde_json::Value = serde_json::from_slice(body)
-            .unwrap_or_else(|_| panic!("{what}: {status} body is not JSON: {}", String::from_utf8_lossy(body)));
+        let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_else(|_| {
+            panic!(
+                "{what}: {status} body is not JSON: {}",
+                String::from_utf8_lossy(body)
+            )
+        });
         assert!(value["message"].is_string(), "{what}: {value}");
     }
 }
@@ -139,9 +163,13 @@ fn json_body() -> impl Strategy<Value = Vec<u8>> {
         Just(serde_json::Value::Null),
         any::<bool>().prop_map(serde_json::Value::from),
         any::<i64>().prop_map(serde_json::Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(serde_json::Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(serde_json::Value::from),
         ".{0,40}".prop_map(serde_json::Value::from),
-        Just(serde_json::Value::from("'; DROP TABLE chunks; -- <script>alert(1)</script>\u{0}")),
+        Just(serde_json::Value::from(
+            "'; DROP TABLE chunks; -- <script>alert(1)</script>\u{0}"
+        )),
     ];
     let value = leaf.prop_recursive(3, 16, 4, |inner| {
         prop_oneof![
@@ -152,9 +180,27 @@ fn json_body() -> impl Strategy<Value = Vec<u8>> {
     });
     let fields = prop::sample::subsequence(
         vec![
-            "name", "role", "user_id", "username", "website", "visible_email", "expires_at", "api_key_id",
-            "chunk_html", "tracking_id", "metadata", "time_stamp", "weight", "file_uuid", "chunk_uuid",
-            "base64_file", "file_name", "file_mime_type", "create_chunks", "dataset_name", "organization_id",
+            "name",
+            "role",
+            "user_id",
+            "username",
+            "website",
+            "visible_email",
+            "expires_at",
+            "api_key_id",
+            "chunk_html",
+            "tracking_id",
+            "metadata",
+            "time_stamp",
+            "weight",
+            "file_uuid",
+            "chunk_uuid",
+            "base64_file",
+            "file_name",
+            "file_mime_type",
+            "create_chunks",
+            "dataset_name",
+            "organization_id",
         ],
         0..6,
     );
@@ -240,7 +286,11 @@ proptest! {
 
 #[test]
 fn deep_nesting_oversized_headers_and_nul_bytes_are_refused_cleanly() {
-    let deep = format!("{{\"metadata\": {}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep = format!(
+        "{{\"metadata\": {}1{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
     let (status, body) = exchange(&request("POST", b"/api/chunk", &[], deep.as_bytes()));
     assert_eq!(status, 400);
     assert_well_answered(status, &body, "deep nesting");
@@ -249,18 +299,34 @@ fn deep_nesting_oversized_headers_and_nul_bytes_are_refused_cleanly() {
     // client reads it in time, or the connection closed. Either way the server goes on.
     let big_header = vec![b'a'; 1024 * 1024];
     let mut stream = TcpStream::connect(&server().address).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let _ = stream.write_all(&request("GET", b"/api/auth/me", &[("X-Big", &big_header)], b""));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let _ = stream.write_all(&request(
+        "GET",
+        b"/api/auth/me",
+        &[("X-Big", &big_header)],
+        b"",
+    ));
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
     if !answer.is_empty() {
-        assert!(answer.starts_with(b"HTTP/1.1 4"), "{}", String::from_utf8_lossy(&answer));
+        assert!(
+            answer.starts_with(b"HTTP/1.1 4"),
+            "{}",
+            String::from_utf8_lossy(&answer)
+        );
     }
     assert_eq!(exchange(&request("GET", b"/api/auth/me", &[], b"")).0, 200);
 
     let (status, body) = exchange(&request("GET", b"/api/chunk/%00%00", &[], b""));
     assert_well_answered(status, &body, "NUL in path");
-    let (status, body) = exchange(&request("PUT", b"/api/user", &[], b"{\"name\": \"\xff\xfe\"}"));
+    let (status, body) = exchange(&request(
+        "PUT",
+        b"/api/user",
+        &[],
+        b"{\"name\": \"\xff\xfe\"}",
+    ));
     assert_eq!(status, 400);
     assert_well_answered(status, &body, "invalid UTF-8");
 }
@@ -269,13 +335,26 @@ fn deep_nesting_oversized_headers_and_nul_bytes_are_refused_cleanly() {
 fn sql_and_html_metacharacters_are_stored_literally() {
     let html = "<b>Robert'); DROP TABLE chunks;--</b> & \"quotes\" \\ %_";
     let body = serde_json::json!({"chunk_html": html, "tracking_id": "bobby'--", "metadata": {"k": "'\"<>"}});
-    let (status, answer) = exchange(&request("POST", b"/api/chunk", &[], body.to_string().as_bytes()));
+    let (status, answer) = exchange(&request(
+        "POST",
+        b"/api/chunk",
+        &[],
+        body.to_string().as_bytes(),
+    ));
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
     let created: serde_json::Value = serde_json::from_slice(&answer).unwrap();
     assert_eq!(created["chunk_metadata"]["chunk_html"], html);
-    assert_eq!(created["chunk_metadata"]["content"], "Robert'); DROP TABLE chunks;-- & \"quotes\" \\ %_");
+    assert_eq!(
+        created["chunk_metadata"]["content"],
+        "Robert'); DROP TABLE chunks;-- & \"quotes\" \\ %_"
+    );
 
-    let (status, answer) = exchange(&request("GET", b"/api/chunk/tracking_id/bobby%27--", &[], b""));
+    let (status, answer) = exchange(&request(
+        "GET",
+        b"/api/chunk/tracking_id/bobby%27--",
+        &[],
+        b"",
+    ));
     assert_eq!(status, 200);
     let fetched: serde_json::Value = serde_json::from_slice(&answer).unwrap();
     assert_eq!(fetched["metadata"], serde_json::json!({"k": "'\"<>"}));

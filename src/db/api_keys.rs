@@ -49,21 +49,21 @@ pub fn insert_api_key(conn: &Connection, key: &NewKey) -> AppResult<ApiKeyDto> {
         created_at: now.clone(),
         updated_at: now,
     };
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO api_keys (id, user_id, name, key_hash, role, expires_at, is_bootstrap,
                                created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-        params![
-            dto.id,
-            dto.user_id,
-            dto.name,
-            key.key_hash,
-            dto.role,
-            dto.expires_at,
-            key.is_bootstrap,
-            dto.created_at
-        ],
-    )?;
+    )?
+    .execute(params![
+        dto.id,
+        dto.user_id,
+        dto.name,
+        key.key_hash,
+        dto.role,
+        dto.expires_at,
+        key.is_bootstrap,
+        dto.created_at
+    ])?;
     Ok(dto)
 }
 
@@ -86,7 +86,7 @@ pub fn find_key_by_hash(conn: &Connection, key_hash: &[u8]) -> AppResult<Option<
 pub fn list_keys_of_user(conn: &Connection, user_id: &str) -> AppResult<Vec<ApiKeyDto>> {
     let sql =
         format!("SELECT {DTO_COLUMNS} FROM api_keys WHERE user_id = ?1 ORDER BY created_at, id");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let keys = stmt
         .query_map([user_id], dto_from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -95,34 +95,33 @@ pub fn list_keys_of_user(conn: &Connection, user_id: &str) -> AppResult<Vec<ApiK
 
 /// Delete one of a user's keys; false when the user has no key with that id.
 pub fn delete_key_of_user(conn: &Connection, user_id: &str, key_id: &str) -> AppResult<bool> {
-    let deleted = conn.execute(
-        "DELETE FROM api_keys WHERE id = ?1 AND user_id = ?2",
-        [key_id, user_id],
-    )?;
+    let deleted = conn
+        .prepare_cached("DELETE FROM api_keys WHERE id = ?1 AND user_id = ?2")?
+        .execute([key_id, user_id])?;
     Ok(deleted == 1)
 }
 
 /// The user owning the bootstrap key (the one ADMIN_API_KEY keeps in step), if any.
 pub fn find_bootstrap_key(conn: &Connection) -> AppResult<Option<StoredKey>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT id, user_id, role, expires_at FROM api_keys WHERE is_bootstrap = 1
              ORDER BY created_at LIMIT 1",
-            [],
-            |row| {
-                Ok(StoredKey {
-                    id: row.get(0)?,
-                    user_id: row.get(1)?,
-                    role: row.get(2)?,
-                    expires_at: row.get(3)?,
-                })
-            },
-        )
+        )?
+        .query_row([], |row| {
+            Ok(StoredKey {
+                id: row.get(0)?,
+                user_id: row.get(1)?,
+                role: row.get(2)?,
+                expires_at: row.get(3)?,
+            })
+        })
         .optional()?)
 }
 
 pub fn delete_bootstrap_keys(conn: &Connection) -> AppResult<()> {
-    conn.execute("DELETE FROM api_keys WHERE is_bootstrap = 1", [])?;
+    conn.prepare_cached("DELETE FROM api_keys WHERE is_bootstrap = 1")?
+        .execute([])?;
     Ok(())
 }
 

@@ -127,10 +127,9 @@ pub fn find_chunk(
 /// Write a chunk's editable fields as given (merged by the caller) and move `updated_at`.
 pub fn update_chunk(conn: &Connection, chunk: &ChunkMetadata) -> AppResult<ChunkMetadata> {
     let now = timestamp::now();
-    conn.execute(
-        "UPDATE chunks SET content = ?3, chunk_html = ?4, link = ?5, metadata = ?6, time_stamp = ?7,
+    conn.prepare_cached("UPDATE chunks SET content = ?3, chunk_html = ?4, link = ?5, metadata = ?6, time_stamp = ?7,
                 tracking_id = ?8, weight = ?9, updated_at = ?10
-         WHERE dataset_id = ?1 AND id = ?2",
+         WHERE dataset_id = ?1 AND id = ?2")?.execute(
         params![
             chunk.dataset_id,
             chunk.id,
@@ -153,16 +152,17 @@ pub fn update_chunk(conn: &Connection, chunk: &ChunkMetadata) -> AppResult<Chunk
 
 /// Delete a chunk of the dataset; false when there is none.
 pub fn delete_chunk(conn: &Connection, dataset_id: &str, chunk_id: &str) -> AppResult<bool> {
-    let deleted = conn.execute(
-        "DELETE FROM chunks WHERE dataset_id = ?1 AND id = ?2",
-        [dataset_id, chunk_id],
-    )?;
+    let deleted = conn
+        .prepare_cached("DELETE FROM chunks WHERE dataset_id = ?1 AND id = ?2")?
+        .execute([dataset_id, chunk_id])?;
     Ok(deleted == 1)
 }
 
 /// Delete the chunks made from a file; returns how many.
 pub fn delete_chunks_of_file(conn: &Connection, file_id: &str) -> AppResult<usize> {
-    Ok(conn.execute("DELETE FROM chunks WHERE file_id = ?1", [file_id])?)
+    Ok(conn
+        .prepare_cached("DELETE FROM chunks WHERE file_id = ?1")?
+        .execute([file_id])?)
 }
 
 /// How many chunks a user has in a dataset: one row read, whatever the number.
@@ -172,11 +172,8 @@ pub fn count_chunks_by_author(
     author_id: &str,
 ) -> AppResult<i64> {
     Ok(conn
-        .query_row(
-            "SELECT n FROM chunk_counts WHERE dataset_id = ?1 AND author_id = ?2",
-            [dataset_id, author_id],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT n FROM chunk_counts WHERE dataset_id = ?1 AND author_id = ?2")?
+        .query_row([dataset_id, author_id], |row| row.get(0))
         .optional()?
         .unwrap_or(0))
 }
@@ -225,21 +222,23 @@ pub fn list_chunks_by_author(
     } else {
         (PAGE_SIZE, offset)
     };
+    // LIMIT is written into the SQL (at most ten variants, each cached): a bound LIMIT makes
+    // SQLite re-prepare the statement on every run.
     let sql = format!(
         "SELECT c.id, c.content, c.chunk_html, c.link, c.created_at, c.updated_at, c.tag_set,
                 c.file_id, f.file_name, c.metadata, c.tracking_id, c.time_stamp, c.weight
          FROM (SELECT id FROM chunks INDEXED BY chunks_by_author
                WHERE dataset_id = ?1 AND author_id = ?2
-               ORDER BY updated_at {dir}, id {dir} LIMIT ?3 OFFSET ?4) page
+               ORDER BY updated_at {dir}, id {dir} LIMIT {limit} OFFSET ?3) page
          JOIN chunks c ON c.id = page.id
          LEFT JOIN files f ON f.id = c.file_id
          ORDER BY c.updated_at DESC, c.id DESC",
-        dir = if from_the_end { "ASC" } else { "DESC" }
+        dir = if from_the_end { "ASC" } else { "DESC" },
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let chunks = stmt
         .query_map(
-            params![dataset_id, author_id, limit, skip],
+            params![dataset_id, author_id, skip],
             chunk_with_file_from_row,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -42,10 +42,9 @@ pub fn insert_dataset(
         created_at: now.clone(),
         updated_at: now,
     };
-    conn.execute(
-        "INSERT INTO datasets (id, organization_id, name, server_configuration, client_configuration,
+    conn.prepare_cached("INSERT INTO datasets (id, organization_id, name, server_configuration, client_configuration,
                                created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)")?.execute(
         params![
             dataset.id,
             dataset.organization_id,
@@ -69,7 +68,10 @@ pub fn insert_dataset(
 
 pub fn find_dataset_by_id(conn: &Connection, id: &str) -> AppResult<Option<Dataset>> {
     let sql = format!("SELECT {COLUMNS} FROM datasets d WHERE d.id = ?1");
-    Ok(conn.query_row(&sql, [id], dataset_from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], dataset_from_row)
+        .optional()?)
 }
 
 /// The organization's first dataset, the one a new member starts in.
@@ -82,7 +84,8 @@ pub fn find_first_dataset_of_organization(
          ORDER BY d.created_at, d.id LIMIT 1"
     );
     Ok(conn
-        .query_row(&sql, [organization_id], dataset_from_row)
+        .prepare_cached(&sql)?
+        .query_row([organization_id], dataset_from_row)
         .optional()?)
 }
 
@@ -96,7 +99,7 @@ pub fn list_datasets_with_usage(
                 (SELECT coalesce(sum(c.n), 0) FROM chunk_counts c WHERE c.dataset_id = d.id)
          FROM datasets d WHERE d.organization_id = ?1 ORDER BY d.created_at, d.id"
     );
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
         .query_map([organization_id], |row| {
             let dataset = dataset_from_row(row)?;

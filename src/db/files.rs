@@ -37,28 +37,26 @@ pub fn insert_file(conn: &Connection, file: &NewFile) -> AppResult<File> {
         created_at: now.clone(),
         updated_at: now,
     };
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO files (id, dataset_id, user_id, file_name, mime_type, size, link, metadata,
                             tag_set, time_stamp, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-        params![
-            stored.id,
-            stored.dataset_id,
-            stored.user_id,
-            stored.file_name,
-            file.mime_type,
-            stored.size,
-            stored.link,
-            stored.metadata.as_ref().map(Value::to_string),
-            stored.tag_set,
-            stored.time_stamp,
-            stored.created_at
-        ],
-    )?;
-    conn.execute(
-        "INSERT INTO file_contents (file_id, bytes) VALUES (?1, ?2)",
-        params![stored.id, file.bytes],
-    )?;
+    )?
+    .execute(params![
+        stored.id,
+        stored.dataset_id,
+        stored.user_id,
+        stored.file_name,
+        file.mime_type,
+        stored.size,
+        stored.link,
+        stored.metadata.as_ref().map(Value::to_string),
+        stored.tag_set,
+        stored.time_stamp,
+        stored.created_at
+    ])?;
+    conn.prepare_cached("INSERT INTO file_contents (file_id, bytes) VALUES (?1, ?2)")?
+        .execute(params![stored.id, file.bytes])?;
     Ok(stored)
 }
 
@@ -103,23 +101,21 @@ pub fn find_file(
     file_id: &str,
 ) -> AppResult<Option<(File, String)>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT id, user_id, dataset_id, file_name, size, link, metadata, tag_set, time_stamp,
                     created_at, updated_at, mime_type
              FROM files WHERE dataset_id = ?1 AND id = ?2",
-            [dataset_id, file_id],
-            |row| Ok((file_from_row(row)?, row.get(11)?)),
-        )
+        )?
+        .query_row([dataset_id, file_id], |row| {
+            Ok((file_from_row(row)?, row.get(11)?))
+        })
         .optional()?)
 }
 
 pub fn read_file_bytes(conn: &Connection, file_id: &str) -> AppResult<Vec<u8>> {
     Ok(conn
-        .query_row(
-            "SELECT bytes FROM file_contents WHERE file_id = ?1",
-            [file_id],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT bytes FROM file_contents WHERE file_id = ?1")?
+        .query_row([file_id], |row| row.get(0))
         .optional()?
         .unwrap_or_default())
 }
@@ -127,19 +123,18 @@ pub fn read_file_bytes(conn: &Connection, file_id: &str) -> AppResult<Vec<u8>> {
 /// Delete a file of the dataset with its bytes; its chunks are unlinked by the schema
 /// (ON DELETE SET NULL). False when there is no such file.
 pub fn delete_file(conn: &Connection, dataset_id: &str, file_id: &str) -> AppResult<bool> {
-    let deleted = conn.execute(
-        "DELETE FROM files WHERE dataset_id = ?1 AND id = ?2",
-        [dataset_id, file_id],
-    )?;
+    let deleted = conn
+        .prepare_cached("DELETE FROM files WHERE dataset_id = ?1 AND id = ?2")?
+        .execute([dataset_id, file_id])?;
     Ok(deleted == 1)
 }
 
 pub fn user_has_files(conn: &Connection, dataset_id: &str, user_id: &str) -> AppResult<bool> {
-    Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM files WHERE dataset_id = ?1 AND user_id = ?2)",
-        [dataset_id, user_id],
-        |row| row.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM files WHERE dataset_id = ?1 AND user_id = ?2)",
+        )?
+        .query_row([dataset_id, user_id], |row| row.get(0))?)
 }
 
 #[cfg(test)]

@@ -52,6 +52,8 @@ pub enum OpenError {
 /// Settings every connection gets, the pool's and the command line's alike.
 pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Room for every statement the server prepares, so none is parsed twice.
+    conn.set_prepared_statement_cache_capacity(128);
     // FULL: a write acknowledged to a client survives a power cut, not only a process crash.
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
 }
@@ -94,6 +96,8 @@ pub fn open_pool(path: &Path, max_size: u32) -> Result<Pool, OpenError> {
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(BUSY_TIMEOUT)
+        // A local file does not drop connections; skip the check-out ping.
+        .test_on_check_out(false)
         .build(manager)?;
     Ok(pool)
 }

@@ -41,11 +41,15 @@ pub fn insert_organization(conn: &Connection, name: &str) -> AppResult<Organizat
         created_at: now.clone(),
         updated_at: now,
     };
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO organizations (id, name, registerable, created_at, updated_at)
          VALUES (?1, ?2, 0, ?3, ?3)",
-        params![organization.id, organization.name, organization.created_at],
-    )
+    )?
+    .execute(params![
+        organization.id,
+        organization.name,
+        organization.created_at
+    ])
     .map_err(|err| {
         if is_unique_violation(&err) {
             AppError::Conflict(format!("An organization named {name} already exists"))
@@ -59,14 +63,16 @@ pub fn insert_organization(conn: &Connection, name: &str) -> AppResult<Organizat
 pub fn find_organization_by_id(conn: &Connection, id: &str) -> AppResult<Option<Organization>> {
     let sql = format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations o WHERE o.id = ?1");
     Ok(conn
-        .query_row(&sql, [id], organization_from_row)
+        .prepare_cached(&sql)?
+        .query_row([id], organization_from_row)
         .optional()?)
 }
 
 pub fn find_organization_by_name(conn: &Connection, name: &str) -> AppResult<Option<Organization>> {
     let sql = format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations o WHERE o.name = ?1");
     Ok(conn
-        .query_row(&sql, [name], organization_from_row)
+        .prepare_cached(&sql)?
+        .query_row([name], organization_from_row)
         .optional()?)
 }
 
@@ -80,7 +86,8 @@ pub fn find_membership(
          WHERE m.user_id = ?1 AND m.organization_id = ?2"
     );
     Ok(conn
-        .query_row(&sql, [user_id, organization_id], |row| {
+        .prepare_cached(&sql)?
+        .query_row([user_id, organization_id], |row| {
             membership_from_row(row, 0)
         })
         .optional()?)
@@ -102,9 +109,8 @@ pub fn insert_membership(
         created_at: now.clone(),
         updated_at: now,
     };
-    conn.execute(
-        "INSERT INTO user_organizations (id, user_id, organization_id, role, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+    conn.prepare_cached("INSERT INTO user_organizations (id, user_id, organization_id, role, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)")?.execute(
         params![
             membership.id,
             membership.user_id,
@@ -124,27 +130,23 @@ pub fn insert_membership(
 }
 
 pub fn update_membership_role(conn: &Connection, membership_id: &str, role: Role) -> AppResult<()> {
-    conn.execute(
-        "UPDATE user_organizations SET role = ?2, updated_at = ?3 WHERE id = ?1",
-        params![membership_id, role.as_i64(), timestamp::now()],
-    )?;
+    conn.prepare_cached("UPDATE user_organizations SET role = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![membership_id, role.as_i64(), timestamp::now()])?;
     Ok(())
 }
 
 pub fn delete_membership(conn: &Connection, membership_id: &str) -> AppResult<()> {
-    conn.execute(
-        "DELETE FROM user_organizations WHERE id = ?1",
-        [membership_id],
-    )?;
+    conn.prepare_cached("DELETE FROM user_organizations WHERE id = ?1")?
+        .execute([membership_id])?;
     Ok(())
 }
 
 pub fn count_owners(conn: &Connection, organization_id: &str) -> AppResult<i64> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM user_organizations WHERE organization_id = ?1 AND role = 2",
-        [organization_id],
-        |row| row.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM user_organizations WHERE organization_id = ?1 AND role = 2",
+        )?
+        .query_row([organization_id], |row| row.get(0))?)
 }
 
 /// The organizations a user belongs to, each with the membership, oldest membership first.
@@ -157,7 +159,7 @@ pub fn list_memberships_of_user(
          FROM user_organizations m JOIN organizations o ON o.id = m.organization_id
          WHERE m.user_id = ?1 ORDER BY m.created_at, m.id"
     );
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
         .query_map([user_id], |row| {
             Ok((organization_from_row(row)?, membership_from_row(row, 5)?))
@@ -175,7 +177,7 @@ pub fn list_memberships_of_organization(
         "SELECT {MEMBERSHIP_COLUMNS} FROM user_organizations m
          WHERE m.organization_id = ?1 ORDER BY m.created_at, m.user_id"
     );
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
         .query_map([organization_id], |row| membership_from_row(row, 0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -36,9 +36,8 @@ pub fn insert_user(conn: &Connection, email: &str, name: Option<&str>) -> AppRes
         created_at: now.clone(),
         updated_at: now,
     };
-    conn.execute(
-        "INSERT INTO users (id, email, name, username, website, visible_email, created_at, updated_at)
-         VALUES (?1, ?2, ?3, NULL, NULL, 1, ?4, ?4)",
+    conn.prepare_cached("INSERT INTO users (id, email, name, username, website, visible_email, created_at, updated_at)
+         VALUES (?1, ?2, ?3, NULL, NULL, 1, ?4, ?4)")?.execute(
         params![user.id, user.email, user.name, user.created_at],
     )
     .map_err(|err| {
@@ -53,21 +52,26 @@ pub fn insert_user(conn: &Connection, email: &str, name: Option<&str>) -> AppRes
 
 pub fn find_user_by_id(conn: &Connection, id: &str) -> AppResult<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users u WHERE u.id = ?1");
-    Ok(conn.query_row(&sql, [id], user_from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], user_from_row)
+        .optional()?)
 }
 
 pub fn find_user_by_email(conn: &Connection, email: &str) -> AppResult<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users u WHERE u.email = ?1");
-    Ok(conn.query_row(&sql, [email], user_from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([email], user_from_row)
+        .optional()?)
 }
 
 /// Write a user's profile fields as given (the caller has merged and validated them); a
 /// username another user holds is a 409.
 pub fn update_user_profile(conn: &Connection, user: &User) -> AppResult<User> {
     let now = timestamp::now();
-    conn.execute(
-        "UPDATE users SET name = ?2, username = ?3, website = ?4, visible_email = ?5, updated_at = ?6
-         WHERE id = ?1",
+    conn.prepare_cached("UPDATE users SET name = ?2, username = ?3, website = ?4, visible_email = ?5, updated_at = ?6
+         WHERE id = ?1")?.execute(
         params![user.id, user.name, user.username, user.website, user.visible_email, now],
     )
     .map_err(|err| {
@@ -92,7 +96,7 @@ pub fn list_users_of_organization(
         "SELECT {COLUMNS} FROM users u JOIN user_organizations m ON m.user_id = u.id
          WHERE m.organization_id = ?1 ORDER BY m.created_at, u.id"
     );
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let users = stmt
         .query_map([organization_id], user_from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
