@@ -11,8 +11,8 @@ use actix_web::{FromRequest, HttpRequest};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
-use crate::db::api_keys::{find_key_by_hash, StoredKey};
-use crate::db::{datasets, organizations, users};
+use crate::db::api_keys::{find_key_with_user, StoredKey};
+use crate::db::{datasets, organizations};
 use crate::error::{AppError, AppResult};
 use crate::models::{Dataset, Organization, Role, User, UserOrganization};
 use crate::timestamp;
@@ -118,7 +118,7 @@ impl Credentials {
     /// Check the key against the database: it exists, has not expired, and may make this kind
     /// of request.
     pub fn authenticate(&self, conn: &Connection) -> AppResult<Caller> {
-        let key = find_key_by_hash(conn, &self.key_hash)?
+        let (key, user) = find_key_with_user(conn, &self.key_hash)?
             .ok_or_else(|| AppError::Unauthorized("Invalid API key".into()))?;
         if key
             .expires_at
@@ -132,8 +132,6 @@ impl Credentials {
                 "This API key is read-only; use a read-write key to make changes".into(),
             ));
         }
-        let user = users::find_user_by_id(conn, &key.user_id)?
-            .ok_or_else(|| AppError::Unauthorized("Invalid API key".into()))?;
         Ok(Caller { user, key })
     }
 }
@@ -204,9 +202,7 @@ impl Caller {
         let organization = organizations::find_organization_by_id(conn, organization_id)?
             .ok_or_else(|| AppError::NotFound("Organization not found".into()))?;
         let membership = organizations::find_membership(conn, &self.user.id, organization_id)?
-            .ok_or_else(|| {
-                AppError::Forbidden("You are not a member of this organization".into())
-            })?;
+            .ok_or_else(not_a_member)?;
         Ok(OrganizationScope {
             caller: self,
             organization,
@@ -215,11 +211,21 @@ impl Caller {
     }
 
     pub fn in_dataset(self, conn: &Connection, dataset_id: &str) -> AppResult<DatasetScope> {
-        let dataset = datasets::find_dataset_by_id(conn, dataset_id)?
-            .ok_or_else(|| AppError::NotFound("Dataset not found".into()))?;
-        let scope = self.in_organization(conn, &dataset.organization_id)?;
+        let (dataset, organization, membership) =
+            datasets::find_dataset_with_membership(conn, dataset_id, &self.user.id)?
+                .ok_or_else(|| AppError::NotFound("Dataset not found".into()))?;
+        let membership = membership.ok_or_else(not_a_member)?;
+        let scope = OrganizationScope {
+            caller: self,
+            organization,
+            membership,
+        };
         Ok(DatasetScope { dataset, scope })
     }
+}
+
+fn not_a_member() -> AppError {
+    AppError::Forbidden("You are not a member of this organization".into())
 }
 
 impl OrganizationScope {

@@ -16,8 +16,8 @@ use crate::routes;
 /// How long a stopping server waits for in-flight requests.
 const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
 
-/// Read connections in the pool; writes go through the one writer thread.
-const READ_CONNECTIONS: u32 = 16;
+/// Reader threads, each with a pooled connection; writes go through the one writer thread.
+const READERS: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -44,7 +44,7 @@ pub struct Application {
 impl Application {
     /// Open the database (creating and bootstrapping it if needed) and bind the listener.
     pub fn build(settings: &Settings) -> Result<Application, StartupError> {
-        let database = Database::open(&settings.db_path, READ_CONNECTIONS)?;
+        let database = Database::open(&settings.db_path, READERS)?;
         let first_start = bootstrap(&database, settings).map_err(StartupError::Bootstrap)?;
         let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
             bind: settings.bind.clone(),

@@ -2,8 +2,9 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::db::users;
 use crate::error::AppResult;
-use crate::models::ApiKeyDto;
+use crate::models::{ApiKeyDto, User};
 use crate::timestamp;
 
 /// A key as authentication needs it.
@@ -78,6 +79,30 @@ pub fn find_key_by_hash(conn: &Connection, key_hash: &[u8]) -> AppResult<Option<
                 role: row.get(2)?,
                 expires_at: row.get(3)?,
             })
+        })
+        .optional()?)
+}
+
+/// The key with that digest and the user holding it: what authentication needs, in one read.
+pub fn find_key_with_user(
+    conn: &Connection,
+    key_hash: &[u8],
+) -> AppResult<Option<(StoredKey, User)>> {
+    let sql = format!(
+        "SELECT k.id, k.user_id, k.role, k.expires_at, {}
+         FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?1",
+        users::COLUMNS
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([key_hash], |row| {
+            let key = StoredKey {
+                id: row.get(0)?,
+                user_id: row.get(1)?,
+                role: row.get(2)?,
+                expires_at: row.get(3)?,
+            };
+            Ok((key, users::user_from_row_at(row, 4)?))
         })
         .optional()?)
 }

@@ -3,8 +3,11 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
+use crate::db::organizations;
 use crate::error::{is_unique_violation, AppError, AppResult};
-use crate::models::{Dataset, DatasetAndUsage, DatasetDto, DatasetUsageCount};
+use crate::models::{
+    Dataset, DatasetAndUsage, DatasetDto, DatasetUsageCount, Organization, UserOrganization,
+};
 use crate::timestamp;
 
 const COLUMNS: &str = "d.id, d.name, d.organization_id, d.server_configuration, \
@@ -22,6 +25,38 @@ fn dataset_from_row(row: &Row) -> rusqlite::Result<Dataset> {
         created_at: row.get(5)?,
         updated_at: row.get(6)?,
     })
+}
+
+/// A dataset, its organization, and a user's membership in it (None if not a member): what
+/// scoping a request to a dataset needs, in one read.
+pub fn find_dataset_with_membership(
+    conn: &Connection,
+    dataset_id: &str,
+    user_id: &str,
+) -> AppResult<Option<(Dataset, Organization, Option<UserOrganization>)>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, {}, {}
+         FROM datasets d JOIN organizations o ON o.id = d.organization_id
+         LEFT JOIN user_organizations m ON m.organization_id = o.id AND m.user_id = ?2
+         WHERE d.id = ?1",
+        organizations::ORGANIZATION_COLUMNS,
+        organizations::MEMBERSHIP_COLUMNS
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([dataset_id, user_id], |row| {
+            let membership_id: Option<String> = row.get(12)?;
+            let membership = match membership_id {
+                Some(_) => Some(organizations::membership_from_row(row, 12)?),
+                None => None,
+            };
+            Ok((
+                dataset_from_row(row)?,
+                organizations::organization_from_row_at(row, 7)?,
+                membership,
+            ))
+        })
+        .optional()?)
 }
 
 /// Insert a dataset; a name already used in the organization is a 409.

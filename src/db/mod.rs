@@ -8,17 +8,18 @@ pub mod chunks;
 pub mod datasets;
 pub mod files;
 pub mod organizations;
+mod readers;
 pub mod users;
 pub mod writer;
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, TransactionBehavior};
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
@@ -84,8 +85,24 @@ pub fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
     Ok(())
 }
 
+/// SQLite keeps global memory statistics behind one process-wide mutex unless told not to;
+/// without them, connections on different threads stop queueing on that mutex for every
+/// allocation. Takes effect only before SQLite's first use in the process (later calls are
+/// refused by SQLite, harmlessly).
+fn configure_sqlite_library() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config with SQLITE_CONFIG_MEMSTATUS takes one int argument; it is
+        // called once, before this process opens any connection through this module.
+        unsafe {
+            rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0);
+        }
+    });
+}
+
 /// Open (creating if needed) the database file, apply the schema, and build the read pool.
 pub fn open_pool(path: &Path, max_size: u32) -> Result<Pool, OpenError> {
+    configure_sqlite_library();
     let mut conn = open_connection(path)?;
     // WAL is a property of the file: set once here, every later connection inherits it.
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -112,14 +129,17 @@ fn open_connection(path: &Path) -> Result<Connection, OpenError> {
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
+    readers: Arc<readers::Readers>,
     writer: Arc<writer::Writer>,
 }
 
 impl Database {
-    pub fn open(path: &Path, read_connections: u32) -> Result<Database, OpenError> {
-        let pool = open_pool(path, read_connections)?;
+    /// Open the file with `readers` reader threads (and as many pooled connections).
+    pub fn open(path: &Path, readers: u32) -> Result<Database, OpenError> {
+        let pool = open_pool(path, readers)?;
         let writer = writer::Writer::start(open_connection(path)?)?;
         Ok(Database {
+            readers: Arc::new(readers::Readers::start(pool.clone(), readers as usize)?),
             pool,
             writer: Arc::new(writer),
         })
@@ -135,18 +155,13 @@ impl Database {
         self.writer.stats()
     }
 
-    /// Run read-only work on a pooled connection, off the async workers.
+    /// Run read-only work on a reader thread, off the async workers.
     pub async fn read<T, F>(&self, work: F) -> AppResult<T>
     where
         F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        blocking(move || {
-            let conn = pool.get()?;
-            work(&conn)
-        })
-        .await
+        self.readers.read(work).await
     }
 
     /// Run work on the writer: in a transaction shared with other queued writes, answered after
@@ -187,16 +202,6 @@ pub fn in_write_transaction<T>(
     let out = work(&tx)?;
     tx.commit()?;
     Ok(out)
-}
-
-async fn blocking<T, F>(work: F) -> AppResult<T>
-where
-    F: FnOnce() -> AppResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    actix_web::web::block(work)
-        .await
-        .map_err(|err| AppError::Internal(format!("database task failed: {err}")))?
 }
 
 /// A new random id.

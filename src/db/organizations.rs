@@ -6,21 +6,26 @@ use crate::error::{is_unique_violation, AppError, AppResult};
 use crate::models::{Organization, Role, UserOrganization};
 use crate::timestamp;
 
-const ORGANIZATION_COLUMNS: &str = "o.id, o.name, o.registerable, o.created_at, o.updated_at";
-const MEMBERSHIP_COLUMNS: &str =
+pub(crate) const ORGANIZATION_COLUMNS: &str =
+    "o.id, o.name, o.registerable, o.created_at, o.updated_at";
+pub(crate) const MEMBERSHIP_COLUMNS: &str =
     "m.id, m.user_id, m.organization_id, m.role, m.created_at, m.updated_at";
 
 fn organization_from_row(row: &Row) -> rusqlite::Result<Organization> {
+    organization_from_row_at(row, 0)
+}
+
+pub(crate) fn organization_from_row_at(row: &Row, first: usize) -> rusqlite::Result<Organization> {
     Ok(Organization {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        registerable: row.get(2)?,
-        created_at: row.get(3)?,
-        updated_at: row.get(4)?,
+        id: row.get(first)?,
+        name: row.get(first + 1)?,
+        registerable: row.get(first + 2)?,
+        created_at: row.get(first + 3)?,
+        updated_at: row.get(first + 4)?,
     })
 }
 
-fn membership_from_row(row: &Row, first: usize) -> rusqlite::Result<UserOrganization> {
+pub(crate) fn membership_from_row(row: &Row, first: usize) -> rusqlite::Result<UserOrganization> {
     Ok(UserOrganization {
         id: row.get(first)?,
         user_id: row.get(first + 1)?,

@@ -7,19 +7,24 @@ use crate::models::User;
 use crate::timestamp;
 
 /// Columns in `user_from_row` order; queries name the users table `u`.
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "u.id, u.email, u.name, u.username, u.website, u.visible_email, u.created_at, u.updated_at";
 
 fn user_from_row(row: &Row) -> rusqlite::Result<User> {
+    user_from_row_at(row, 0)
+}
+
+/// A user from `COLUMNS` starting at column `first` of a joined row.
+pub(crate) fn user_from_row_at(row: &Row, first: usize) -> rusqlite::Result<User> {
     Ok(User {
-        id: row.get(0)?,
-        email: row.get(1)?,
-        name: row.get(2)?,
-        username: row.get(3)?,
-        website: row.get(4)?,
-        visible_email: row.get(5)?,
-        created_at: row.get(6)?,
-        updated_at: row.get(7)?,
+        id: row.get(first)?,
+        email: row.get(first + 1)?,
+        name: row.get(first + 2)?,
+        username: row.get(first + 3)?,
+        website: row.get(first + 4)?,
+        visible_email: row.get(first + 5)?,
+        created_at: row.get(first + 6)?,
+        updated_at: row.get(first + 7)?,
     })
 }
 

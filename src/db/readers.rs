@@ -1,0 +1,88 @@
+//! The readers: a few threads that run read-only work on pooled connections. A fixed set of
+//! threads fed by a queue, rather than a thread per request, keeps the number of threads
+//! contending for the CPUs and the pool small: a request costs one hand-off there and one back.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use super::Pool;
+use crate::error::{AppError, AppResult};
+
+type Job = Box<dyn FnOnce(AppResult<&Connection>) + Send>;
+
+pub struct Readers {
+    sender: Mutex<Sender<Job>>,
+}
+
+impl Readers {
+    /// Start `count` reader threads taking connections from `pool`.
+    pub fn start(pool: Pool, count: usize) -> std::io::Result<Readers> {
+        let (sender, receiver) = channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for index in 0..count {
+            let receiver = receiver.clone();
+            let pool = pool.clone();
+            std::thread::Builder::new()
+                .name(format!("trieve-lite-reader-{index}"))
+                .spawn(move || run(&pool, &receiver))?;
+        }
+        Ok(Readers {
+            sender: Mutex::new(sender),
+        })
+    }
+
+    pub async fn read<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel::<AppResult<T>>();
+        let job: Job = Box::new(move |conn| {
+            let outcome = conn.and_then(|conn| {
+                catch_unwind(AssertUnwindSafe(|| work(conn)))
+                    .unwrap_or_else(|_| Err(AppError::Internal("a read job panicked".into())))
+            });
+            let _ = reply.send(outcome);
+        });
+        self.sender
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(job)
+            .map_err(|_| AppError::Busy)?;
+        answer
+            .await
+            .map_err(|_| AppError::Internal("a reader stopped before answering".into()))?
+    }
+}
+
+/// One snapshot for the whole job: every query of a request sees the same data, and the WAL's
+/// read lock is taken once rather than once per statement.
+fn in_read_transaction(conn: &Connection, job: Job) {
+    if let Err(err) = conn.execute_batch("BEGIN") {
+        return job(Err(err.into()));
+    }
+    job(Ok(conn));
+    // A read transaction has nothing to commit; ending it releases the snapshot.
+    if let Err(err) = conn.execute_batch("COMMIT") {
+        log::warn!("ending a read transaction failed: {err}");
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+}
+
+fn run(pool: &Pool, jobs: &Mutex<Receiver<Job>>) {
+    loop {
+        // Waiting for the next job holds the lock; the other idle readers wait on it.
+        let job = match jobs.lock().unwrap_or_else(|e| e.into_inner()).recv() {
+            Ok(job) => job,
+            Err(_) => return,
+        };
+        match pool.get() {
+            Ok(conn) => in_read_transaction(&conn, job),
+            Err(err) => job(Err(err.into())),
+        }
+    }
+}
