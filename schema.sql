@@ -1,4 +1,4 @@
--- trieve-lite schema, version 1.
+-- trieve-lite schema, version 2.
 --
 -- This file is the one source of the schema: it is compiled into the binary and applied to an
 -- empty database on first start. `PRAGMA user_version` records the version; a later release adds
@@ -76,7 +76,9 @@ CREATE TABLE files (
     tag_set    TEXT,
     time_stamp TEXT,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    -- Version 2: an upload's description, kept instead of dropped.
+    description TEXT
 );
 -- A user's file list, newest first, without touching other users' rows.
 CREATE INDEX files_by_user ON files (dataset_id, user_id, created_at DESC, id DESC);
@@ -127,4 +129,4 @@ CREATE TRIGGER chunks_count_delete AFTER DELETE ON chunks BEGIN
     WHERE dataset_id = OLD.dataset_id AND author_id = OLD.author_id;
 END;
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;

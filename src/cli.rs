@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::accounts::{self, AddedMember, FirstStart};
 use crate::config::{ServeArgs, Settings, DEFAULT_DB};
-use crate::db::{self, organizations};
+use crate::db::{self, backup, organizations};
 use crate::models::Role;
 use crate::startup::Application;
 
@@ -49,6 +49,20 @@ enum Command {
     /// Manage users from the command line (works while the server runs).
     #[command(subcommand)]
     User(UserCommand),
+    /// Copy the database to PATH: a consistent snapshot, taken while the server runs.
+    Backup {
+        /// Where to write the copy.
+        path: PathBuf,
+        /// Overwrite PATH if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replace the database (--db) with the backup at PATH, after checking its integrity and
+    /// schema version. Stop the server first; the replaced file is kept beside it.
+    Restore {
+        /// The backup to restore.
+        path: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,6 +98,28 @@ pub fn main() -> ExitCode {
             name,
             json,
         })) => add_user(&cli.db, &email, &org, &role, name.as_deref(), json),
+        Some(Command::Backup { path, force }) => {
+            backup::backup(&cli.db, &path, force).map(|report| {
+                println!(
+                    "Backed up {} to {} ({} bytes, schema version {}).",
+                    cli.db.display(),
+                    report.path.display(),
+                    report.bytes,
+                    report.schema_version
+                );
+            })
+        }
+        Some(Command::Restore { path }) => backup::restore(&cli.db, &path).map(|(report, kept)| {
+            println!(
+                "Restored {} from {} (schema version {}).",
+                report.path.display(),
+                path.display(),
+                report.schema_version
+            );
+            if let Some(kept) = kept {
+                println!("The database it replaced is kept as {}.", kept.display());
+            }
+        }),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -203,13 +203,14 @@ pub fn update_chunk(
     Ok(())
 }
 
-/// `POST /api/file`. `description` is accepted and not stored (the file model has no place for it).
+/// `POST /api/file`. `description` is stored with the file (Trieve's file models do not return it).
 #[derive(Debug, Deserialize)]
 pub struct UploadFileData {
     pub base64_file: String,
     pub file_name: String,
     pub file_mime_type: String,
     pub create_chunks: Option<bool>,
+    pub description: Option<String>,
     pub link: Option<String>,
     pub metadata: Option<Value>,
     pub tag_set: Option<String>,
@@ -356,6 +357,7 @@ pub fn prepare_upload(
             metadata: data.metadata,
             tag_set: data.tag_set,
             time_stamp,
+            description: data.description,
             bytes,
         },
         chunks,

@@ -18,6 +18,7 @@ pub struct NewFile {
     pub metadata: Option<Value>,
     pub tag_set: Option<String>,
     pub time_stamp: Option<String>,
+    pub description: Option<String>,
     pub bytes: Vec<u8>,
 }
 
@@ -39,8 +40,8 @@ pub fn insert_file(conn: &Connection, file: &NewFile) -> AppResult<File> {
     };
     conn.prepare_cached(
         "INSERT INTO files (id, dataset_id, user_id, file_name, mime_type, size, link, metadata,
-                            tag_set, time_stamp, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+                            tag_set, time_stamp, description, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
     )?
     .execute(params![
         stored.id,

@@ -4,6 +4,7 @@
 //! `Database::read` or `Database::write`.
 
 pub mod api_keys;
+pub mod backup;
 pub mod chunks;
 pub mod datasets;
 pub mod files;
@@ -27,11 +28,14 @@ pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` sets with `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// `MIGRATIONS[i]` upgrades a database from version `i + 1` to `i + 2`. Each runs in the same
 /// transaction as the version bump, so a failed upgrade leaves the file as it was.
-const MIGRATIONS: &[&str] = &[];
+const MIGRATIONS: &[&str] = &[
+    // 1 -> 2: keep an upload's description.
+    "ALTER TABLE files ADD COLUMN description TEXT;",
+];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 

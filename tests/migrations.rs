@@ -1,0 +1,157 @@
+//! A database made by the previous schema version opens, upgraded, with every row kept.
+
+
+use std::collections::BTreeMap;
+
+use rusqlite::Connection;
+use trieve_lite::config::Settings;
+use trieve_lite::db::SCHEMA_VERSION;
+use trieve_lite::startup::Application;
+
+const SCHEMA_V1: &str = include_str!("fixtures/schema_v1.sql");
+const OWNER_KEY: &str = "tr-Version1KeyVersion1KeyVersion1Ke";
+
+/// A version 1 database with one of everything, written as version 1 would have.
+fn make_version_1(path: &std::path::Path) {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch("PRAGMA journal_mode = WAL;").unwrap();
+    conn.execute_batch(SCHEMA_V1).unwrap();
+    let t = "2026-01-01T00:00:00.000000Z";
+    let hash = trieve_lite::auth::hash_api_key(OWNER_KEY);
+    conn.execute_batch(&format!(
+        "INSERT INTO users VALUES ('u1', 'admin@localhost', 'Old Admin', 'old', NULL, 1, '{t}', '{t}');
+         INSERT INTO organizations VALUES ('o1', 'default', 0, '{t}', '{t}');
+         INSERT INTO user_organizations VALUES ('m1', 'u1', 'o1', 2, '{t}', '{t}');
+         INSERT INTO datasets VALUES ('d1', 'o1', 'default', '{{}}', '{{}}', '{t}', '{t}');
+         INSERT INTO files VALUES ('f1', 'd1', 'u1', 'old.txt', 'text/plain', 3, NULL, NULL, NULL, NULL, '{t}', '{t}');
+         INSERT INTO file_contents VALUES ('f1', x'616263');
+         INSERT INTO chunks (id, dataset_id, author_id, file_id, content, weight, created_at, updated_at)
+             VALUES ('c1', 'd1', 'u1', 'f1', 'old chunk', 1.0, '{t}', '{t}');"
+    ))
+    .unwrap();
+    conn.execute(
+        "INSERT INTO api_keys VALUES ('k1', 'u1', 'old key', ?1, 1, NULL, 0, ?2, ?2)",
+        rusqlite::params![hash.to_vec(), t],
+    )
+    .unwrap();
+    assert_eq!(
+        conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .unwrap(),
+        1
+    );
+}
+
+/// Each table's columns and each index and trigger, as SQLite describes them.
+fn shape(conn: &Connection) -> BTreeMap<String, String> {
+    let mut shape = BTreeMap::new();
+    let names: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for (kind, name) in names {
+        let described = if kind == "table" {
+            let mut stmt = conn
+                .prepare(&format!("PRAGMA table_xinfo({name})"))
+                .unwrap();
+            let columns: Vec<String> = stmt
+                .query_map([], |r| {
+                    Ok(format!(
+                        "{}:{}:{}:{}",
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, i64>(5)?
+                    ))
+                })
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            columns.join(",")
+        } else {
+            kind
+        };
+        shape.insert(name, described);
+    }
+    shape
+}
+
+#[actix_web::test]
+async fn a_version_1_database_is_upgraded_keeping_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    make_version_1(&path);
+
+    let settings = Settings::for_database(path.clone(), "127.0.0.1:0");
+    let app = Application::build(&settings).unwrap();
+    assert!(
+        app.first_start.is_none(),
+        "an upgraded database is not a first start"
+    );
+    let conn = app.database().pool().get().unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    let (chunk, bytes): (String, Vec<u8>) = conn
+        .query_row(
+            "SELECT c.content, b.bytes FROM chunks c JOIN file_contents b ON b.file_id = c.file_id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (chunk.as_str(), bytes.as_slice()),
+        ("old chunk", b"abc".as_slice())
+    );
+    let counted: i64 = conn
+        .query_row("SELECT n FROM chunk_counts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(counted, 1);
+
+    // The upgraded file has exactly the shape of a new one.
+    let fresh = trieve_lite::db::open_in_memory().unwrap();
+    assert_eq!(shape(&conn), shape(&fresh));
+
+    // And the old key still works through the API.
+    let port = app.port();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let mut res = awc::Client::default()
+        .get(format!("http://127.0.0.1:{port}/api/auth/me"))
+        .insert_header(("Authorization", OWNER_KEY))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let me: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(me["username"], "old");
+}
+
+#[test]
+fn a_failed_migration_leaves_the_file_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    make_version_1(&path);
+    // Sabotage: a column named like the one version 2 adds makes the migration fail.
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("ALTER TABLE files ADD COLUMN description TEXT;")
+        .unwrap();
+    let settings = Settings::for_database(path.clone(), "127.0.0.1:0");
+    assert!(Application::build(&settings).is_err());
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(
+        conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        conn.query_row("SELECT count(*) FROM chunks", [], |r| r.get::<_, i64>(0))
+            .unwrap(),
+        1
+    );
+}
