@@ -54,6 +54,7 @@ pub fn insert_file(conn: &Connection, file: &NewFile) -> AppResult<File> {
         stored.metadata.as_ref().map(Value::to_string),
         stored.tag_set,
         stored.time_stamp,
+        file.description,
         stored.created_at
     ])?;
     conn.prepare_cached("INSERT INTO file_contents (file_id, bytes) VALUES (?1, ?2)")?
