@@ -4,10 +4,11 @@
 //! hop (`Credentials::authenticate`), so a request costs one trip to the blocking pool.
 
 use std::future::{ready, Ready};
+use std::sync::{Arc, OnceLock};
 
 use actix_web::dev::Payload;
 use actix_web::http::{header, Method};
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
@@ -52,10 +53,22 @@ pub fn hash_api_key(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
+/// Where authentication leaves the caller's user id, for the request log line. Shared between
+/// the request's extensions and its credentials, which travel to a database thread.
+#[derive(Clone, Default)]
+pub struct CallerId(Arc<OnceLock<String>>);
+
+impl CallerId {
+    pub fn get(&self) -> Option<&str> {
+        self.0.get().map(String::as_str)
+    }
+}
+
 /// What a request presents: the digest of its key, whether it writes, and the scope headers.
 /// Deliberately not `Debug`-printable with the key: only the digest is kept.
 pub struct Credentials {
     key_hash: [u8; 32],
+    caller_id: CallerId,
     writes: bool,
     /// `TR-Dataset`, a validated UUID.
     pub dataset_id: Option<String>,
@@ -107,8 +120,11 @@ fn uuid_header(req: &HttpRequest, name: &str) -> AppResult<Option<String>> {
 impl Credentials {
     fn from_request_headers(req: &HttpRequest) -> AppResult<Self> {
         let key = presented_key(req)?;
+        let caller_id = CallerId::default();
+        req.extensions_mut().insert(caller_id.clone());
         Ok(Credentials {
             key_hash: hash_api_key(key),
+            caller_id,
             writes: !matches!(*req.method(), Method::GET | Method::HEAD),
             dataset_id: uuid_header(req, "TR-Dataset")?,
             organization_id: uuid_header(req, "TR-Organization")?,
@@ -132,6 +148,7 @@ impl Credentials {
                 "This API key is read-only; use a read-write key to make changes".into(),
             ));
         }
+        let _ = self.caller_id.0.set(user.id.clone());
         Ok(Caller { user, key })
     }
 }
@@ -192,6 +209,21 @@ pub struct DatasetScope {
 }
 
 impl Caller {
+    /// 403 unless the caller is an admin or owner of some organization: for server-wide views.
+    pub fn require_admin_somewhere(&self, conn: &Connection) -> AppResult<()> {
+        let memberships = organizations::list_memberships_of_user(conn, &self.user.id)?;
+        if memberships
+            .iter()
+            .any(|(_, membership)| membership.role() >= Role::Admin)
+        {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "This needs the admin or owner role in an organization".into(),
+            ))
+        }
+    }
+
     /// The caller's membership in an organization: 404 if there is no such organization, 403 if
     /// the caller is not a member.
     pub fn in_organization(

@@ -9,6 +9,7 @@ pub mod content;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod middleware;
 pub mod models;
 pub mod routes;

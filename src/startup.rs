@@ -4,12 +4,14 @@ use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Logger};
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App, HttpMessage, HttpServer};
 
 use crate::accounts::{self, FirstStart};
+use crate::auth::CallerId;
 use crate::config::Settings;
 use crate::db::{self, Database, OpenError};
 use crate::error::{AppError, AppResult};
+use crate::metrics::{self, Metrics};
 use crate::middleware::json_errors;
 use crate::routes;
 
@@ -101,6 +103,20 @@ fn bootstrap(database: &Database, settings: &Settings) -> AppResult<Option<First
     })
 }
 
+/// One line per request: method, path, status, bytes, time and the caller's user id once
+/// authenticated. Never a header or the query string, so never a key.
+fn request_log() -> Logger {
+    Logger::new("%{method}xi %U %s %bB %Dms user=%{user}xo")
+        .custom_request_replace("method", |req| req.method().to_string())
+        .custom_response_replace("user", |res| {
+            res.request()
+                .extensions()
+                .get::<CallerId>()
+                .and_then(|caller| caller.get().map(str::to_string))
+                .unwrap_or_else(|| "-".to_string())
+        })
+}
+
 fn serve(
     listener: TcpListener,
     database: Database,
@@ -108,9 +124,11 @@ fn serve(
 ) -> std::io::Result<Server> {
     let database = web::Data::new(database);
     let limits = settings.limits();
+    let metrics = web::Data::new(Metrics::default());
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(database.clone())
+            .app_data(metrics.clone())
             .app_data(web::Data::new(limits))
             .app_data(web::PathConfig::default().error_handler(|err, _| {
                 AppError::BadRequest(format!("Invalid path: {err}")).into()
@@ -124,8 +142,8 @@ fn serve(
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound("Not found".into()))
             }))
             .wrap(from_fn(json_errors))
-            // Method, path, status, size and time; never headers, so never a key.
-            .wrap(Logger::new("%r %s %b %Dms"))
+            .wrap(from_fn(metrics::record))
+            .wrap(request_log())
     })
     .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
     .client_request_timeout(settings.request_timeout)

@@ -1,6 +1,5 @@
 //! A database made by the previous schema version opens, upgraded, with every row kept.
 
-
 use std::collections::BTreeMap;
 
 use rusqlite::Connection;

@@ -5,6 +5,7 @@ mod chunks;
 mod datasets;
 mod files;
 mod health;
+mod metrics;
 mod organizations;
 mod users;
 
@@ -12,6 +13,7 @@ use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
+    metrics::configure(cfg);
     auth::configure(cfg);
     users::configure(cfg);
     chunks::configure(cfg);
