@@ -1,7 +1,7 @@
 //! The command line: serve (no sub-command) and `user add`.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -176,7 +176,7 @@ fn print_first_start(first: &FirstStart, address: SocketAddr) {
 }
 
 fn add_user(
-    db_path: &PathBuf,
+    db_path: &Path,
     email: &str,
     org: &str,
     role: &str,

@@ -83,10 +83,10 @@ mod tests {
             }),
         ))
         .await;
-        let err = test::try_call_service(&app, test::TestRequest::get().uri("/boom").to_request())
-            .await
-            .err()
-            .expect("the panic leaves as an error");
+        let request = test::TestRequest::get().uri("/boom").to_request();
+        let Err(err) = test::try_call_service(&app, request).await else {
+            panic!("the panic should leave as an error");
+        };
         let res = err.error_response();
         assert_eq!(res.status(), 500);
         let bytes = actix_web::body::to_bytes(res.into_body()).await.unwrap();

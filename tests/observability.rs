@@ -91,7 +91,7 @@ fn the_request_log_names_the_user_and_never_a_key() {
         .read_to_string(&mut log)
         .unwrap();
 
-    assert!(log.contains(&format!("GET /api/auth/me 200")), "{log}");
+    assert!(log.contains("GET /api/auth/me 200"), "{log}");
     assert!(log.contains(&format!("user={user_id}")), "{log}");
     assert!(log.contains("GET /api/auth/me 401"), "{log}");
     assert!(log.contains("user=-"), "{log}");
