@@ -30,7 +30,7 @@ test-python: build $(VENV)/.installed
 # trieve-lite against an actix-web hello world on 127.0.0.1 with wrk; prints BENCHMARKS.md's table.
 bench: build
 	$(CARGO) build --release --locked --example hello
-	command -v wrk >/dev/null || apt-get install -y -q wrk
+	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(PYTHON) tests/bench/run.py
 
 # A virtualenv with the reference client (trieve-python-client==1.0.0 from PyPI), pytest
