@@ -21,11 +21,12 @@ test-rust:
 	$(CARGO) test --locked
 
 # tests/client: every UserApi, ChunkApi and FileApi call through trieve-python-client.
+# tests/openapi: schemathesis against /api-docs/openapi.json, and the reference page.
 # tests/durability: SIGKILL and SIGTERM under load, 64 concurrent clients (release binary).
 # tests/browser: the admin page, driven through chromium-driver (Debian's chromium and
 # chromium-driver packages; .ci/run installs them).
 test-python: build $(VENV)/.installed
-	TRIEVE_LITE_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python -m pytest -q tests/client tests/browser tests/durability
+	TRIEVE_LITE_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python -m pytest -q tests/client tests/openapi tests/browser tests/durability
 
 # trieve-lite against an actix-web hello world on 127.0.0.1 with wrk; prints BENCHMARKS.md's table.
 bench: build

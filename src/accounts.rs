@@ -4,6 +4,7 @@
 use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::auth::{
     self, Caller, Credentials, DatasetScope, OrganizationScope, KEY_ROLE_READ_WRITE,
@@ -45,10 +46,14 @@ pub fn slim_user(
 }
 
 /// `POST /api/user/set_api_key`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NewKeyRequest {
+    /// 1 to 100 characters.
     pub name: String,
+    /// 0 read-only, 1 read and write; defaults to the role of the key in use, and may not exceed it.
+    #[schema(minimum = 0, maximum = 1)]
     pub role: Option<i64>,
+    /// RFC 3339, in the future; defaults to the expiry of the key in use, and may not exceed it.
     pub expires_at: Option<String>,
 }
 
@@ -128,13 +133,16 @@ pub fn delete_api_key(
 }
 
 /// `PUT /api/user`. Absent (or null) fields keep their value.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct UserUpdate {
+    /// The user to update; the caller when absent.
     pub user_id: Option<uuid::Uuid>,
     pub name: Option<String>,
     pub username: Option<String>,
     pub website: Option<String>,
     pub visible_email: Option<bool>,
+    /// The target's role in the organization: 0 user, 1 admin, 2 owner; not above the caller's.
+    #[schema(minimum = 0, maximum = 2)]
     pub role: Option<i64>,
 }
 
@@ -413,9 +421,11 @@ pub fn add_member(
 }
 
 /// `POST /api/organization/{organization_id}/users`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NewMemberRequest {
     pub email: String,
+    /// 0 user, 1 admin, 2 owner; not above the caller's.
+    #[schema(minimum = 0, maximum = 2)]
     pub role: i64,
     pub name: Option<String>,
 }

@@ -16,6 +16,12 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("/app.js", "app.js", "text/javascript; charset=utf-8"),
     ("/style.css", "style.css", "text/css; charset=utf-8"),
     ("/favicon.svg", "favicon.svg", "image/svg+xml"),
+    ("/api-docs", "api.html", "text/html; charset=utf-8"),
+    (
+        "/api-docs/api.js",
+        "api.js",
+        "text/javascript; charset=utf-8",
+    ),
 ];
 
 /// Scripts and styles only from this server, no inline script, no framing, nothing from

@@ -8,6 +8,7 @@ use base64::Engine;
 use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::auth::DatasetScope;
 use crate::db::chunks::{self, ChunkKey, NewChunk};
@@ -29,23 +30,30 @@ fn require_writer(scope: &DatasetScope) -> AppResult<()> {
 
 /// `POST /api/chunk`. `chunk_vector` and `collection_id` are accepted and ignored: there is no
 /// vector store and there are no collections here.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateChunkData {
+    /// The chunk's HTML; its text (tags stripped, entities decoded) becomes `content`.
     pub chunk_html: Option<String>,
     pub link: Option<String>,
     pub metadata: Option<Value>,
     pub tag_set: Option<String>,
+    /// ISO 8601, with or without a zone (UTC when absent).
     pub time_stamp: Option<String>,
+    /// Unique in the dataset (409 when taken).
     pub tracking_id: Option<String>,
+    /// Defaults to 1.0.
     pub weight: Option<f64>,
+    /// A file of the dataset this chunk belongs to (404 when there is none).
     pub file_uuid: Option<uuid::Uuid>,
 }
 
 /// `PUT /api/chunk/update` and `PUT /api/chunk/tracking_id/update`. By id, `chunk_uuid` names
 /// the chunk and `tracking_id` is a new value; by tracking id, `tracking_id` names it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ChunkUpdate {
+    /// The chunk to update (by id).
     pub chunk_uuid: Option<uuid::Uuid>,
+    /// By id: a new tracking id. By tracking id: the chunk to update.
     pub tracking_id: Option<String>,
     pub chunk_html: Option<String>,
     pub link: Option<String>,
@@ -204,11 +212,14 @@ pub fn update_chunk(
 }
 
 /// `POST /api/file`. `description` is stored with the file (Trieve's file models do not return it).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct UploadFileData {
+    /// The file's bytes, base64url (or standard base64), padding optional.
     pub base64_file: String,
     pub file_name: String,
+    /// Stored and sent back on download; empty means application/octet-stream.
     pub file_mime_type: String,
+    /// Split a text file (text/*, markdown, HTML) into chunks; defaults to true.
     pub create_chunks: Option<bool>,
     pub description: Option<String>,
     pub link: Option<String>,

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 /// A member's role in an organization. Order matters: a higher role can do all a lower one can.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -56,22 +57,31 @@ pub struct User {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Organization {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
+    #[schema(required = true)]
     pub registerable: Option<bool>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserOrganization {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub user_id: String,
+    #[schema(format = Uuid)]
     pub organization_id: String,
     pub role: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -82,147 +92,210 @@ impl UserOrganization {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SlimUser {
+    #[schema(format = Uuid)]
     pub id: String,
     pub email: String,
+    #[schema(required = true)]
     pub name: Option<String>,
+    #[schema(required = true)]
     pub username: Option<String>,
+    #[schema(required = true)]
     pub website: Option<String>,
     pub visible_email: bool,
     pub orgs: Vec<Organization>,
     pub user_orgs: Vec<UserOrganization>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiKeyDto {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub user_id: String,
     pub name: String,
     pub role: i64,
+    #[schema(required = true, format = DateTime)]
     pub expires_at: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Dataset {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
+    #[schema(format = Uuid)]
     pub organization_id: String,
     pub server_configuration: Value,
     pub client_configuration: Value,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DatasetDto {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
+    #[schema(format = Uuid)]
     pub organization_id: String,
     pub client_configuration: Value,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DatasetUsageCount {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub dataset_id: String,
     pub chunk_count: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DatasetAndUsage {
     pub dataset: DatasetDto,
     pub dataset_usage: DatasetUsageCount,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ChunkMetadataWithFileData {
+    #[schema(format = Uuid)]
     pub id: String,
     pub content: String,
+    #[schema(required = true)]
     pub chunk_html: Option<String>,
+    #[schema(required = true)]
     pub link: Option<String>,
+    #[schema(format = Uuid)]
     pub qdrant_point_id: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
+    #[schema(required = true)]
     pub tag_set: Option<String>,
+    #[schema(required = true, format = Uuid)]
     pub file_id: Option<String>,
+    #[schema(required = true)]
     pub file_name: Option<String>,
+    #[schema(required = true)]
     pub metadata: Option<Value>,
+    #[schema(required = true)]
     pub tracking_id: Option<String>,
+    #[schema(required = true, format = DateTime)]
     pub time_stamp: Option<String>,
     pub weight: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ChunkMetadata {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub author_id: String,
+    #[schema(format = Uuid)]
     pub dataset_id: String,
     pub content: String,
+    #[schema(required = true)]
     pub chunk_html: Option<String>,
+    #[schema(required = true)]
     pub link: Option<String>,
+    #[schema(required = true)]
     pub metadata: Option<Value>,
+    #[schema(format = Uuid)]
     pub qdrant_point_id: String,
+    #[schema(required = true)]
     pub tag_set: Option<String>,
+    #[schema(required = true, format = DateTime)]
     pub time_stamp: Option<String>,
+    #[schema(required = true)]
     pub tracking_id: Option<String>,
     pub weight: f64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReturnCreatedChunk {
     pub chunk_metadata: ChunkMetadata,
     pub duplicate: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserDtoWithChunks {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(required = true)]
     pub email: Option<String>,
+    #[schema(required = true)]
     pub username: Option<String>,
+    #[schema(required = true)]
     pub website: Option<String>,
     pub visible_email: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
     pub total_chunks_created: i64,
     pub chunks: Vec<ChunkMetadataWithFileData>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct File {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub user_id: String,
+    #[schema(format = Uuid)]
     pub dataset_id: String,
     pub file_name: String,
     pub size: i64,
+    #[schema(required = true)]
     pub link: Option<String>,
+    #[schema(required = true)]
     pub metadata: Option<Value>,
+    #[schema(required = true)]
     pub tag_set: Option<String>,
+    #[schema(required = true, format = DateTime)]
     pub time_stamp: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
 /// A file with its bytes, base64url-encoded without padding.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FileDto {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub user_id: String,
     pub file_name: String,
     pub size: i64,
     pub base64url_content: String,
+    #[schema(required = true)]
     pub link: Option<String>,
+    #[schema(required = true)]
     pub metadata: Option<Value>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UploadFileResult {
     pub file_metadata: File,
 }

@@ -176,6 +176,21 @@ const MATRIX: &[(&str, &str, [u16; 9])] = &[
         "/favicon.svg",
         [200, 200, 200, 200, 200, 200, 200, 200, 200],
     ),
+    (
+        "GET",
+        "/api-docs",
+        [200, 200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/api-docs/api.js",
+        [200, 200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/api-docs/openapi.json",
+        [200, 200, 200, 200, 200, 200, 200, 200, 200],
+    ),
 ];
 
 struct Callers {
@@ -335,13 +350,18 @@ async fn every_cell_of_the_matrix_gets_its_status() {
     );
 }
 
-/// The routes the code registers, read from src/routes (each `web::resource("...")` and the
-/// methods of its `.route(web::get()...)` calls) and from the admin page's asset list.
+/// The routes the code registers, read from src/routes and src/openapi.rs (each
+/// `web::resource("...")` and the methods of its `.route(web::get()...)` calls) and from the
+/// admin page's asset list.
 fn registered_routes() -> BTreeSet<(String, String)> {
     let mut routes = BTreeSet::new();
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes");
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    let sources = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .chain([concat!(env!("CARGO_MANIFEST_DIR"), "/src/openapi.rs").into()]);
+    for file in sources {
+        let source = std::fs::read_to_string(file).unwrap();
         for resource in source.split("web::resource(\"").skip(1) {
             let path = &resource[..resource.find('"').unwrap()];
             for method in ["get", "post", "put", "delete"] {
@@ -375,4 +395,40 @@ fn every_registered_route_has_a_row() {
         stale.is_empty(),
         "rows for routes that do not exist: {stale:?}"
     );
+}
+
+/// The OpenAPI document names every route but the admin page's assets, and nothing else. The
+/// tracking-id update is registered on the tracking-id pattern and documented at its real URL.
+#[test]
+fn the_openapi_document_names_every_api_route() {
+    let assets: BTreeSet<&str> = trieve_lite::admin::asset_paths().collect();
+    let registered: BTreeSet<(String, String)> = registered_routes()
+        .into_iter()
+        .filter(|(_, path)| !assets.contains(path.as_str()))
+        .map(|(method, path)| match (method.as_str(), path.as_str()) {
+            ("PUT", "/api/chunk/tracking_id/{tracking_id}") => {
+                (method, "/api/chunk/tracking_id/update".to_string())
+            }
+            _ => (method, path),
+        })
+        .collect();
+    let document: Value = serde_json::from_str(&trieve_lite::openapi::document()).unwrap();
+    let documented: BTreeSet<(String, String)> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| (method.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let undocumented: Vec<_> = registered.difference(&documented).collect();
+    let extra: Vec<_> = documented.difference(&registered).collect();
+    assert!(
+        undocumented.is_empty(),
+        "routes missing from the OpenAPI document: {undocumented:?}"
+    );
+    assert!(extra.is_empty(), "documented but not served: {extra:?}");
 }

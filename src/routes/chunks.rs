@@ -7,10 +7,50 @@ use crate::auth::DatasetCredentials;
 use crate::content::{self, ChunkUpdate, CreateChunkData, UpdateBy};
 use crate::db::chunks::ChunkKey;
 use crate::db::Database;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::Json;
 use crate::models::{ChunkMetadata, ReturnCreatedChunk};
+use crate::openapi::{
+    Busy, DatasetHeader, Internal, Timeout, TooLarge, Unauthorized, UpdateChunkByTrackingIdData,
+    UpdateChunkData,
+};
 
+#[utoipa::path(
+    post,
+    path = "/api/chunk",
+    tag = "chunk",
+    summary = "Create a chunk in the dataset",
+    description = "`chunk_vector` and `collection_id` are accepted and ignored: there is no vector store.",
+    security(("ApiKey" = []), ("XApiKey" = [])),
+    params(
+        DatasetHeader,
+    ),
+    request_body(
+        content = CreateChunkData,
+        example = json!({"chunk_html": "<p>Hello, <b>world</b></p>", "tracking_id": "hello-1",
+            "tag_set": "greeting", "metadata": {"lang": "en"}, "time_stamp": "2026-01-31T12:00:00Z",
+            "weight": 1.5})
+    ),
+    responses(
+        (status = 200, description = "The chunk", body = ReturnCreatedChunk,
+            links(
+                ("Chunk" = (operation_id = "get_chunk_by_id", parameters(("chunk_id" = "$response.body#/chunk_metadata/id")))),
+                ("UpdateChunk" = (operation_id = "update_chunk_by_id", request_body = json!({"chunk_uuid": "$response.body#/chunk_metadata/id"}))),
+                ("DeleteChunk" = (operation_id = "delete_chunk_by_id", parameters(("chunk_id" = "$response.body#/chunk_metadata/id")))),
+                ("AuthorChunks" = (operation_id = "user_with_chunks", parameters(("user_id" = "$response.body#/chunk_metadata/author_id"), ("page" = serde_json::json!(1))))),
+            )
+        ),
+        (status = 400, description = "An invalid body (time_stamp, weight, ...) or header, or no TR-Dataset", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "A read-only key, or not an admin or owner of the dataset's organization", body = ErrorBody),
+        (status = 404, description = "No such dataset, or no file_uuid file in it", body = ErrorBody),
+        (status = 408, response = Timeout),
+        (status = 413, response = TooLarge),
+        (status = 409, description = "The tracking_id is taken in this dataset", body = ErrorBody),
+        (status = 500, response = Internal),
+        (status = 503, response = Busy),
+    )
+)]
 async fn create_chunk(
     db: web::Data<Database>,
     credentials: DatasetCredentials,
@@ -65,6 +105,26 @@ async fn update_chunk(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/chunk/{chunk_id}",
+    tag = "chunk",
+    summary = "A chunk of the dataset, by id",
+    security(("ApiKey" = []), ("XApiKey" = [])),
+    params(
+        ("chunk_id" = Uuid, Path, description = "The chunk's id"),
+        DatasetHeader,
+    ),
+    responses(
+        (status = 200, description = "The chunk", body = ChunkMetadata),
+        (status = 400, description = "A malformed chunk_id or header, or no TR-Dataset", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "Not a member of the dataset's organization", body = ErrorBody),
+        (status = 404, description = "No such dataset, or no such chunk in it", body = ErrorBody),
+        (status = 500, response = Internal),
+        (status = 503, response = Busy),
+    )
+)]
 async fn get_chunk_by_id(
     db: web::Data<Database>,
     credentials: DatasetCredentials,
@@ -78,6 +138,26 @@ async fn get_chunk_by_id(
     .await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/chunk/{chunk_id}",
+    tag = "chunk",
+    summary = "Delete a chunk of the dataset, by id",
+    security(("ApiKey" = []), ("XApiKey" = [])),
+    params(
+        ("chunk_id" = Uuid, Path, description = "The chunk's id"),
+        DatasetHeader,
+    ),
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, description = "A malformed chunk_id or header, or no TR-Dataset", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "A read-only key, or not an admin or owner of the dataset's organization", body = ErrorBody),
+        (status = 404, description = "No such dataset, or no such chunk in it", body = ErrorBody),
+        (status = 500, response = Internal),
+        (status = 503, response = Busy),
+    )
+)]
 async fn delete_chunk_by_id(
     db: web::Data<Database>,
     credentials: DatasetCredentials,
@@ -91,6 +171,26 @@ async fn delete_chunk_by_id(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/chunk/tracking_id/{tracking_id}",
+    tag = "chunk",
+    summary = "A chunk of the dataset, by tracking id",
+    security(("ApiKey" = []), ("XApiKey" = [])),
+    params(
+        ("tracking_id" = String, Path, description = "The chunk's tracking id"),
+        DatasetHeader,
+    ),
+    responses(
+        (status = 200, description = "The chunk", body = ChunkMetadata),
+        (status = 400, description = "A malformed header, or no TR-Dataset", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "Not a member of the dataset's organization", body = ErrorBody),
+        (status = 404, description = "No such dataset, or no such chunk in it", body = ErrorBody),
+        (status = 500, response = Internal),
+        (status = 503, response = Busy),
+    )
+)]
 async fn get_chunk_by_tracking_id(
     db: web::Data<Database>,
     credentials: DatasetCredentials,
@@ -99,6 +199,26 @@ async fn get_chunk_by_tracking_id(
     get_chunk(&db, credentials, ChunkKey::TrackingId(path.into_inner())).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/chunk/tracking_id/{tracking_id}",
+    tag = "chunk",
+    summary = "Delete a chunk of the dataset, by tracking id",
+    security(("ApiKey" = []), ("XApiKey" = [])),
+    params(
+        ("tracking_id" = String, Path, description = "The chunk's tracking id"),
+        DatasetHeader,
+    ),
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, description = "A malformed header, or no TR-Dataset", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "A read-only key, or not an admin or owner of the dataset's organization", body = ErrorBody),
+        (status = 404, description = "No such dataset, or no such chunk in it", body = ErrorBody),
+        (status = 500, response = Internal),
+        (status = 503, response = Busy),
+    )
+)]
 async fn delete_chunk_by_tracking_id(
     db: web::Data<Database>,
     credentials: DatasetCredentials,
@@ -107,6 +227,33 @@ async fn delete_chunk_by_tracking_id(
     delete_chunk(&db, credentials, ChunkKey::TrackingId(path.into_inner())).await
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/chunk/update",
+    tag = "chunk",
+    summary = "Update a chunk of the dataset, named by chunk_uuid",
+    description = "Fields not sent keep their value; `updated_at` moves.",
+    security(("ApiKey" = []), ("XApiKey" = [])),
+    params(
+        DatasetHeader,
+    ),
+    request_body(
+        content = UpdateChunkData,
+        example = json!({"chunk_uuid": "2f1e8c53-7a0b-4f3e-9d6c-1b2a3c4d5e6f", "chunk_html": "<p>Hello again</p>", "weight": 2.0})
+    ),
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, description = "An invalid body or header, no chunk_uuid, or no TR-Dataset", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "A read-only key, or not an admin or owner of the dataset's organization", body = ErrorBody),
+        (status = 404, description = "No such dataset, or no such chunk in it", body = ErrorBody),
+        (status = 408, response = Timeout),
+        (status = 413, response = TooLarge),
+        (status = 409, description = "The new tracking_id is taken in this dataset", body = ErrorBody),
+        (status = 500, response = Internal),
+        (status = 503, response = Busy),
+    )
+)]
 async fn update_chunk_by_id(
     db: web::Data<Database>,
     credentials: DatasetCredentials,
@@ -115,6 +262,32 @@ async fn update_chunk_by_id(
     update_chunk(&db, credentials, body.into_inner(), UpdateBy::Id).await
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/chunk/tracking_id/update",
+    tag = "chunk",
+    summary = "Update a chunk of the dataset, named by tracking_id",
+    description = "Fields not sent keep their value; `updated_at` moves.",
+    security(("ApiKey" = []), ("XApiKey" = [])),
+    params(
+        DatasetHeader,
+    ),
+    request_body(
+        content = UpdateChunkByTrackingIdData,
+        example = json!({"tracking_id": "hello-1", "link": "https://example.com/hello"})
+    ),
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, description = "An invalid body or header, no tracking_id, or no TR-Dataset", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "A read-only key, or not an admin or owner of the dataset's organization", body = ErrorBody),
+        (status = 404, description = "No such dataset, or no such chunk in it", body = ErrorBody),
+        (status = 408, response = Timeout),
+        (status = 413, response = TooLarge),
+        (status = 500, response = Internal),
+        (status = 503, response = Busy),
+    )
+)]
 /// `PUT /api/chunk/tracking_id/update` shares its path pattern with a chunk whose tracking id
 /// is "update", so one resource serves both and the PUT checks the last segment itself.
 async fn update_chunk_by_tracking_id(

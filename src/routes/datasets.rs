@@ -1,25 +1,61 @@
 use actix_web::web;
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Credentials;
 use crate::db::{datasets, Database};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::Json;
 use crate::models::{Dataset, DatasetAndUsage, Role};
+use crate::openapi::{Busy, Internal, OrganizationHeader, Timeout, TooLarge, Unauthorized};
 
 const MAX_DATASET_NAME_LEN: usize = 100;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct CreateDatasetRequest {
+    /// 1 to 100 characters, unique in the organization.
     dataset_name: String,
     organization_id: Uuid,
+    /// A JSON object; `{}` when absent or null.
+    #[schema(value_type = Option<Object>)]
     server_configuration: Option<Value>,
+    /// A JSON object; `{}` when absent or null.
+    #[schema(value_type = Option<Object>)]
     client_configuration: Option<Value>,
 }
 
 /// `POST /api/dataset`: owners of the organization only.
+#[utoipa::path(
+    post,
+    path = "/api/dataset",
+    tag = "dataset",
+    summary = "Create a dataset in an organization",
+    security(("ApiKey" = []), ("XApiKey" = [])),
+    request_body(
+        content = CreateDatasetRequest,
+        example = json!({"dataset_name": "docs", "organization_id": "5b0e6f7a-3c2d-4e1f-8a9b-0c1d2e3f4a5b",
+            "server_configuration": {}, "client_configuration": {"theme": "dark"}})
+    ),
+    responses(
+        (status = 200, description = "The dataset", body = Dataset,
+            links(
+                ("Dataset" = (operation_id = "get_dataset", parameters(("dataset_id" = "$response.body#/id")))),
+                ("Datasets" = (operation_id = "list_datasets", parameters(("organization_id" = "$response.body#/organization_id")))),
+            )
+        ),
+        (status = 400, description = "An invalid body (name, configurations) or header", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "A read-only key, or not an owner of the organization", body = ErrorBody),
+        (status = 404, description = "No such organization", body = ErrorBody),
+        (status = 408, response = Timeout),
+        (status = 413, response = TooLarge),
+        (status = 409, description = "The organization has a dataset of that name", body = ErrorBody),
+        (status = 500, response = Internal),
+        (status = 503, response = Busy),
+    )
+)]
 async fn create_dataset(
     db: web::Data<Database>,
     credentials: Credentials,
@@ -53,6 +89,25 @@ async fn create_dataset(
 }
 
 /// `GET /api/dataset/{dataset_id}`: members of its organization.
+#[utoipa::path(
+    get,
+    path = "/api/dataset/{dataset_id}",
+    tag = "dataset",
+    summary = "A dataset",
+    security(("ApiKey" = []), ("XApiKey" = [])),
+    params(
+        ("dataset_id" = Uuid, Path, description = "The dataset's id"),
+    ),
+    responses(
+        (status = 200, description = "The dataset", body = Dataset),
+        (status = 400, description = "A malformed dataset_id or header", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "Not a member of the dataset's organization", body = ErrorBody),
+        (status = 404, description = "No such dataset", body = ErrorBody),
+        (status = 500, response = Internal),
+        (status = 503, response = Busy),
+    )
+)]
 async fn get_dataset(
     db: web::Data<Database>,
     credentials: Credentials,
@@ -70,6 +125,26 @@ async fn get_dataset(
 }
 
 /// `GET /api/dataset/organization/{organization_id}`: members of the organization.
+#[utoipa::path(
+    get,
+    path = "/api/dataset/organization/{organization_id}",
+    tag = "dataset",
+    summary = "An organization's datasets, with their chunk counts",
+    security(("ApiKey" = []), ("XApiKey" = [])),
+    params(
+        ("organization_id" = Uuid, Path, description = "The organization's id"),
+        OrganizationHeader,
+    ),
+    responses(
+        (status = 200, description = "The datasets", body = Vec<DatasetAndUsage>),
+        (status = 400, description = "A malformed organization_id or header", body = ErrorBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "Not a member of the organization", body = ErrorBody),
+        (status = 404, description = "No such organization", body = ErrorBody),
+        (status = 500, response = Internal),
+        (status = 503, response = Busy),
+    )
+)]
 async fn list_datasets(
     db: web::Data<Database>,
     credentials: Credentials,

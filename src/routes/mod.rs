@@ -1,13 +1,13 @@
 //! The HTTP surface: thin handlers, one module per resource, each with `configure`.
 
-mod auth;
-mod chunks;
-mod datasets;
-mod files;
-mod health;
-mod metrics;
-mod organizations;
-mod users;
+pub(crate) mod auth;
+pub(crate) mod chunks;
+pub(crate) mod datasets;
+pub(crate) mod files;
+pub(crate) mod health;
+pub(crate) mod metrics;
+pub(crate) mod organizations;
+pub(crate) mod users;
 
 use actix_web::web;
 
@@ -20,4 +20,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     files::configure(cfg);
     datasets::configure(cfg);
     organizations::configure(cfg);
+    crate::openapi::configure(cfg);
 }
