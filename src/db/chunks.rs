@@ -268,18 +268,9 @@ pub(crate) fn insert_plain_chunk(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::{
-        datasets::insert_dataset, open_in_memory, organizations::insert_organization,
-        users::insert_user,
-    };
+    use crate::db::test_support::dataset_and_user;
+    use crate::db::{datasets::insert_dataset, open_in_memory, organizations::insert_organization};
     use serde_json::json;
-
-    fn dataset_and_user(conn: &Connection) -> (String, String) {
-        let org = insert_organization(conn, "acme").unwrap();
-        let dataset = insert_dataset(conn, &org.id, "docs", &json!({}), &json!({})).unwrap();
-        let user = insert_user(conn, "ada@example.com", None).unwrap();
-        (dataset.id, user.id)
-    }
 
     #[test]
     fn pages_hold_ten_newest_first_and_past_the_end_is_empty() {
@@ -350,7 +341,7 @@ mod tests {
     fn a_chunk_is_found_updated_and_deleted_only_within_its_dataset() {
         let conn = open_in_memory().unwrap();
         let (dataset, user) = dataset_and_user(&conn);
-        let org = crate::db::organizations::insert_organization(&conn, "other").unwrap();
+        let org = insert_organization(&conn, "other").unwrap();
         let other = insert_dataset(&conn, &org.id, "docs", &json!({}), &json!({})).unwrap();
         let chunk = insert_plain_chunk(&conn, &dataset, &user, "hello").unwrap();
 

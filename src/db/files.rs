@@ -142,34 +142,19 @@ pub fn user_has_files(conn: &Connection, dataset_id: &str, user_id: &str) -> App
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::{
-        datasets::insert_dataset, open_in_memory, organizations::insert_organization,
-        users::insert_user,
-    };
-    use serde_json::json;
+    use crate::db::chunks::{insert_chunk, insert_plain_chunk, NewChunk};
+    use crate::db::test_support::{count, dataset_and_user, insert_test_file};
+    use crate::db::{open_in_memory, users::insert_user};
 
     #[test]
     fn a_users_files_are_listed_newest_first_and_only_theirs() {
         let conn = open_in_memory().unwrap();
-        let org = insert_organization(&conn, "acme").unwrap();
-        let dataset = insert_dataset(&conn, &org.id, "docs", &json!({}), &json!({})).unwrap();
-        let ada = insert_user(&conn, "ada@example.com", None).unwrap();
-        let bob = insert_user(&conn, "bob@example.com", None).unwrap();
+        let (dataset, ada) = dataset_and_user(&conn);
+        let bob = insert_user(&conn, "bob@example.com", None).unwrap().id;
         for (user, name) in [(&ada, "a1.txt"), (&bob, "b1.txt"), (&ada, "a2.txt")] {
-            insert_file(
-                &conn,
-                &NewFile {
-                    dataset_id: dataset.id.clone(),
-                    user_id: user.id.clone(),
-                    file_name: name.into(),
-                    mime_type: "text/plain".into(),
-                    bytes: name.as_bytes().to_vec(),
-                    ..NewFile::default()
-                },
-            )
-            .unwrap();
+            insert_test_file(&conn, &dataset, user, name, name.as_bytes());
         }
-        let listed = list_files_by_user(&conn, &dataset.id, &ada.id).unwrap();
+        let listed = list_files_by_user(&conn, &dataset, &ada).unwrap();
         let names: Vec<_> = listed.iter().map(|f| f.file_name.as_str()).collect();
         assert_eq!(names, ["a2.txt", "a1.txt"]);
         assert_eq!(listed[0].size, 6);
@@ -178,88 +163,51 @@ mod tests {
     #[test]
     fn deleting_a_file_removes_its_bytes_and_unlinks_its_chunks() {
         let conn = open_in_memory().unwrap();
-        let org = insert_organization(&conn, "acme").unwrap();
-        let dataset = insert_dataset(&conn, &org.id, "docs", &json!({}), &json!({})).unwrap();
-        let ada = insert_user(&conn, "ada@example.com", None).unwrap();
-        let file = insert_file(
-            &conn,
-            &NewFile {
-                dataset_id: dataset.id.clone(),
-                user_id: ada.id.clone(),
-                file_name: "a.bin".into(),
-                mime_type: "application/octet-stream".into(),
-                bytes: vec![0, 1, 2, 255],
-                ..NewFile::default()
-            },
-        )
-        .unwrap();
-        crate::db::chunks::insert_chunk(
-            &conn,
-            &crate::db::chunks::NewChunk {
-                dataset_id: dataset.id.clone(),
-                author_id: ada.id.clone(),
-                file_id: Some(file.id.clone()),
-                content: "x".into(),
-                weight: 1.0,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let (dataset, ada) = dataset_and_user(&conn);
+        let file = insert_test_file(&conn, &dataset, &ada, "a.bin", &[0, 1, 2, 255]);
+        let chunk = NewChunk {
+            dataset_id: dataset.clone(),
+            author_id: ada.clone(),
+            file_id: Some(file.id.clone()),
+            content: "x".into(),
+            weight: 1.0,
+            ..NewChunk::default()
+        };
+        insert_chunk(&conn, &chunk).unwrap();
         assert_eq!(
             read_file_bytes(&conn, &file.id).unwrap(),
             vec![0, 1, 2, 255]
         );
-        let (found, mime) = find_file(&conn, &dataset.id, &file.id).unwrap().unwrap();
+        let (found, mime) = find_file(&conn, &dataset, &file.id).unwrap().unwrap();
         assert_eq!((found.size, mime.as_str()), (4, "application/octet-stream"));
 
-        assert!(delete_file(&conn, &dataset.id, &file.id).unwrap());
-        let orphans: i64 = conn
-            .query_row(
-                "SELECT (SELECT count(*) FROM file_contents)
-                      + (SELECT count(*) FROM chunks WHERE file_id IS NOT NULL)",
-                [],
-                |row| row.get(0),
-            )
-            .unwrap();
-        assert_eq!(orphans, 0);
+        assert!(delete_file(&conn, &dataset, &file.id).unwrap());
+        assert_eq!(count(&conn, "SELECT count(*) FROM file_contents"), 0);
         assert_eq!(
-            conn.query_row("SELECT count(*) FROM chunks", [], |r| r.get::<_, i64>(0))
-                .unwrap(),
-            1
+            count(
+                &conn,
+                "SELECT count(*) FROM chunks WHERE file_id IS NOT NULL"
+            ),
+            0
         );
+        assert_eq!(count(&conn, "SELECT count(*) FROM chunks"), 1);
     }
 
     #[test]
     fn deleting_a_dataset_leaves_nothing_behind() {
         let conn = open_in_memory().unwrap();
-        let org = insert_organization(&conn, "acme").unwrap();
-        let dataset = insert_dataset(&conn, &org.id, "docs", &json!({}), &json!({})).unwrap();
-        let ada = insert_user(&conn, "ada@example.com", None).unwrap();
-        let file = insert_file(
-            &conn,
-            &NewFile {
-                dataset_id: dataset.id.clone(),
-                user_id: ada.id.clone(),
-                file_name: "a.txt".into(),
-                mime_type: "text/plain".into(),
-                bytes: b"abc".to_vec(),
-                ..NewFile::default()
-            },
-        )
-        .unwrap();
-        crate::db::chunks::insert_plain_chunk(&conn, &dataset.id, &ada.id, "x").unwrap();
-        let _ = file;
-        conn.execute("DELETE FROM datasets WHERE id = ?1", [&dataset.id])
+        let (dataset, ada) = dataset_and_user(&conn);
+        insert_test_file(&conn, &dataset, &ada, "a.txt", b"abc");
+        insert_plain_chunk(&conn, &dataset, &ada, "x").unwrap();
+        conn.execute("DELETE FROM datasets WHERE id = ?1", [&dataset])
             .unwrap();
-        let left: i64 = conn
-            .query_row(
-                "SELECT (SELECT count(*) FROM files) + (SELECT count(*) FROM file_contents)
-                      + (SELECT count(*) FROM chunks) + (SELECT count(*) FROM chunk_counts)",
-                [],
-                |row| row.get(0),
-            )
-            .unwrap();
-        assert_eq!(left, 0);
+        for table in ["files", "file_contents", "chunks", "chunk_counts"] {
+            assert_eq!(
+                count(&conn, &format!("SELECT count(*) FROM {table}")),
+                0,
+                "{table}"
+            );
+        }
     }
 
     #[test]

@@ -208,6 +208,48 @@ pub fn in_write_transaction<T>(
     Ok(out)
 }
 
+/// Fixtures shared by the storage functions' unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use rusqlite::Connection;
+    use serde_json::json;
+
+    use super::files::{insert_file, NewFile};
+    use super::{datasets, organizations, users};
+    use crate::models::File;
+
+    /// An organization "acme" with a dataset "docs" and a user: (dataset id, user id).
+    pub fn dataset_and_user(conn: &Connection) -> (String, String) {
+        let org = organizations::insert_organization(conn, "acme").unwrap();
+        let dataset =
+            datasets::insert_dataset(conn, &org.id, "docs", &json!({}), &json!({})).unwrap();
+        let user = users::insert_user(conn, "ada@example.com", None).unwrap();
+        (dataset.id, user.id)
+    }
+
+    pub fn insert_test_file(
+        conn: &Connection,
+        dataset_id: &str,
+        user_id: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> File {
+        let file = NewFile {
+            dataset_id: dataset_id.into(),
+            user_id: user_id.into(),
+            file_name: name.into(),
+            mime_type: "application/octet-stream".into(),
+            bytes: bytes.to_vec(),
+            ..NewFile::default()
+        };
+        insert_file(conn, &file).unwrap()
+    }
+
+    pub fn count(conn: &Connection, sql: &str) -> i64 {
+        conn.query_row(sql, [], |row| row.get(0)).unwrap()
+    }
+}
+
 /// A new random id.
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
