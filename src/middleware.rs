@@ -6,7 +6,7 @@ use std::panic::AssertUnwindSafe;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::Error;
 use futures_util::FutureExt;
@@ -54,6 +54,18 @@ pub async fn json_errors(
         }
     }
     Ok(ServiceResponse::new(request, rewritten))
+}
+
+/// HEAD is GET without the body (RFC 9110): route it as GET. The HTTP layer already knows the
+/// request was HEAD and sends the answer's headers only.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
 }
 
 fn message_for(status: StatusCode) -> &'static str {

@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::db::{self, Database, OpenError};
 use crate::error::{AppError, AppResult};
 use crate::metrics::{self, Metrics};
-use crate::middleware::json_errors;
+use crate::middleware::{head_as_get, json_errors};
 use crate::routes;
 
 /// How long a stopping server waits for in-flight requests.
@@ -141,6 +141,7 @@ fn serve(
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound("Not found".into()))
             }))
+            .wrap(from_fn(head_as_get))
             .wrap(from_fn(json_errors))
             .wrap(from_fn(metrics::record))
             .wrap(request_log())

@@ -128,3 +128,27 @@ async fn a_client_too_slow_with_its_headers_or_body_gets_408() {
     );
     assert_eq!(app.get("/api/auth/me", &app.owner_key).await.status, 200);
 }
+
+#[actix_web::test]
+async fn head_answers_like_get_without_a_body() {
+    let app = spawn_app().await;
+    let read_only = app.insert_key(&app.owner_id, 0, None);
+    let client = awc::Client::default();
+    let mut page = client.head(format!("{}/", app.base)).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.headers().contains_key("content-security-policy"));
+    assert!(page.body().await.unwrap().is_empty());
+    let me = client
+        .head(format!("{}/api/auth/me", app.base))
+        .insert_header(("Authorization", read_only.as_str()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status().as_u16(), 200);
+    let no_key = client
+        .head(format!("{}/api/auth/me", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_key.status().as_u16(), 401);
+}
