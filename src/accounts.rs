@@ -14,6 +14,7 @@ use crate::db::{chunks, datasets, files, organizations, users};
 use crate::error::{AppError, AppResult};
 use crate::models::{
     ApiKeyDto, Dataset, File, Organization, Role, SlimUser, User, UserDtoWithChunks,
+    UserOrganization,
 };
 use crate::timestamp;
 
@@ -190,48 +191,27 @@ pub fn update_user(
         .map(|id| caller.in_organization(conn, &id))
         .transpose()?;
 
-    let mut target = if is_self {
-        caller_user
-    } else {
-        users::find_user_by_id(conn, &target_id)?.ok_or_else(not_a_member)?
-    };
     if let Some(scope) = &scope {
         let target_membership = if is_self {
             scope.membership.clone()
         } else {
-            scope.require(Role::Admin)?;
-            let membership =
-                organizations::find_membership(conn, &target_id, &scope.organization.id)?
-                    .ok_or_else(not_a_member)?;
-            if membership.role() > scope.role() {
-                return Err(AppError::Forbidden(
-                    "You cannot change a user whose role is above yours".into(),
-                ));
-            }
-            membership
+            managed_membership(conn, scope, &target_id)?
         };
         if let Some(role) = update.role {
-            let role = Role::from_i64(role).ok_or_else(|| {
-                AppError::BadRequest("role must be 0 (user), 1 (admin) or 2 (owner)".into())
-            })?;
-            if role > scope.role() {
-                return Err(AppError::Forbidden(
-                    "You cannot grant a role above your own".into(),
-                ));
-            }
-            if target_membership.role() == Role::Owner
-                && role < Role::Owner
-                && organizations::count_owners(conn, &scope.organization.id)? == 1
-            {
-                return Err(AppError::BadRequest(
-                    "The last owner of an organization cannot lose the owner role".into(),
-                ));
+            let role = grantable_role(scope, role)?;
+            if role < Role::Owner {
+                keep_an_owner(conn, scope, &target_membership)?;
             }
             if role != target_membership.role() {
                 organizations::update_membership_role(conn, &target_membership.id, role)?;
             }
         }
     }
+    let mut target = if is_self {
+        caller_user
+    } else {
+        users::find_user_by_id(conn, &target_id)?.ok_or_else(not_a_member)?
+    };
 
     let before = target.clone();
     apply_profile_changes(&mut target, &update)?;
@@ -250,6 +230,56 @@ pub fn update_user(
 
 fn not_a_member() -> AppError {
     AppError::Forbidden("That user is not a member of this organization".into())
+}
+
+// The rules for an admin or owner acting on another member, shared by role changes, adding
+// and removing members.
+
+/// Another member's membership, if the caller (an admin or owner) may act on it: their role is
+/// not above the caller's.
+fn managed_membership(
+    conn: &Connection,
+    scope: &OrganizationScope,
+    user_id: &str,
+) -> AppResult<UserOrganization> {
+    scope.require(Role::Admin)?;
+    let membership = organizations::find_membership(conn, user_id, &scope.organization.id)?
+        .ok_or_else(not_a_member)?;
+    if membership.role() > scope.role() {
+        return Err(AppError::Forbidden(
+            "You cannot change a member whose role is above yours".into(),
+        ));
+    }
+    Ok(membership)
+}
+
+/// A role the caller may grant: 0, 1 or 2, and not above their own.
+fn grantable_role(scope: &OrganizationScope, role: i64) -> AppResult<Role> {
+    let role = Role::from_i64(role).ok_or_else(|| {
+        AppError::BadRequest("role must be 0 (user), 1 (admin) or 2 (owner)".into())
+    })?;
+    if role > scope.role() {
+        return Err(AppError::Forbidden(
+            "You cannot grant a role above your own".into(),
+        ));
+    }
+    Ok(role)
+}
+
+/// 400 if `membership` is the organization's last owner, who may neither step down nor leave.
+fn keep_an_owner(
+    conn: &Connection,
+    scope: &OrganizationScope,
+    membership: &UserOrganization,
+) -> AppResult<()> {
+    if membership.role() == Role::Owner
+        && organizations::count_owners(conn, &scope.organization.id)? == 1
+    {
+        return Err(AppError::BadRequest(
+            "An organization keeps at least one owner: make another member owner first".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn profile_changed(before: &User, after: &User) -> bool {
@@ -395,18 +425,7 @@ pub fn add_member(
         Some(user) => (user, None),
         None => {
             let user = users::insert_user(conn, &email, name)?;
-            let key = auth::generate_api_key()?;
-            api_keys::insert_api_key(
-                conn,
-                &NewKey {
-                    user_id: &user.id,
-                    name: "first key",
-                    key_hash: &auth::hash_api_key(&key),
-                    role: KEY_ROLE_READ_WRITE,
-                    expires_at: None,
-                    is_bootstrap: false,
-                },
-            )?;
+            let key = insert_new_full_key(conn, &user.id, "first key")?;
             (user, Some(key))
         }
     };
@@ -461,21 +480,8 @@ pub fn add_member_as(
 /// An admin or owner removes a member whose role is not above their own. The last owner stays.
 /// The user's other memberships, keys and data are kept.
 pub fn remove_member(conn: &Connection, scope: &OrganizationScope, user_id: &str) -> AppResult<()> {
-    scope.require(Role::Admin)?;
-    let membership = organizations::find_membership(conn, user_id, &scope.organization.id)?
-        .ok_or_else(not_a_member)?;
-    if membership.role() > scope.role() {
-        return Err(AppError::Forbidden(
-            "You cannot remove a member whose role is above yours".into(),
-        ));
-    }
-    if membership.role() == Role::Owner
-        && organizations::count_owners(conn, &scope.organization.id)? == 1
-    {
-        return Err(AppError::BadRequest(
-            "The last owner of an organization cannot be removed".into(),
-        ));
-    }
+    let membership = managed_membership(conn, scope, user_id)?;
+    keep_an_owner(conn, scope, &membership)?;
     organizations::delete_membership(conn, &membership.id)
 }
 
@@ -521,21 +527,7 @@ pub fn bootstrap(conn: &Connection, admin_key: Option<&str>) -> AppResult<Option
                 insert_bootstrap_key(conn, &owner.id, key)?;
                 None
             }
-            None => {
-                let key = auth::generate_api_key()?;
-                api_keys::insert_api_key(
-                    conn,
-                    &NewKey {
-                        user_id: &owner.id,
-                        name: "first start",
-                        key_hash: &auth::hash_api_key(&key),
-                        role: KEY_ROLE_READ_WRITE,
-                        expires_at: None,
-                        is_bootstrap: false,
-                    },
-                )?;
-                Some(key)
-            }
+            None => Some(insert_new_full_key(conn, &owner.id, "first start")?),
         };
         return Ok(Some(FirstStart {
             organization,
@@ -564,15 +556,33 @@ pub fn bootstrap(conn: &Connection, admin_key: Option<&str>) -> AppResult<Option
 }
 
 fn insert_bootstrap_key(conn: &Connection, owner_id: &str, key: &str) -> AppResult<()> {
+    insert_full_key(conn, owner_id, BOOTSTRAP_KEY_NAME, key, true)
+}
+
+/// A new read-write key without expiry for a user; returns the key, to show once.
+fn insert_new_full_key(conn: &Connection, user_id: &str, name: &str) -> AppResult<String> {
+    let key = auth::generate_api_key()?;
+    insert_full_key(conn, user_id, name, &key, false)?;
+    Ok(key)
+}
+
+/// Store a read-write key without expiry (as its digest).
+fn insert_full_key(
+    conn: &Connection,
+    user_id: &str,
+    name: &str,
+    key: &str,
+    is_bootstrap: bool,
+) -> AppResult<()> {
     api_keys::insert_api_key(
         conn,
         &NewKey {
-            user_id: owner_id,
-            name: BOOTSTRAP_KEY_NAME,
+            user_id,
+            name,
             key_hash: &auth::hash_api_key(key),
             role: KEY_ROLE_READ_WRITE,
             expires_at: None,
-            is_bootstrap: true,
+            is_bootstrap,
         },
     )?;
     Ok(())

@@ -1,4 +1,4 @@
-//! The command line: serve (no sub-command) and `user add`.
+//! The command line: serve (no sub-command), `user add`, `backup` and `restore`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,8 @@ use crate::startup::Application;
 
 const ENVIRONMENT_HELP: &str = "\
 Environment:
-  TRIEVE_BIND, TRIEVE_DB, TRIEVE_MAX_UPLOAD_MB, TRIEVE_WORKERS
+  TRIEVE_BIND, TRIEVE_DB, TRIEVE_MAX_UPLOAD_MB, TRIEVE_REQUEST_TIMEOUT_SECS,
+  TRIEVE_MAX_CONNECTIONS, TRIEVE_WORKERS
                   the same as the flags; a flag wins over its variable
   ADMIN_API_KEY   if set (16 to 256 characters), the owner admin@localhost's API key, kept in
                   step on every start; a new value replaces the previous one
@@ -193,7 +194,7 @@ fn add_user(
     let pool = db::open_pool(db_path, 1).map_err(|err| err.to_string())?;
     let mut conn = pool.get().map_err(|err| err.to_string())?;
     let added = db::in_write_transaction(&mut conn, |tx| {
-        let organization = match organizations::find_organization_by_name(tx, org)? {
+        let organization = match organizations::find_organization_by_name(tx, org.trim())? {
             Some(organization) => organization,
             None => accounts::create_organization(tx, org)?.0,
         };

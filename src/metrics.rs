@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, Error};
 
@@ -117,7 +118,17 @@ pub async fn record(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let method = req.method().to_string();
+    // Methods are client-chosen tokens: only the standard ones get their own label.
+    let method = match *req.method() {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    };
     let route = req
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_string());
@@ -127,7 +138,7 @@ pub async fn record(
             Ok(response) => response.status().as_u16(),
             Err(err) => err.as_response_error().status_code().as_u16(),
         };
-        metrics.record(&method, &route, status, started.elapsed().as_secs_f64());
+        metrics.record(method, &route, status, started.elapsed().as_secs_f64());
     }
     result
 }

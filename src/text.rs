@@ -100,15 +100,21 @@ fn tag_name(tag: &str) -> String {
     }
 }
 
+/// The rest after `</name ...>`, found case-insensitively without copying the input, so that
+/// many hidden elements cost linear time.
 fn skip_past_end_tag<'a>(rest: &'a str, name: &str) -> &'a str {
-    let lower = rest.to_ascii_lowercase();
-    let end_tag = format!("</{name}");
-    match lower.find(&end_tag) {
-        Some(at) => rest[at..]
-            .find('>')
-            .map_or("", |close| &rest[at + close + 1..]),
-        None => "",
+    let mut from = 0;
+    while let Some(found) = rest[from..].find("</") {
+        let at = from + found;
+        let after = &rest.as_bytes()[at + 2..];
+        if after.len() >= name.len() && after[..name.len()].eq_ignore_ascii_case(name.as_bytes()) {
+            return rest[at..]
+                .find('>')
+                .map_or("", |close| &rest[at + close + 1..]);
+        }
+        from = at + 2;
     }
+    ""
 }
 
 fn push_text(current: &mut String, raw: &str) {
@@ -328,6 +334,16 @@ mod tests {
             html_to_text("  a\n\n\t b <b>bo</b>ld<br>next  "),
             "a b bold next"
         );
+    }
+
+    #[test]
+    fn many_hidden_elements_cost_linear_time() {
+        let html = "<STYLE>p{}</Style>x ".repeat(100_000);
+        let started = std::time::Instant::now();
+        let text = html_to_text(&html);
+        assert_eq!(text.len(), "x ".len() * 100_000 - 1);
+        // Quadratic work on this input took tens of seconds; linear takes milliseconds.
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

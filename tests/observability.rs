@@ -131,6 +131,10 @@ async fn metrics_count_requests_per_route_for_admins_only() {
     app.get(&format!("/api/user/{}/0", app.owner_id), &app.owner_key)
         .await;
     app.send(Method::GET, "/no/such/route", &[], None).await;
+    for made_up in ["BREW", "WHEN", "XYZZY"] {
+        let method = Method::from_bytes(made_up.as_bytes()).unwrap();
+        app.send(method, "/api/health", &[], None).await;
+    }
 
     assert_eq!(app.get("/metrics", &member.key).await.status, 403);
     assert_eq!(

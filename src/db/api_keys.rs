@@ -25,6 +25,16 @@ pub struct NewKey<'a> {
     pub is_bootstrap: bool,
 }
 
+/// A key from its first four columns: id, user_id, role, expires_at.
+fn stored_key_from_row(row: &Row) -> rusqlite::Result<StoredKey> {
+    Ok(StoredKey {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        role: row.get(2)?,
+        expires_at: row.get(3)?,
+    })
+}
+
 const DTO_COLUMNS: &str = "id, user_id, name, role, expires_at, created_at, updated_at";
 
 fn dto_from_row(row: &Row) -> rusqlite::Result<ApiKeyDto> {
@@ -71,16 +81,7 @@ pub fn insert_api_key(conn: &Connection, key: &NewKey) -> AppResult<ApiKeyDto> {
 pub fn find_key_by_hash(conn: &Connection, key_hash: &[u8]) -> AppResult<Option<StoredKey>> {
     let mut stmt = conn
         .prepare_cached("SELECT id, user_id, role, expires_at FROM api_keys WHERE key_hash = ?1")?;
-    Ok(stmt
-        .query_row([key_hash], |row| {
-            Ok(StoredKey {
-                id: row.get(0)?,
-                user_id: row.get(1)?,
-                role: row.get(2)?,
-                expires_at: row.get(3)?,
-            })
-        })
-        .optional()?)
+    Ok(stmt.query_row([key_hash], stored_key_from_row).optional()?)
 }
 
 /// The key with that digest and the user holding it: what authentication needs, in one read.
@@ -96,12 +97,7 @@ pub fn find_key_with_user(
     Ok(conn
         .prepare_cached(&sql)?
         .query_row([key_hash], |row| {
-            let key = StoredKey {
-                id: row.get(0)?,
-                user_id: row.get(1)?,
-                role: row.get(2)?,
-                expires_at: row.get(3)?,
-            };
+            let key = stored_key_from_row(row)?;
             Ok((key, users::user_from_row_at(row, 4)?))
         })
         .optional()?)
@@ -133,14 +129,7 @@ pub fn find_bootstrap_key(conn: &Connection) -> AppResult<Option<StoredKey>> {
             "SELECT id, user_id, role, expires_at FROM api_keys WHERE is_bootstrap = 1
              ORDER BY created_at LIMIT 1",
         )?
-        .query_row([], |row| {
-            Ok(StoredKey {
-                id: row.get(0)?,
-                user_id: row.get(1)?,
-                role: row.get(2)?,
-                expires_at: row.get(3)?,
-            })
-        })
+        .query_row([], stored_key_from_row)
         .optional()?)
 }
 

@@ -119,25 +119,29 @@ pub fn backup(db: &Path, target: &Path, force: bool) -> Result<Report, String> {
 /// Returns the report and, when a database was replaced, where it was kept.
 pub fn restore(db: &Path, source: &Path) -> Result<(Report, Option<PathBuf>), String> {
     check_file(source)?;
-    let kept = if db.exists() {
-        ensure_not_in_use(db)?;
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-        let name = db
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let kept = db.with_file_name(format!("{name}.before-restore-{stamp}"));
-        fs::rename(db, &kept)
-            .map_err(|err| format!("cannot move {} aside: {err}", db.display()))?;
-        Some(kept)
-    } else {
-        None
-    };
+    // The copy is made first, beside the database, so that a full disk fails here with the
+    // current database still in place.
     let partial = sibling(db, "restoring");
-    fs::copy(source, &partial)
-        .and_then(|_| fs::File::open(&partial)?.sync_all())
-        .map_err(|err| format!("cannot copy {}: {err}", source.display()))?;
-    fs::rename(&partial, db).map_err(|err| format!("cannot write {}: {err}", db.display()))?;
+    let copied = fs::copy(source, &partial).and_then(|_| fs::File::open(&partial)?.sync_all());
+    if let Err(err) = copied {
+        let _ = fs::remove_file(&partial);
+        return Err(format!("cannot copy {}: {err}", source.display()));
+    }
+    let kept = match move_aside(db) {
+        Ok(kept) => kept,
+        Err(err) => {
+            let _ = fs::remove_file(&partial);
+            return Err(err);
+        }
+    };
+    if let Err(err) = fs::rename(&partial, db) {
+        // Put the database back where it was.
+        if let Some(kept) = &kept {
+            let _ = fs::rename(kept, db);
+        }
+        let _ = fs::remove_file(&partial);
+        return Err(format!("cannot write {}: {err}", db.display()));
+    }
     sync_parent(db);
     let mut conn = Connection::open(db).map_err(|err| err.to_string())?;
     configure_connection(&conn).map_err(|err| err.to_string())?;
@@ -153,6 +157,23 @@ pub fn restore(db: &Path, source: &Path) -> Result<(Report, Option<PathBuf>), St
         },
         kept,
     ))
+}
+
+/// Move the current database (if any) aside as `<name>.before-restore-<time>`, once nothing
+/// else has it open.
+fn move_aside(db: &Path) -> Result<Option<PathBuf>, String> {
+    if !db.exists() {
+        return Ok(None);
+    }
+    ensure_not_in_use(db)?;
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let name = db
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let kept = db.with_file_name(format!("{name}.before-restore-{stamp}"));
+    fs::rename(db, &kept).map_err(|err| format!("cannot move {} aside: {err}", db.display()))?;
+    Ok(Some(kept))
 }
 
 /// Leaving WAL mode needs the database to itself: it fails while a server has it open. Leaving

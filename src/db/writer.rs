@@ -147,7 +147,18 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
         }
         return;
     }
-    let completions: Vec<Completion> = batch.into_iter().map(|job| job(Some(conn))).collect();
+    let completions: Vec<Completion> = batch
+        .into_iter()
+        .map(|job| {
+            // An I/O error (a full disk) can make SQLite roll the whole transaction back; the
+            // jobs after it must not run outside it, committing one by one.
+            if conn.is_autocommit() {
+                job(None)
+            } else {
+                job(Some(conn))
+            }
+        })
+        .collect();
     let committed = match conn.execute_batch("COMMIT") {
         Ok(()) => true,
         Err(err) => {
