@@ -20,9 +20,7 @@ async fn a_created_chunk_has_its_text_and_round_trips_its_metadata() {
         "chunk_vector": [0.1, 0.2],
         "collection_id": "ignored"
     });
-    let res = app
-        .call(Method::POST, "/api/chunk", &app.owner_key, Some(&body))
-        .await;
+    let res = app.create_chunk(&app.owner_key, body.clone()).await;
     assert_eq!(res.status, 200);
     assert_eq!(res.body["duplicate"], false);
     let chunk = &res.body["chunk_metadata"];
@@ -51,11 +49,9 @@ async fn a_created_chunk_has_its_text_and_round_trips_its_metadata() {
 async fn a_time_stamp_with_a_zone_is_kept_in_utc_and_garbage_is_400() {
     let app = spawn_app().await;
     let zoned = app
-        .call(
-            Method::POST,
-            "/api/chunk",
+        .create_chunk(
             &app.owner_key,
-            Some(&json!({"chunk_html": "x", "time_stamp": "2026-01-31T12:00:00+02:00"})),
+            json!({"chunk_html": "x", "time_stamp": "2026-01-31T12:00:00+02:00"}),
         )
         .await;
     assert_eq!(
@@ -63,11 +59,9 @@ async fn a_time_stamp_with_a_zone_is_kept_in_utc_and_garbage_is_400() {
         "2026-01-31T10:00:00.000000Z"
     );
     let bad = app
-        .call(
-            Method::POST,
-            "/api/chunk",
+        .create_chunk(
             &app.owner_key,
-            Some(&json!({"chunk_html": "x", "time_stamp": "soon"})),
+            json!({"chunk_html": "x", "time_stamp": "soon"}),
         )
         .await;
     assert_eq!(bad.status, 400);
@@ -79,15 +73,11 @@ async fn a_tracking_id_is_unique_per_dataset() {
     let app = spawn_app().await;
     let body = json!({"chunk_html": "a", "tracking_id": "same"});
     assert_eq!(
-        app.call(Method::POST, "/api/chunk", &app.owner_key, Some(&body))
-            .await
-            .status,
+        app.create_chunk(&app.owner_key, body.clone()).await.status,
         200
     );
     assert_eq!(
-        app.call(Method::POST, "/api/chunk", &app.owner_key, Some(&body))
-            .await
-            .status,
+        app.create_chunk(&app.owner_key, body.clone()).await.status,
         409
     );
     // Another dataset may use it.
@@ -179,8 +169,10 @@ async fn a_chunk_of_another_dataset_is_a_404() {
 async fn updates_keep_unsent_fields_and_move_updated_at() {
     let app = spawn_app().await;
     let created = app
-        .call(Method::POST, "/api/chunk", &app.owner_key,
-              Some(&json!({"chunk_html": "<p>old</p>", "link": "L", "metadata": {"a": 1}, "weight": 2})))
+        .create_chunk(
+            &app.owner_key,
+            json!({"chunk_html": "<p>old</p>", "link": "L", "metadata": {"a": 1}, "weight": 2}),
+        )
         .await
         .body["chunk_metadata"]
         .clone();
@@ -223,18 +215,11 @@ async fn updates_keep_unsent_fields_and_move_updated_at() {
 async fn deleting_by_id_and_by_tracking_id() {
     let app = spawn_app().await;
     let a = app
-        .call(
-            Method::POST,
-            "/api/chunk",
-            &app.owner_key,
-            Some(&json!({"chunk_html": "a"})),
-        )
+        .create_chunk(&app.owner_key, json!({"chunk_html": "a"}))
         .await;
-    app.call(
-        Method::POST,
-        "/api/chunk",
+    app.create_chunk(
         &app.owner_key,
-        Some(&json!({"chunk_html": "b", "tracking_id": "b"})),
+        json!({"chunk_html": "b", "tracking_id": "b"}),
     )
     .await;
     let id = a.body["chunk_metadata"]["id"].as_str().unwrap();
@@ -280,24 +265,9 @@ async fn writing_needs_an_admin_and_a_read_write_key_reading_needs_membership() 
     let admin = app.add_member("admin@example.com", Role::Admin);
     let read_only = app.insert_key(&admin.id, 0, None);
     let body = json!({"chunk_html": "x", "tracking_id": "x"});
-    assert_eq!(
-        app.call(Method::POST, "/api/chunk", &user.key, Some(&body))
-            .await
-            .status,
-        403
-    );
-    assert_eq!(
-        app.call(Method::POST, "/api/chunk", &read_only, Some(&body))
-            .await
-            .status,
-        403
-    );
-    assert_eq!(
-        app.call(Method::POST, "/api/chunk", &admin.key, Some(&body))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(app.create_chunk(&user.key, body.clone()).await.status, 403);
+    assert_eq!(app.create_chunk(&read_only, body.clone()).await.status, 403);
+    assert_eq!(app.create_chunk(&admin.key, body.clone()).await.status, 200);
     assert_eq!(
         app.get("/api/chunk/tracking_id/x", &user.key).await.status,
         200
@@ -315,21 +285,17 @@ async fn writing_needs_an_admin_and_a_read_write_key_reading_needs_membership() 
 async fn a_file_uuid_must_name_a_file_of_the_dataset() {
     let app = spawn_app().await;
     let missing = app
-        .call(
-            Method::POST,
-            "/api/chunk",
+        .create_chunk(
             &app.owner_key,
-            Some(&json!({"chunk_html": "x", "file_uuid": "00000000-0000-4000-8000-000000000000"})),
+            json!({"chunk_html": "x", "file_uuid": "00000000-0000-4000-8000-000000000000"}),
         )
         .await;
     assert_eq!(missing.status, 404);
     let file_id = app.insert_file(&app.dataset_id, &app.owner_id, "f.txt", b"f");
     let linked = app
-        .call(
-            Method::POST,
-            "/api/chunk",
+        .create_chunk(
             &app.owner_key,
-            Some(&json!({"chunk_html": "x", "file_uuid": file_id})),
+            json!({"chunk_html": "x", "file_uuid": file_id}),
         )
         .await;
     assert_eq!(linked.status, 200);

@@ -149,6 +149,12 @@ impl TestApp {
         self.call(Method::GET, path, key, None).await
     }
 
+    /// `POST /api/chunk` in the default dataset.
+    pub async fn create_chunk(&self, key: &str, body: Value) -> Response {
+        self.call(Method::POST, "/api/chunk", key, Some(&body))
+            .await
+    }
+
     pub async fn put_user(&self, key: &str, body: Value) -> Response {
         self.call(Method::PUT, "/api/user", key, Some(&body)).await
     }
