@@ -15,7 +15,8 @@ use crate::error::{AppError, AppResult};
 type Job = Box<dyn FnOnce(AppResult<&Connection>) + Send>;
 
 pub struct Readers {
-    sender: Mutex<Sender<Job>>,
+    // A Sender is Sync: request threads send without a lock.
+    sender: Sender<Job>,
 }
 
 impl Readers {
@@ -30,9 +31,7 @@ impl Readers {
                 .name(format!("trieve-lite-reader-{index}"))
                 .spawn(move || run(&pool, &receiver))?;
         }
-        Ok(Readers {
-            sender: Mutex::new(sender),
-        })
+        Ok(Readers { sender })
     }
 
     pub async fn read<T, F>(&self, work: F) -> AppResult<T>
@@ -48,11 +47,7 @@ impl Readers {
             });
             let _ = reply.send(outcome);
         });
-        self.sender
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send(job)
-            .map_err(|_| AppError::Busy)?;
+        self.sender.send(job).map_err(|_| AppError::Busy)?;
         answer
             .await
             .map_err(|_| AppError::Internal("a reader stopped before answering".into()))?
