@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := target/release/trieve-lite
 
-.PHONY: build run test test-rust test-python bench clean
+.PHONY: build run test test-rust test-python test-deps bench clean
 
 build:
 	$(CARGO) build --release --locked
@@ -15,7 +15,7 @@ build:
 run: build
 	./$(BIN)
 
-test: test-rust test-python
+test: test-deps test-rust test-python
 
 test-rust:
 	$(CARGO) test --locked
@@ -24,8 +24,8 @@ test-rust:
 # tests/openapi: schemathesis against /api-docs/openapi.json, and the reference page.
 # tests/durability: SIGKILL and SIGTERM under load, 64 concurrent clients (release binary).
 # tests/browser: the admin page, driven through chromium-driver (Debian's chromium and
-# chromium-driver packages; .ci/run installs them).
-test-python: build $(VENV)/.installed
+# chromium-driver packages, which tests/ensure-deps.sh installs when missing).
+test-python: build test-deps $(VENV)/.installed
 	TRIEVE_LITE_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python -m pytest -q tests/client tests/openapi tests/browser tests/durability
 
 # trieve-lite against an actix-web hello world on 127.0.0.1 with wrk; prints BENCHMARKS.md's table.
@@ -34,9 +34,14 @@ bench: build
 	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(PYTHON) tests/bench/run.py
 
+# Python with venv, Chromium and its driver: apt-get installs what is missing when run as root;
+# otherwise one line says what to install.
+test-deps:
+	PYTHON=$(PYTHON) tests/ensure-deps.sh
+
 # A virtualenv with the reference client (trieve-python-client==1.0.0 from PyPI), pytest
 # and selenium.
-$(VENV)/.installed: tests/requirements.txt
+$(VENV)/.installed: tests/requirements.txt | test-deps
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 	touch $@
