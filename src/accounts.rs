@@ -67,14 +67,16 @@ pub fn create_api_key(
 ) -> AppResult<String> {
     let name = request.name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
-        return Err(AppError::BadRequest(format!(
-            "name must be 1 to {MAX_NAME_LEN} characters"
-        )));
+        return Err(AppError::invalid(
+            "name",
+            format!("name must be 1 to {MAX_NAME_LEN} characters"),
+        ));
     }
     let role = request.role.unwrap_or(caller.key.role);
     if !(0..=KEY_ROLE_READ_WRITE).contains(&role) {
-        return Err(AppError::BadRequest(
-            "role must be 0 (read-only) or 1 (read and write)".into(),
+        return Err(AppError::invalid(
+            "role",
+            "role must be 0 (read-only) or 1 (read and write)",
         ));
     }
     if role > caller.key.role {
@@ -86,14 +88,16 @@ pub fn create_api_key(
         None => caller.key.expires_at.clone(),
         Some(text) => {
             let at = timestamp::parse_rfc3339(text).ok_or_else(|| {
-                AppError::BadRequest(
-                    "expires_at must be an RFC 3339 timestamp, like 2027-01-31T12:00:00Z".into(),
+                AppError::invalid(
+                    "expires_at",
+                    "expires_at must be an RFC 3339 timestamp, like 2027-01-31T12:00:00Z",
                 )
             })?;
             let at = timestamp::format_utc(at);
             if at <= timestamp::now() {
-                return Err(AppError::BadRequest(
-                    "expires_at must be in the future".into(),
+                return Err(AppError::invalid(
+                    "expires_at",
+                    "expires_at must be in the future",
                 ));
             }
             if caller.key.expires_at.as_ref().is_some_and(|own| at > *own) {
@@ -256,7 +260,7 @@ fn managed_membership(
 /// A role the caller may grant: 0, 1 or 2, and not above their own.
 fn grantable_role(scope: &OrganizationScope, role: i64) -> AppResult<Role> {
     let role = Role::from_i64(role).ok_or_else(|| {
-        AppError::BadRequest("role must be 0 (user), 1 (admin) or 2 (owner)".into())
+        AppError::invalid("role", "role must be 0 (user), 1 (admin) or 2 (owner)")
     })?;
     if role > scope.role() {
         return Err(AppError::Forbidden(
@@ -294,9 +298,12 @@ fn apply_profile_changes(user: &mut User, update: &UserUpdate) -> AppResult<()> 
     if let Some(name) = &update.name {
         let name = name.trim();
         if name.chars().count() > MAX_NAME_LEN || name.chars().any(char::is_control) {
-            return Err(AppError::BadRequest(format!(
-                "name must be at most {MAX_NAME_LEN} characters, without control characters"
-            )));
+            return Err(AppError::invalid(
+                "name",
+                format!(
+                    "name must be at most {MAX_NAME_LEN} characters, without control characters"
+                ),
+            ));
         }
         user.name = (!name.is_empty()).then(|| name.to_string());
     }
@@ -307,9 +314,10 @@ fn apply_profile_changes(user: &mut User, update: &UserUpdate) -> AppResult<()> 
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control())
         {
-            return Err(AppError::BadRequest(format!(
-                "username must be at most {MAX_USERNAME_LEN} characters, without spaces"
-            )));
+            return Err(AppError::invalid(
+                "username",
+                format!("username must be at most {MAX_USERNAME_LEN} characters, without spaces"),
+            ));
         }
         user.username = (!username.is_empty()).then(|| username.to_string());
     }
@@ -321,8 +329,9 @@ fn apply_profile_changes(user: &mut User, update: &UserUpdate) -> AppResult<()> 
                 || !(lower.starts_with("https://") || lower.starts_with("http://"))
                 || website.chars().any(|c| c.is_whitespace() || c.is_control()))
         {
-            return Err(AppError::BadRequest(
-                "website must be an http:// or https:// address".into(),
+            return Err(AppError::invalid(
+                "website",
+                "website must be an http:// or https:// address",
             ));
         }
         user.website = (!website.is_empty()).then(|| website.to_string());
@@ -331,8 +340,9 @@ fn apply_profile_changes(user: &mut User, update: &UserUpdate) -> AppResult<()> 
         user.visible_email = visible_email;
     }
     if user.username.is_none() && !user.visible_email {
-        return Err(AppError::BadRequest(
-            "A user without a username must keep visible_email true".into(),
+        return Err(AppError::invalid(
+            "visible_email",
+            "A user without a username must keep visible_email true",
         ));
     }
     Ok(())
@@ -399,7 +409,7 @@ pub fn validate_email(email: &str) -> AppResult<String> {
     if valid {
         Ok(email.to_string())
     } else {
-        Err(AppError::BadRequest("email is not a valid address".into()))
+        Err(AppError::invalid("email", "email is not a valid address"))
     }
 }
 
@@ -457,7 +467,7 @@ pub fn add_member_as(
 ) -> AppResult<AddedMember> {
     scope.require(Role::Admin)?;
     let role = Role::from_i64(request.role).ok_or_else(|| {
-        AppError::BadRequest("role must be 0 (user), 1 (admin) or 2 (owner)".into())
+        AppError::invalid("role", "role must be 0 (user), 1 (admin) or 2 (owner)")
     })?;
     if role > scope.role() {
         return Err(AppError::Forbidden(
@@ -470,9 +480,10 @@ pub fn add_member_as(
         .map(str::trim)
         .filter(|name| !name.is_empty());
     if name.is_some_and(|name| name.chars().count() > MAX_NAME_LEN) {
-        return Err(AppError::BadRequest(format!(
-            "name must be at most {MAX_NAME_LEN} characters"
-        )));
+        return Err(AppError::invalid(
+            "name",
+            format!("name must be at most {MAX_NAME_LEN} characters"),
+        ));
     }
     add_member(conn, scope.organization, &request.email, name, role)
 }
@@ -489,9 +500,10 @@ pub fn remove_member(conn: &Connection, scope: &OrganizationScope, user_id: &str
 pub fn create_organization(conn: &Connection, name: &str) -> AppResult<(Organization, Dataset)> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
-        return Err(AppError::BadRequest(format!(
-            "organization name must be 1 to {MAX_NAME_LEN} characters"
-        )));
+        return Err(AppError::invalid(
+            "name",
+            format!("organization name must be 1 to {MAX_NAME_LEN} characters"),
+        ));
     }
     let organization = organizations::insert_organization(conn, name)?;
     let dataset =

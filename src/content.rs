@@ -68,10 +68,7 @@ fn normalize_time_stamp(time_stamp: Option<&str>) -> AppResult<Option<String>> {
             timestamp::parse_iso8601(text)
                 .map(timestamp::format_utc)
                 .ok_or_else(|| {
-                    AppError::BadRequest(
-                        "time_stamp must be ISO 8601, like 2026-01-31T12:00:00 or 2026-01-31T12:00:00Z"
-                            .into(),
-                    )
+                    AppError::invalid("time_stamp", "time_stamp must be ISO 8601, like 2026-01-31T12:00:00 or 2026-01-31T12:00:00Z")
                 })
         })
         .transpose()
@@ -82,9 +79,12 @@ fn validate_tracking_id(tracking_id: &str) -> AppResult<String> {
         || tracking_id.chars().count() > MAX_TRACKING_ID_LEN
         || tracking_id.chars().any(char::is_control)
     {
-        return Err(AppError::BadRequest(format!(
+        return Err(AppError::invalid(
+            "tracking_id",
+            format!(
             "tracking_id must be 1 to {MAX_TRACKING_ID_LEN} characters, without control characters"
-        )));
+        ),
+        ));
     }
     Ok(tracking_id.to_string())
 }
@@ -93,8 +93,9 @@ fn validate_weight(weight: f64) -> AppResult<f64> {
     if weight.is_finite() {
         Ok(weight)
     } else {
-        Err(AppError::BadRequest(
-            "weight must be a finite number".into(),
+        Err(AppError::invalid(
+            "weight",
+            "weight must be a finite number",
         ))
     }
 }
@@ -176,14 +177,14 @@ pub fn update_chunk(
         UpdateBy::Id => {
             let id = update
                 .chunk_uuid
-                .ok_or_else(|| AppError::BadRequest("chunk_uuid is required".into()))?;
+                .ok_or_else(|| AppError::invalid("chunk_uuid", "chunk_uuid is required"))?;
             (ChunkKey::Id(id.to_string()), update.tracking_id.as_deref())
         }
         UpdateBy::TrackingId => {
             let tracking_id = update
                 .tracking_id
                 .clone()
-                .ok_or_else(|| AppError::BadRequest("tracking_id is required".into()))?;
+                .ok_or_else(|| AppError::invalid("tracking_id", "tracking_id is required"))?;
             (ChunkKey::TrackingId(tracking_id), None)
         }
     };
@@ -248,9 +249,12 @@ pub fn decode_base64(encoded: &str, max_bytes: usize) -> AppResult<Vec<u8>> {
     if unpadded / 4 * 3 + (unpadded % 4).saturating_sub(1) > max_bytes {
         return Err(upload_too_large(max_bytes));
     }
-    LENIENT
-        .decode(&cleaned)
-        .map_err(|err| AppError::BadRequest(format!("base64_file is not valid base64: {err}")))
+    LENIENT.decode(&cleaned).map_err(|err| {
+        AppError::invalid(
+            "base64_file",
+            format!("base64_file is not valid base64: {err}"),
+        )
+    })
 }
 
 pub fn upload_too_large(max_bytes: usize) -> AppError {
@@ -267,9 +271,12 @@ fn clean_file_name(name: &str) -> AppResult<String> {
         || base.chars().count() > MAX_FILE_NAME_LEN
         || base.chars().any(char::is_control)
     {
-        return Err(AppError::BadRequest(format!(
-            "file_name must be 1 to {MAX_FILE_NAME_LEN} characters, without control characters"
-        )));
+        return Err(AppError::invalid(
+            "file_name",
+            format!(
+                "file_name must be 1 to {MAX_FILE_NAME_LEN} characters, without control characters"
+            ),
+        ));
     }
     Ok(base.to_string())
 }
@@ -285,8 +292,9 @@ fn clean_mime_type(mime: &str) -> AppResult<String> {
     if valid {
         Ok(mime.to_ascii_lowercase())
     } else {
-        Err(AppError::BadRequest(
-            "file_mime_type is not a MIME type".into(),
+        Err(AppError::invalid(
+            "file_mime_type",
+            "file_mime_type is not a MIME type",
         ))
     }
 }
@@ -489,6 +497,7 @@ pub fn content_disposition(file_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::ResponseError;
 
     #[test]
     fn base64_accepts_url_and_standard_alphabets_with_or_without_padding() {
@@ -496,10 +505,8 @@ mod tests {
         for encoded in ["-_8AEH8", "-_8AEH8=", "+/8AEH8=", "+/8A\nEH8"] {
             assert_eq!(decode_base64(encoded, 100).unwrap(), bytes, "{encoded}");
         }
-        assert!(matches!(
-            decode_base64("not base64!", 100),
-            Err(AppError::BadRequest(_))
-        ));
+        assert!(decode_base64("not base64!", 100)
+            .is_err_and(|e| e.status_code() == actix_web::http::StatusCode::BAD_REQUEST));
         assert!(matches!(
             decode_base64("AAAAAAAA", 5),
             Err(AppError::PayloadTooLarge(_))

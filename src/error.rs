@@ -1,6 +1,8 @@
 //! One error type for the whole server. Every failure a client can see, including actix's own
 //! extractor errors, unknown routes and panics, leaves as `{"message": "..."}` with its status.
 
+use std::borrow::Cow;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -26,6 +28,37 @@ pub enum AppError {
     /// Anything the client cannot act on. The detail goes to the log, never to the client.
     #[error("Internal server error")]
     Internal(String),
+    /// An error about one field of the request body: its status and message are the inner
+    /// error's, and the body names the field, so that a form can mark it without reading the
+    /// message.
+    #[error("{error}")]
+    Field {
+        field: Cow<'static, str>,
+        error: Box<AppError>,
+    },
+}
+
+impl AppError {
+    /// A 400 about one field of the request body.
+    pub fn invalid(field: impl Into<Cow<'static, str>>, message: impl Into<String>) -> AppError {
+        AppError::BadRequest(message.into()).on_field(field)
+    }
+
+    /// This error, as being about one field of the request body.
+    pub fn on_field(self, field: impl Into<Cow<'static, str>>) -> AppError {
+        AppError::Field {
+            field: field.into(),
+            error: Box::new(self),
+        }
+    }
+
+    /// The field of the request body this error is about, if it is about one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Field { field, .. } => Some(field),
+            _ => None,
+        }
+    }
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -33,14 +66,21 @@ pub type AppResult<T> = Result<T, AppError>;
 #[derive(Serialize)]
 pub struct ErrorBody<'a> {
     pub message: &'a str,
+    /// The request body's field the error is about, when it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'a str>,
 }
 
 /// The `{"message"}` response for any status; used by AppError and by the middleware that
 /// rewrites actix's own plain-text errors.
 pub fn message_response(status: StatusCode, message: &str) -> HttpResponse {
+    error_response(status, message, None)
+}
+
+fn error_response(status: StatusCode, message: &str, field: Option<&str>) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(ErrorBody { message })
+        .json(ErrorBody { message, field })
 }
 
 impl ResponseError for AppError {
@@ -55,6 +95,7 @@ impl ResponseError for AppError {
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Field { error, .. } => error.status_code(),
         }
     }
 
@@ -62,7 +103,7 @@ impl ResponseError for AppError {
         if let AppError::Internal(detail) = self {
             log::error!("internal error: {detail}");
         }
-        message_response(self.status_code(), &self.to_string())
+        error_response(self.status_code(), &self.to_string(), self.field())
     }
 }
 

@@ -117,7 +117,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         if inner.is_syntax() || inner.is_eof() || path == "." {
             AppError::BadRequest(format!("Invalid JSON body: {inner}"))
         } else {
-            AppError::BadRequest(format!("Invalid value for field `{path}`: {inner}"))
+            AppError::invalid(
+                path.clone(),
+                format!("Invalid value for field `{path}`: {inner}"),
+            )
         }
     })?;
     deserializer
@@ -129,6 +132,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::ResponseError;
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
@@ -144,24 +148,18 @@ mod tests {
     #[test]
     fn wrong_type_names_the_field() {
         let err = parse_json::<Body>(br#"{"role": "owner"}"#).unwrap_err();
-        assert!(matches!(err, AppError::BadRequest(_)));
+        assert!(err.status_code() == actix_web::http::StatusCode::BAD_REQUEST);
         assert!(message(err).contains("`role`"));
     }
 
     #[test]
     fn malformed_and_empty_bodies_are_bad_requests() {
-        assert!(matches!(
-            parse_json::<Body>(b"{"),
-            Err(AppError::BadRequest(_))
-        ));
-        assert!(matches!(
-            parse_json::<Body>(b""),
-            Err(AppError::BadRequest(_))
-        ));
-        assert!(matches!(
-            parse_json::<Body>(b"{} x"),
-            Err(AppError::BadRequest(_))
-        ));
+        assert!(parse_json::<Body>(b"{")
+            .is_err_and(|e| e.status_code() == actix_web::http::StatusCode::BAD_REQUEST));
+        assert!(parse_json::<Body>(b"")
+            .is_err_and(|e| e.status_code() == actix_web::http::StatusCode::BAD_REQUEST));
+        assert!(parse_json::<Body>(b"{} x")
+            .is_err_and(|e| e.status_code() == actix_web::http::StatusCode::BAD_REQUEST));
         assert!(parse_json::<Body>(br#"{"unknown": 1}"#).is_ok());
     }
 }

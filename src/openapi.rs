@@ -162,6 +162,14 @@ impl PartialSchema for ErrorBody<'_> {
                     .schema_type(Type::String)
                     .description(Some("What went wrong, for a person to read")),
             )
+            .property(
+                "field",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some(
+                        "The request body's field the error is about, when it is about one",
+                    )),
+            )
             .required("message")
             .description(Some("Every error the API answers with"))
             .into()

@@ -91,6 +91,36 @@ async fn invalid_profile_values_are_400() {
 }
 
 #[actix_web::test]
+async fn an_error_about_a_field_names_it_so_a_form_can_mark_it() {
+    let app = spawn_app().await;
+    for (body, field) in [
+        (json!({"website": "javascript:alert(1)"}), "website"),
+        (json!({"username": "has space"}), "username"),
+        (json!({"name": "x".repeat(500)}), "name"),
+        (json!({"role": 7}), "role"),
+        (json!({"user_id": "not-a-uuid"}), "user_id"),
+        (json!({"visible_email": "yes"}), "visible_email"),
+        (json!({"visible_email": false}), "visible_email"),
+    ] {
+        let res = app.put_user(&app.owner_key, body.clone()).await;
+        assert_eq!(res.status, 400, "{body}");
+        assert_eq!(res.body["field"], field, "{body}: {}", res.body);
+    }
+    let bob = app.add_member("bob@example.com", Role::User);
+    app.put_user(&app.owner_key, json!({"username": "taken"}))
+        .await;
+    let taken = app.put_user(&bob.key, json!({"username": "taken"})).await;
+    assert_eq!(
+        (taken.status, taken.body["field"].as_str()),
+        (409, Some("username"))
+    );
+
+    let unauthenticated = app.put_user("tr-nope", json!({"name": "x"})).await;
+    assert_eq!(unauthenticated.status, 401);
+    assert!(unauthenticated.body.get("field").is_none());
+}
+
+#[actix_web::test]
 async fn an_admin_promotes_a_user_to_admin_but_not_to_owner() {
     let app = spawn_app().await;
     let admin = app.add_member("admin@example.com", Role::Admin);

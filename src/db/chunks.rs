@@ -29,6 +29,7 @@ pub struct NewChunk {
 fn tracking_id_taken(err: rusqlite::Error) -> AppError {
     if is_unique_violation(&err) {
         AppError::Conflict("A chunk with that tracking_id already exists in the dataset".into())
+            .on_field("tracking_id")
     } else {
         err.into()
     }
@@ -270,6 +271,7 @@ mod tests {
     use super::*;
     use crate::db::test_support::dataset_and_user;
     use crate::db::{datasets::insert_dataset, open_in_memory, organizations::insert_organization};
+    use actix_web::ResponseError;
     use serde_json::json;
 
     #[test]
@@ -328,10 +330,8 @@ mod tests {
             ..NewChunk::default()
         };
         insert_chunk(&conn, &chunk).unwrap();
-        assert!(matches!(
-            insert_chunk(&conn, &chunk),
-            Err(AppError::Conflict(_))
-        ));
+        assert!(insert_chunk(&conn, &chunk)
+            .is_err_and(|e| e.status_code() == actix_web::http::StatusCode::CONFLICT));
         let page = list_chunks_by_author(&conn, &dataset, &user, 1, 1).unwrap();
         assert_eq!(page[0].metadata, Some(json!({"k": [1, 2]})));
         assert_eq!(count_chunks_by_author(&conn, &dataset, &user).unwrap(), 1);

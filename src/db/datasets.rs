@@ -94,6 +94,7 @@ pub fn insert_dataset(
             AppError::Conflict(format!(
                 "A dataset named {name} already exists in this organization"
             ))
+            .on_field("dataset_name")
         } else {
             err.into()
         }
@@ -165,6 +166,7 @@ mod tests {
     use crate::db::{
         chunks, open_in_memory, organizations::insert_organization, users::insert_user,
     };
+    use actix_web::ResponseError;
     use serde_json::json;
 
     #[test]
@@ -176,7 +178,7 @@ mod tests {
         insert_dataset(&conn, &acme.id, "docs", &empty, &empty).unwrap();
         insert_dataset(&conn, &other.id, "docs", &empty, &empty).unwrap();
         let err = insert_dataset(&conn, &acme.id, "docs", &empty, &empty).unwrap_err();
-        assert!(matches!(err, AppError::Conflict(_)));
+        assert!(err.status_code() == actix_web::http::StatusCode::CONFLICT);
     }
 
     #[test]

@@ -58,6 +58,7 @@ pub fn insert_organization(conn: &Connection, name: &str) -> AppResult<Organizat
     .map_err(|err| {
         if is_unique_violation(&err) {
             AppError::Conflict(format!("An organization named {name} already exists"))
+                .on_field("name")
         } else {
             err.into()
         }
@@ -126,7 +127,7 @@ pub fn insert_membership(
     )
     .map_err(|err| {
         if is_unique_violation(&err) {
-            AppError::Conflict("The user is already a member of this organization".to_string())
+            AppError::Conflict("The user is already a member of this organization".to_string()).on_field("email")
         } else {
             err.into()
         }
@@ -193,6 +194,7 @@ pub fn list_memberships_of_organization(
 mod tests {
     use super::*;
     use crate::db::{open_in_memory, users::insert_user};
+    use actix_web::ResponseError;
 
     #[test]
     fn membership_round_trips_and_counts_owners() {
@@ -227,10 +229,8 @@ mod tests {
         let ada = insert_user(&conn, "ada@example.com", None).unwrap();
         insert_membership(&conn, &ada.id, &org.id, Role::User).unwrap();
         let err = insert_membership(&conn, &ada.id, &org.id, Role::Admin).unwrap_err();
-        assert!(matches!(err, AppError::Conflict(_)));
-        assert!(matches!(
-            insert_organization(&conn, "acme"),
-            Err(AppError::Conflict(_))
-        ));
+        assert!(err.status_code() == actix_web::http::StatusCode::CONFLICT);
+        assert!(insert_organization(&conn, "acme")
+            .is_err_and(|e| e.status_code() == actix_web::http::StatusCode::CONFLICT));
     }
 }

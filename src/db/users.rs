@@ -47,7 +47,7 @@ pub fn insert_user(conn: &Connection, email: &str, name: Option<&str>) -> AppRes
     )
     .map_err(|err| {
         if is_unique_violation(&err) {
-            AppError::Conflict(format!("A user with email {email} already exists"))
+            AppError::Conflict(format!("A user with email {email} already exists")).on_field("email")
         } else {
             err.into()
         }
@@ -81,7 +81,7 @@ pub fn update_user_profile(conn: &Connection, user: &User) -> AppResult<User> {
     )
     .map_err(|err| {
         if is_unique_violation(&err) {
-            AppError::Conflict("That username is already taken".to_string())
+            AppError::Conflict("That username is already taken".to_string()).on_field("username")
         } else {
             err.into()
         }
@@ -112,6 +112,7 @@ pub fn list_users_of_organization(
 mod tests {
     use super::*;
     use crate::db::open_in_memory;
+    use actix_web::ResponseError;
 
     #[test]
     fn inserted_user_is_found_by_id_and_email_case_insensitively() {
@@ -136,7 +137,7 @@ mod tests {
         let conn = open_in_memory().unwrap();
         insert_user(&conn, "a@example.com", None).unwrap();
         let err = insert_user(&conn, "A@example.com", None).unwrap_err();
-        assert!(matches!(err, AppError::Conflict(_)));
+        assert!(err.status_code() == actix_web::http::StatusCode::CONFLICT);
     }
 
     #[test]
@@ -147,10 +148,8 @@ mod tests {
         a.username = Some("ada".into());
         update_user_profile(&conn, &a).unwrap();
         b.username = Some("ada".into());
-        assert!(matches!(
-            update_user_profile(&conn, &b),
-            Err(AppError::Conflict(_))
-        ));
+        assert!(update_user_profile(&conn, &b)
+            .is_err_and(|e| e.status_code() == actix_web::http::StatusCode::CONFLICT));
         let stored = find_user_by_id(&conn, &b.id).unwrap().unwrap();
         assert_eq!(stored.username, None);
     }

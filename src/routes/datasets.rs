@@ -64,19 +64,21 @@ async fn create_dataset(
     let request = body.into_inner();
     let name = request.dataset_name.trim().to_string();
     if name.is_empty() || name.chars().count() > MAX_DATASET_NAME_LEN {
-        return Err(AppError::BadRequest(format!(
-            "dataset_name must be 1 to {MAX_DATASET_NAME_LEN} characters"
-        )));
+        return Err(AppError::invalid(
+            "dataset_name",
+            format!("dataset_name must be 1 to {MAX_DATASET_NAME_LEN} characters"),
+        ));
     }
-    let configuration = |value: Option<Value>| match value {
+    let configuration = |field: &'static str, value: Option<Value>| match value {
         None | Some(Value::Null) => Ok(Value::Object(Default::default())),
         Some(object @ Value::Object(_)) => Ok(object),
-        Some(_) => Err(AppError::BadRequest(
-            "server_configuration and client_configuration must be JSON objects".into(),
+        Some(_) => Err(AppError::invalid(
+            field,
+            "server_configuration and client_configuration must be JSON objects",
         )),
     };
-    let server = configuration(request.server_configuration)?;
-    let client = configuration(request.client_configuration)?;
+    let server = configuration("server_configuration", request.server_configuration)?;
+    let client = configuration("client_configuration", request.client_configuration)?;
     db.write(move |tx| {
         let scope = credentials
             .authenticate(tx)?
