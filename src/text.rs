@@ -1,5 +1,10 @@
 //! Readable text from HTML, and text split into chunks of readable size.
 
+use std::convert::Infallible;
+
+use html5gum::emitters::callback::{CallbackEmitter, CallbackEvent};
+use html5gum::{Span, Tokenizer};
+
 /// Elements whose start or end separates blocks of text (a line break in a browser).
 const BLOCK_ELEMENTS: &[&str] = &[
     "address",
@@ -36,8 +41,13 @@ const BLOCK_ELEMENTS: &[&str] = &[
     "tr",
     "ul",
 ];
-/// Elements whose contents are never text.
-const HIDDEN_ELEMENTS: &[&str] = &["script", "style", "template", "noscript", "head", "title"];
+/// Elements whose contents are never text. The tokenizer reads script, style, noscript, title,
+/// iframe and noembed as raw text, so markup inside them never shows up as tags; template and
+/// head hold markup, which is skipped until their end tag. Iframe and noembed hold fallback
+/// content that a browser does not render.
+const HIDDEN_ELEMENTS: &[&str] = &[
+    "script", "style", "template", "noscript", "head", "title", "iframe", "noembed",
+];
 
 /// The readable text of an HTML fragment: tags removed, script and style contents dropped,
 /// entities decoded, whitespace collapsed to single spaces.
@@ -48,77 +58,88 @@ pub fn html_to_text(html: &str) -> String {
 /// The readable text of HTML as blocks (paragraphs, list items, cells...), each with its
 /// whitespace collapsed; empty blocks are dropped.
 pub fn html_to_blocks(html: &str) -> Vec<String> {
-    let mut blocks = Vec::new();
-    let mut current = String::new();
-    let mut rest = html;
-    while let Some(open) = rest.find('<') {
-        push_text(&mut current, &rest[..open]);
-        rest = &rest[open..];
-        if let Some(after) = rest.strip_prefix("<!--") {
-            rest = after.find("-->").map_or("", |end| &after[end + 3..]);
-            continue;
-        }
-        let Some(close) = rest.find('>') else {
-            // A lone '<' is text.
-            push_text(&mut current, rest);
-            rest = "";
-            break;
-        };
-        let tag = &rest[1..close];
-        rest = &rest[close + 1..];
-        let name = tag_name(tag);
-        if name.is_empty() {
-            // "< b" or "<>" is text, as a browser reads it.
-            push_text(&mut current, &format!("<{tag}>"));
-            continue;
-        }
-        if !tag.starts_with('/') && HIDDEN_ELEMENTS.contains(&name.as_str()) && !tag.ends_with('/')
-        {
-            rest = skip_past_end_tag(rest, &name);
-            end_block(&mut blocks, &mut current);
-            continue;
-        }
-        if BLOCK_ELEMENTS.contains(&name.as_str()) {
-            end_block(&mut blocks, &mut current);
-        }
-    }
-    push_text(&mut current, rest);
-    end_block(&mut blocks, &mut current);
-    blocks
+    let mut reader = BlockReader::default();
+    // The callback emitter lends each event's bytes instead of allocating a token per event.
+    let mut emitter = CallbackEmitter::new(|event: CallbackEvent<'_>, _: Span<()>| {
+        reader.read(event);
+        None::<Infallible>
+    });
+    // A tokenizer alone would read the `<b` of `<script>if (a<b)</script>` as a tag; like a
+    // browser's tree builder, this switches it to raw text after script, style, title...
+    emitter.naively_switch_states(true);
+    let Ok(()) = Tokenizer::new_with_emitter(html, emitter).finish();
+    reader.finish()
 }
 
-fn tag_name(tag: &str) -> String {
-    let tag = tag.strip_prefix('/').unwrap_or(tag);
-    let name: String = tag
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .collect();
-    if tag.starts_with(|c: char| c.is_ascii_alphabetic()) || tag.starts_with('!') {
-        name.to_ascii_lowercase()
-    } else {
-        String::new()
-    }
+/// Blocks of text gathered from the tokenizer's events. Character references arrive decoded
+/// (the spec's full table, legacy names without `;`, windows-1252 numbers); attributes,
+/// comments and doctypes arrive as events of their own and are never text.
+#[derive(Default)]
+struct BlockReader {
+    blocks: Vec<String>,
+    current: String,
+    /// The name of the start tag being read. The tag counts only at its `>`: one cut off by
+    /// the end of the input is dropped, as a browser drops it.
+    start_tag: Vec<u8>,
+    /// How many of each hidden element are open. Counts rather than a stack, so that a stray
+    /// end tag costs constant time whatever the nesting.
+    hidden_open: [usize; HIDDEN_ELEMENTS.len()],
 }
 
-/// The rest after `</name ...>`, found case-insensitively without copying the input, so that
-/// many hidden elements cost linear time.
-fn skip_past_end_tag<'a>(rest: &'a str, name: &str) -> &'a str {
-    let mut from = 0;
-    while let Some(found) = rest[from..].find("</") {
-        let at = from + found;
-        let after = &rest.as_bytes()[at + 2..];
-        if after.len() >= name.len() && after[..name.len()].eq_ignore_ascii_case(name.as_bytes()) {
-            return rest[at..]
-                .find('>')
-                .map_or("", |close| &rest[at + close + 1..]);
+impl BlockReader {
+    fn read(&mut self, event: CallbackEvent<'_>) {
+        match event {
+            CallbackEvent::OpenStartTag { name } => {
+                self.start_tag.clear();
+                self.start_tag.extend_from_slice(name);
+            }
+            // `/>` is ignored, as browsers ignore it on all but void elements: `<script/>`
+            // opens a script, and the tokenizer has already switched to reading one.
+            CallbackEvent::CloseStartTag { .. } => {
+                let name = std::mem::take(&mut self.start_tag);
+                self.read_tag(&name, true);
+                self.start_tag = name;
+            }
+            CallbackEvent::EndTag { name } => self.read_tag(name, false),
+            CallbackEvent::String { value } if self.hidden_open.iter().all(|&n| n == 0) => {
+                push_text(&mut self.current, &String::from_utf8_lossy(value));
+            }
+            _ => {}
         }
-        from = at + 2;
     }
-    ""
+
+    fn read_tag(&mut self, name: &[u8], is_start: bool) {
+        if let Some(hidden) = hidden_index(name) {
+            let open = &mut self.hidden_open[hidden];
+            *open = if is_start {
+                *open + 1
+            } else {
+                open.saturating_sub(1)
+            };
+            end_block(&mut self.blocks, &mut self.current);
+        } else if is_start && name == b"body" {
+            // `</head>` may be left out before `<body>`; the body is text all the same.
+            if let Some(head) = hidden_index(b"head") {
+                self.hidden_open[head] = 0;
+            }
+        }
+        if BLOCK_ELEMENTS.iter().any(|block| block.as_bytes() == name) {
+            end_block(&mut self.blocks, &mut self.current);
+        }
+    }
+
+    fn finish(mut self) -> Vec<String> {
+        end_block(&mut self.blocks, &mut self.current);
+        self.blocks
+    }
 }
 
-fn push_text(current: &mut String, raw: &str) {
-    for ch in decode_entities(raw).chars() {
+fn hidden_index(name: &[u8]) -> Option<usize> {
+    HIDDEN_ELEMENTS.iter().position(|h| h.as_bytes() == name)
+}
+
+fn push_text(current: &mut String, text: &str) {
+    for ch in text.chars() {
         if ch.is_whitespace() {
             if !current.is_empty() && !current.ends_with(' ') {
                 current.push(' ');
@@ -135,80 +156,6 @@ fn end_block(blocks: &mut Vec<String>, current: &mut String) {
         blocks.push(block.to_string());
     }
     current.clear();
-}
-
-/// Decode named and numeric character references; an unknown one stays as written.
-pub fn decode_entities(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
-        let end = rest[1..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
-            .map(|i| i + 1);
-        let (name, consumed) = match end {
-            Some(end) if rest[end..].starts_with(';') => (&rest[1..end], end + 1),
-            Some(end) => (&rest[1..end], end),
-            None => (&rest[1..], rest.len()),
-        };
-        match decode_entity(name) {
-            Some(ch) => {
-                out.push(ch);
-                rest = &rest[consumed..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn decode_entity(name: &str) -> Option<char> {
-    if let Some(number) = name.strip_prefix('#') {
-        let code = match number.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => number.parse::<u32>().ok()?,
-        };
-        return Some(
-            char::from_u32(code)
-                .filter(|c| *c != '\0')
-                .unwrap_or('\u{FFFD}'),
-        );
-    }
-    Some(match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => ' ',
-        "copy" => '©',
-        "reg" => '®',
-        "trade" => '™',
-        "hellip" => '…',
-        "mdash" => '—',
-        "ndash" => '–',
-        "lsquo" => '‘',
-        "rsquo" => '’',
-        "ldquo" => '“',
-        "rdquo" => '”',
-        "laquo" => '«',
-        "raquo" => '»',
-        "middot" => '·',
-        "bull" => '•',
-        "euro" => '€',
-        "pound" => '£',
-        "yen" => '¥',
-        "cent" => '¢',
-        "deg" => '°',
-        "times" => '×',
-        "divide" => '÷',
-        _ => return None,
-    })
 }
 
 /// Escape text for use as HTML.
@@ -347,9 +294,90 @@ mod tests {
     }
 
     #[test]
+    fn many_unclosed_tags_and_attributes_cost_linear_time() {
+        let unclosed = "<b><div>x ".repeat(100_000);
+        let attributes = format!("<p {}>y</p>", "a=1 b='&amp;' ".repeat(100_000));
+        let huge_value = format!("<p title=\"{}\">z</p>", "v".repeat(5_000_000));
+        let cut_off_value = format!("<p title=\"{}", "v".repeat(5_000_000));
+        let long_reference = format!("&{}", "a".repeat(1_000_000));
+        let started = std::time::Instant::now();
+        assert_eq!(html_to_text(&unclosed).len(), "x ".len() * 100_000 - 1);
+        assert_eq!(html_to_text(&attributes), "y");
+        assert_eq!(html_to_text(&huge_value), "z");
+        assert_eq!(html_to_text(&cut_off_value), "");
+        assert_eq!(html_to_text(&long_reference), long_reference);
+        // Megabytes of each take well under a second even unoptimized; rescanning would not.
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn named_entities_decode_as_html5_says() {
+        assert_eq!(html_to_text("caf&eacute;"), "café");
+        assert_eq!(html_to_text("&NotNestedGreaterGreater;"), "\u{2AA2}\u{338}");
+        assert_eq!(html_to_text("&CounterClockwiseContourIntegral;"), "∳");
+        assert_eq!(html_to_text("&DoubleLongLeftRightArrow; &hearts;"), "⟺ ♥");
+    }
+
+    #[test]
+    fn legacy_entities_decode_without_a_semicolon() {
+        assert_eq!(
+            html_to_text("Fish &amp chips &copy2026"),
+            "Fish & chips ©2026"
+        );
+        // `&notit;` is no entity, but it starts with the legacy `&not`, which the spec decodes.
+        assert_eq!(html_to_text("&notit;"), "¬it;");
+    }
+
+    #[test]
+    fn numeric_references_from_128_to_159_are_read_as_windows_1252() {
+        assert_eq!(html_to_text("1&#150;2 &#128;5 &#x93;q&#x94;"), "1–2 €5 “q”");
+    }
+
+    #[test]
+    fn a_greater_than_inside_a_quoted_attribute_stays_in_the_attribute() {
+        assert_eq!(html_to_text(r#"<a title="a>b">x</a>"#), "x");
+        assert_eq!(html_to_text("<a title='<p>c</p>'>y</a>"), "y");
+    }
+
+    #[test]
+    fn attributes_contribute_no_text() {
+        assert_eq!(
+            html_to_text(r#"<img alt="secret"> <input value=hidden>"#),
+            ""
+        );
+        assert_eq!(
+            html_to_text(r#"<p data-x="&eacute;&lt;b&gt;&bogus" title=&#150;>y</p>"#),
+            "y"
+        );
+    }
+
+    #[test]
+    fn a_less_than_that_starts_no_tag_is_text() {
+        assert_eq!(
+            html_to_text("1 < 2, x<=y, I <3 it, <>"),
+            "1 < 2, x<=y, I <3 it, <>"
+        );
+    }
+
+    #[test]
+    fn hidden_elements_hide_markup_and_end_where_a_browser_ends_them() {
+        assert_eq!(html_to_text("<script>if (a<b) {}</script>ok"), "ok");
+        assert_eq!(
+            html_to_text("<template><p>t</p></template><iframe><p>f</p></iframe>ok"),
+            "ok"
+        );
+        assert_eq!(
+            html_to_text("<html><head><title>T</title><body><p>Hi"),
+            "Hi"
+        );
+    }
+
+    #[test]
     fn broken_html_is_text_without_panic() {
         assert_eq!(html_to_text("1 < 2 and 3 > 2"), "1 < 2 and 3 > 2");
-        assert_eq!(html_to_text("<p>unclosed <b"), "unclosed <b");
+        // A tag cut off by the end of the input is dropped (the spec's eof-in-tag), as in a
+        // browser: `<b` is the start of a tag, not text.
+        assert_eq!(html_to_text("<p>unclosed <b"), "unclosed");
         assert_eq!(html_to_text("&unknown; &#xZZ; &"), "&unknown; &#xZZ; &");
         assert_eq!(html_to_text("<script>never closed"), "");
         assert_eq!(html_to_text("&#0; &#99999999;"), "\u{FFFD} \u{FFFD}");

@@ -254,6 +254,18 @@ proptest! {
         prop_assert!(!text.chars().any(|c| c.is_control()));
     }
 
+    /// Arbitrary strings seldom look like markup; tag soup from HTML's own pieces reaches the
+    /// tokenizer's tag, attribute, comment, raw-text and character-reference states.
+    #[test]
+    fn html_tag_soup_never_panics_and_yields_collapsed_text(
+        html in "(<|</|>|/>|<!--|-->|&|&#|&#x|;|=|\"|'| |\n|\0|p|b|script|style|head|body|template|amp|eacute|150|9f|x){0,120}"
+    ) {
+        let text = html_to_text(&html);
+        prop_assert!(!text.contains("  "));
+        prop_assert_eq!(text.trim(), text.as_str());
+        prop_assert!(!text.chars().any(|c| c.is_control()));
+    }
+
     #[test]
     fn html_markup_around_text_is_removed(words in prop::collection::vec("[a-z]{1,8}", 1..8)) {
         let html = words.iter().map(|w| format!("<p class=\"x\">{w}</p><script>var x = '<p>no</p>';</script>")).collect::<String>();
