@@ -196,8 +196,8 @@ pub fn open_in_memory() -> Result<Connection, OpenError> {
     Ok(conn)
 }
 
-/// One write transaction on a connection of its own, for work outside the server: start-up,
-/// the command line, tests.
+/// One write transaction on a connection of its own, for work outside the server: start-up and
+/// the command line.
 pub fn in_write_transaction<T>(
     conn: &mut Connection,
     work: impl FnOnce(&Connection) -> AppResult<T>,

@@ -1,13 +1,12 @@
 //! Trieve's file endpoints.
 
-mod common;
-
 use actix_web::http::Method;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine;
-use common::spawn_app;
 use serde_json::json;
 use trieve_lite::models::Role;
+
+use crate::helpers::spawn_app;
 
 fn upload_body(name: &str, mime: &str, bytes: &[u8]) -> serde_json::Value {
     json!({"base64_file": URL_SAFE_NO_PAD.encode(bytes), "file_name": name, "file_mime_type": mime})
@@ -255,7 +254,7 @@ async fn an_upload_over_the_limit_is_413_and_the_server_keeps_serving() {
 #[actix_web::test]
 async fn file_writes_need_an_admin_and_other_datasets_files_are_404() {
     let app = spawn_app().await;
-    let user = app.add_member("user@example.com", Role::User);
+    let user = app.add_member("user@example.com", Role::User).await;
     let res = app
         .call(
             Method::POST,
@@ -265,8 +264,10 @@ async fn file_writes_need_an_admin_and_other_datasets_files_are_404() {
         )
         .await;
     assert_eq!(res.status, 403);
-    let (_, other_dataset, other_owner) = app.add_organization("other", "boss@other.example");
-    let theirs = app.insert_file(&other_dataset, &other_owner.id, "secret.txt", b"secret");
+    let (_, other_dataset, other_owner) = app.add_organization("other", "boss@other.example").await;
+    let theirs = app
+        .insert_file(&other_dataset, &other_owner.id, "secret.txt", b"secret")
+        .await;
     assert_eq!(
         app.get(&format!("/api/file/{theirs}"), &app.owner_key)
             .await

@@ -1,14 +1,13 @@
 //! Every route × every kind of caller, with the status each must get. A route registered in
 //! src/routes without a row here fails `every_registered_route_has_a_row`.
 
-mod common;
-
 use std::collections::BTreeSet;
 
 use actix_web::http::Method;
-use common::{spawn_app, TestApp};
 use serde_json::{json, Value};
 use trieve_lite::models::Role;
+
+use crate::helpers::{spawn_app, TestApp};
 
 /// The callers, in the order of each row's expected statuses.
 const CALLERS: [&str; 9] = [
@@ -198,18 +197,17 @@ struct Callers {
     keys: Vec<Option<String>>,
 }
 
-fn callers(app: &TestApp) -> Callers {
-    let revoked = app.insert_key(&app.owner_id, 1, None);
-    {
-        let conn = app.pool.get().unwrap();
-        conn.execute("DELETE FROM api_keys WHERE name = 'test'", [])
-            .unwrap();
-    }
-    let expired = app.insert_key(&app.owner_id, 1, Some("2020-01-01T00:00:00.000000Z"));
-    let read_only = app.insert_key(&app.owner_id, 0, None);
-    let member = app.add_member("member@example.com", Role::User);
-    let admin = app.add_member("admin@example.com", Role::Admin);
-    let (_, _, other_owner) = app.add_organization("other", "owner@other.example");
+async fn callers(app: &TestApp) -> Callers {
+    let revoked = app.insert_key(&app.owner_id, 1, None).await;
+    app.write(|conn| Ok(conn.execute("DELETE FROM api_keys WHERE name = 'test'", [])?))
+        .await;
+    let expired = app
+        .insert_key(&app.owner_id, 1, Some("2020-01-01T00:00:00.000000Z"))
+        .await;
+    let read_only = app.insert_key(&app.owner_id, 0, None).await;
+    let member = app.add_member("member@example.com", Role::User).await;
+    let admin = app.add_member("admin@example.com", Role::Admin).await;
+    let (_, _, other_owner) = app.add_organization("other", "owner@other.example").await;
     Callers {
         keys: vec![
             None,
@@ -227,22 +225,19 @@ fn callers(app: &TestApp) -> Callers {
 
 /// A fresh request for a route: its path and body, with new resources where the request would
 /// consume them, so that every cell is judged on its own.
-fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
-    let chunk = |tracking_id: &str| {
-        let conn = app.pool.get().unwrap();
-        trieve_lite::db::chunks::insert_chunk(
-            &conn,
-            &trieve_lite::db::chunks::NewChunk {
-                dataset_id: app.dataset_id.clone(),
-                author_id: app.owner_id.clone(),
-                content: "c".into(),
-                tracking_id: Some(tracking_id.into()),
-                weight: 1.0,
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .id
+async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
+    let chunk = async |tracking_id: &str| {
+        let chunk = trieve_lite::db::chunks::NewChunk {
+            dataset_id: app.dataset_id.clone(),
+            author_id: app.owner_id.clone(),
+            content: "c".into(),
+            tracking_id: Some(tracking_id.into()),
+            weight: 1.0,
+            ..Default::default()
+        };
+        app.write(move |conn| trieve_lite::db::chunks::insert_chunk(conn, &chunk))
+            .await
+            .id
     };
     let tracking_id = format!("t-{}", uuid::Uuid::new_v4());
     match route {
@@ -252,10 +247,12 @@ fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
             Some(json!({"api_key_id": "00000000-0000-4000-8000-000000000000"})),
         ),
         "/api/user" => {
-            let target = app.add_member(
-                &format!("target-{}@example.com", uuid::Uuid::new_v4()),
-                Role::User,
-            );
+            let target = app
+                .add_member(
+                    &format!("target-{}@example.com", uuid::Uuid::new_v4()),
+                    Role::User,
+                )
+                .await;
             (route.into(), Some(json!({"user_id": target.id, "role": 0})))
         }
         "/api/user/{user_id}/{page}" => (format!("/api/user/{}/1", app.owner_id), None),
@@ -264,13 +261,13 @@ fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
             route.into(),
             Some(json!({"chunk_html": "x", "tracking_id": tracking_id})),
         ),
-        "/api/chunk/{chunk_id}" => (format!("/api/chunk/{}", chunk(&tracking_id)), None),
+        "/api/chunk/{chunk_id}" => (format!("/api/chunk/{}", chunk(&tracking_id).await), None),
         "/api/chunk/update" => (
             route.into(),
-            Some(json!({"chunk_uuid": chunk(&tracking_id), "weight": 2})),
+            Some(json!({"chunk_uuid": chunk(&tracking_id).await, "weight": 2})),
         ),
         "/api/chunk/tracking_id/{tracking_id}" => {
-            chunk(&tracking_id);
+            chunk(&tracking_id).await;
             let body = json!({"tracking_id": tracking_id, "weight": 2});
             (format!("/api/chunk/tracking_id/{tracking_id}"), Some(body))
         }
@@ -281,7 +278,9 @@ fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
             ),
         ),
         "/api/file/{file_id}" | "/api/file/{file_id}/download" => {
-            let id = app.insert_file(&app.dataset_id, &app.owner_id, "f.bin", b"bytes");
+            let id = app
+                .insert_file(&app.dataset_id, &app.owner_id, "f.bin", b"bytes")
+                .await;
             (route.replace("{file_id}", &id), None)
         }
         "/api/dataset" => (
@@ -297,10 +296,12 @@ fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
             Some(json!({"email": format!("new-{}@example.com", uuid::Uuid::new_v4()), "role": 0})),
         ),
         "/api/organization/{organization_id}/users/{user_id}" => {
-            let leaving = app.add_member(
-                &format!("leaving-{}@example.com", uuid::Uuid::new_v4()),
-                Role::User,
-            );
+            let leaving = app
+                .add_member(
+                    &format!("leaving-{}@example.com", uuid::Uuid::new_v4()),
+                    Role::User,
+                )
+                .await;
             let path = route
                 .replace("{organization_id}", &app.org_id)
                 .replace("{user_id}", &leaving.id);
@@ -313,11 +314,11 @@ fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
 #[actix_web::test]
 async fn every_cell_of_the_matrix_gets_its_status() {
     let app = spawn_app().await;
-    let callers = callers(&app);
+    let callers = callers(&app).await;
     let mut wrong = Vec::new();
     for (method, route, expected) in MATRIX {
         for (cell, caller_key) in callers.keys.iter().enumerate() {
-            let (mut path, body) = request_for(&app, route);
+            let (mut path, body) = request_for(&app, route).await;
             // The tracking-id update is registered on the tracking-id path; its URL says "update".
             if *method == "PUT" && route.starts_with("/api/chunk/tracking_id/") {
                 path = "/api/chunk/tracking_id/update".into();

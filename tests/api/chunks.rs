@@ -1,11 +1,10 @@
 //! Trieve's chunk endpoints.
 
-mod common;
-
 use actix_web::http::Method;
-use common::spawn_app;
 use serde_json::json;
 use trieve_lite::models::Role;
+
+use crate::helpers::spawn_app;
 
 #[actix_web::test]
 async fn a_created_chunk_has_its_text_and_round_trips_its_metadata() {
@@ -111,7 +110,7 @@ async fn a_tracking_id_is_unique_per_dataset() {
 #[actix_web::test]
 async fn a_chunk_of_another_dataset_is_a_404() {
     let app = spawn_app().await;
-    let (_, other_dataset, other_owner) = app.add_organization("other", "boss@other.example");
+    let (_, other_dataset, other_owner) = app.add_organization("other", "boss@other.example").await;
     let theirs = app
         .send(
             Method::POST,
@@ -261,9 +260,9 @@ async fn deleting_by_id_and_by_tracking_id() {
 #[actix_web::test]
 async fn writing_needs_an_admin_and_a_read_write_key_reading_needs_membership() {
     let app = spawn_app().await;
-    let user = app.add_member("user@example.com", Role::User);
-    let admin = app.add_member("admin@example.com", Role::Admin);
-    let read_only = app.insert_key(&admin.id, 0, None);
+    let user = app.add_member("user@example.com", Role::User).await;
+    let admin = app.add_member("admin@example.com", Role::Admin).await;
+    let read_only = app.insert_key(&admin.id, 0, None).await;
     let body = json!({"chunk_html": "x", "tracking_id": "x"});
     assert_eq!(app.create_chunk(&user.key, body.clone()).await.status, 403);
     assert_eq!(app.create_chunk(&read_only, body.clone()).await.status, 403);
@@ -291,7 +290,9 @@ async fn a_file_uuid_must_name_a_file_of_the_dataset() {
         )
         .await;
     assert_eq!(missing.status, 404);
-    let file_id = app.insert_file(&app.dataset_id, &app.owner_id, "f.txt", b"f");
+    let file_id = app
+        .insert_file(&app.dataset_id, &app.owner_id, "f.txt", b"f")
+        .await;
     let linked = app
         .create_chunk(
             &app.owner_key,

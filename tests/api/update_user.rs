@@ -1,11 +1,10 @@
 //! `PUT /api/user`: profile fields, and who may change whose role.
 
-mod common;
-
 use actix_web::http::Method;
-use common::spawn_app;
 use serde_json::json;
 use trieve_lite::models::Role;
+
+use crate::helpers::spawn_app;
 
 fn role_in(body: &serde_json::Value, org_id: &str) -> i64 {
     body["user_orgs"]
@@ -46,7 +45,7 @@ async fn a_user_updates_their_own_profile() {
 #[actix_web::test]
 async fn a_taken_username_is_a_409() {
     let app = spawn_app().await;
-    let bob = app.add_member("bob@example.com", Role::User);
+    let bob = app.add_member("bob@example.com", Role::User).await;
     assert_eq!(
         app.put_user(&app.owner_key, json!({"username": "taken"}))
             .await
@@ -106,7 +105,7 @@ async fn an_error_about_a_field_names_it_so_a_form_can_mark_it() {
         assert_eq!(res.status, 400, "{body}");
         assert_eq!(res.body["field"], field, "{body}: {}", res.body);
     }
-    let bob = app.add_member("bob@example.com", Role::User);
+    let bob = app.add_member("bob@example.com", Role::User).await;
     app.put_user(&app.owner_key, json!({"username": "taken"}))
         .await;
     let taken = app.put_user(&bob.key, json!({"username": "taken"})).await;
@@ -123,8 +122,8 @@ async fn an_error_about_a_field_names_it_so_a_form_can_mark_it() {
 #[actix_web::test]
 async fn an_admin_promotes_a_user_to_admin_but_not_to_owner() {
     let app = spawn_app().await;
-    let admin = app.add_member("admin@example.com", Role::Admin);
-    let user = app.add_member("user@example.com", Role::User);
+    let admin = app.add_member("admin@example.com", Role::Admin).await;
+    let user = app.add_member("user@example.com", Role::User).await;
     let promoted = app
         .put_user(&admin.key, json!({"user_id": user.id, "role": 1}))
         .await;
@@ -144,8 +143,8 @@ async fn an_admin_promotes_a_user_to_admin_but_not_to_owner() {
 #[actix_web::test]
 async fn an_admin_cannot_change_an_owner_and_a_user_cannot_change_anyone() {
     let app = spawn_app().await;
-    let admin = app.add_member("admin@example.com", Role::Admin);
-    let user = app.add_member("user@example.com", Role::User);
+    let admin = app.add_member("admin@example.com", Role::Admin).await;
+    let user = app.add_member("user@example.com", Role::User).await;
     let on_owner = app
         .put_user(&admin.key, json!({"user_id": app.owner_id, "role": 0}))
         .await;
@@ -169,7 +168,7 @@ async fn an_admin_cannot_change_an_owner_and_a_user_cannot_change_anyone() {
 #[actix_web::test]
 async fn the_owner_changes_any_members_profile_and_role() {
     let app = spawn_app().await;
-    let user = app.add_member("user@example.com", Role::User);
+    let user = app.add_member("user@example.com", Role::User).await;
     let res = app
         .put_user(
             &app.owner_key,
@@ -193,7 +192,7 @@ async fn the_last_owner_cannot_lose_the_owner_role() {
     );
 
     // With a second owner, the first may step down.
-    let second = app.add_member("second@example.com", Role::Owner);
+    let second = app.add_member("second@example.com", Role::Owner).await;
     let res = app.put_user(&app.owner_key, json!({"role": 1})).await;
     assert_eq!(res.status, 200);
     assert_eq!(role_in(&res.body, &app.org_id), 1);
@@ -205,8 +204,8 @@ async fn the_last_owner_cannot_lose_the_owner_role() {
 #[actix_web::test]
 async fn another_organizations_member_is_refused() {
     let app = spawn_app().await;
-    let (other_org, _, other_owner) = app.add_organization("other", "boss@other.example");
-    let local = app.add_member("local@example.com", Role::User);
+    let (other_org, _, other_owner) = app.add_organization("other", "boss@other.example").await;
+    let local = app.add_member("local@example.com", Role::User).await;
 
     // The other owner names our organization: not a member of it.
     let res = app
@@ -243,20 +242,16 @@ async fn another_organizations_member_is_refused() {
 #[actix_web::test]
 async fn a_member_of_several_organizations_must_name_one_to_change_roles() {
     let app = spawn_app().await;
-    let (other_org, _, _) = app.add_organization("other", "boss@other.example");
-    let user = app.add_member("user@example.com", Role::User);
-    app.add_member_to(&other_org, "owner-too@example.com", Role::User);
+    let (other_org, _, _) = app.add_organization("other", "boss@other.example").await;
+    let user = app.add_member("user@example.com", Role::User).await;
+    app.add_member_to(&other_org, "owner-too@example.com", Role::User)
+        .await;
     // The owner joins the other organization too, so there is no single organization to infer.
-    {
-        let conn = app.pool.get().unwrap();
-        trieve_lite::db::organizations::insert_membership(
-            &conn,
-            &app.owner_id,
-            &other_org,
-            Role::User,
-        )
-        .unwrap();
-    }
+    let (owner_id, org_id) = (app.owner_id.clone(), other_org.clone());
+    app.write(move |conn| {
+        trieve_lite::db::organizations::insert_membership(conn, &owner_id, &org_id, Role::User)
+    })
+    .await;
     let ambiguous = app
         .send(
             Method::PUT,

@@ -1,10 +1,11 @@
-//! Starts the real server on port 0 with a temporary database, and arranges data directly in
-//! that database where the API has no way (yet) to create it.
-#![allow(dead_code)]
+//! Starts the real server on port 0 with a temporary database, and arranges data in that
+//! database where the API has no way (yet) to create it. Every such write goes through the
+//! server's own writer (`Database::write`), the path a handler's write takes.
 
 use std::time::Duration;
 
 use actix_web::http::Method;
+use rusqlite::Connection;
 use serde_json::Value;
 use tempfile::TempDir;
 use trieve_lite::accounts;
@@ -13,13 +14,15 @@ use trieve_lite::config::Settings;
 use trieve_lite::db::api_keys::{insert_api_key, NewKey};
 use trieve_lite::db::chunks::{insert_chunk, NewChunk};
 use trieve_lite::db::files::{insert_file, NewFile};
-use trieve_lite::db::{self, organizations, Pool};
+use trieve_lite::db::{organizations, Database};
+use trieve_lite::error::AppResult;
 use trieve_lite::models::Role;
 use trieve_lite::startup::Application;
 
 pub struct TestApp {
     pub base: String,
-    pub pool: Pool,
+    /// The server's database: write through `write`, read for assertions through `count`.
+    pub database: Database,
     pub db_path: std::path::PathBuf,
     pub owner_key: String,
     pub owner_id: String,
@@ -73,11 +76,11 @@ pub async fn spawn_app_with(dir: TempDir, adjust: impl FnOnce(&mut Settings)) ->
         first.dataset.id.clone(),
     );
     let base = format!("http://127.0.0.1:{}", app.port());
-    let pool = app.database().pool().clone();
+    let database = app.database().clone();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         base,
-        pool,
+        database,
         db_path,
         owner_key,
         owner_id,
@@ -159,19 +162,29 @@ impl TestApp {
         self.call(Method::PUT, "/api/user", key, Some(&body)).await
     }
 
-    /// Add a user to the default organization with a role; returns their id and first key.
-    pub fn add_member(&self, email: &str, role: Role) -> Member {
-        self.add_member_to(&self.org_id, email, role)
+    /// Run `work` on the server's writer, in the transaction it shares with the requests' writes,
+    /// and wait until that transaction has committed.
+    pub async fn write<T, F>(&self, work: F) -> T
+    where
+        F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.database.write(work).await.expect("the write commits")
     }
 
-    pub fn add_member_to(&self, org_id: &str, email: &str, role: Role) -> Member {
-        let mut conn = self.pool.get().unwrap();
-        let org_id = org_id.to_string();
-        let added = db::in_write_transaction(&mut conn, |tx| {
-            let org = organizations::find_organization_by_id(tx, &org_id)?.unwrap();
-            accounts::add_member(tx, org, email, None, role)
-        })
-        .unwrap();
+    /// Add a user to the default organization with a role; returns their id and first key.
+    pub async fn add_member(&self, email: &str, role: Role) -> Member {
+        self.add_member_to(&self.org_id, email, role).await
+    }
+
+    pub async fn add_member_to(&self, org_id: &str, email: &str, role: Role) -> Member {
+        let (org_id, email) = (org_id.to_string(), email.to_string());
+        let added = self
+            .write(move |conn| {
+                let org = organizations::find_organization_by_id(conn, &org_id)?.unwrap();
+                accounts::add_member(conn, org, &email, None, role)
+            })
+            .await;
         Member {
             id: added.user.id,
             key: added.api_key.expect("a new user gets a key"),
@@ -179,46 +192,56 @@ impl TestApp {
     }
 
     /// A second organization with its own dataset and owner: (org id, dataset id, owner).
-    pub fn add_organization(&self, name: &str, owner_email: &str) -> (String, String, Member) {
-        let mut conn = self.pool.get().unwrap();
-        let (org, dataset) =
-            db::in_write_transaction(&mut conn, |tx| accounts::create_organization(tx, name))
-                .unwrap();
-        drop(conn);
-        let owner = self.add_member_to(&org.id, owner_email, Role::Owner);
+    pub async fn add_organization(
+        &self,
+        name: &str,
+        owner_email: &str,
+    ) -> (String, String, Member) {
+        let name = name.to_string();
+        let (org, dataset) = self
+            .write(move |conn| accounts::create_organization(conn, &name))
+            .await;
+        let owner = self.add_member_to(&org.id, owner_email, Role::Owner).await;
         (org.id, dataset.id, owner)
     }
 
     /// Store a key for a user with a given role and expiry, as the API would.
-    pub fn insert_key(&self, user_id: &str, role: i64, expires_at: Option<&str>) -> String {
+    pub async fn insert_key(&self, user_id: &str, role: i64, expires_at: Option<&str>) -> String {
         let key = generate_api_key().unwrap();
-        let conn = self.pool.get().unwrap();
-        insert_api_key(
-            &conn,
-            &NewKey {
-                user_id,
-                name: "test",
-                key_hash: &hash_api_key(&key),
-                role,
-                expires_at,
-                is_bootstrap: false,
-            },
-        )
-        .unwrap();
+        let key_hash = hash_api_key(&key);
+        let (user_id, expires_at) = (user_id.to_string(), expires_at.map(str::to_string));
+        self.write(move |conn| {
+            insert_api_key(
+                conn,
+                &NewKey {
+                    user_id: &user_id,
+                    name: "test",
+                    key_hash: &key_hash,
+                    role,
+                    expires_at: expires_at.as_deref(),
+                    is_bootstrap: false,
+                },
+            )
+        })
+        .await;
         key
     }
 
     /// Insert `n` chunks by `author` in `dataset`, with contents "prefix 0" .. "prefix n-1".
-    pub fn insert_chunks(&self, dataset_id: &str, author_id: &str, prefix: &str, n: usize) {
-        let mut conn = self.pool.get().unwrap();
-        db::in_write_transaction(&mut conn, |tx| {
+    pub async fn insert_chunks(&self, dataset_id: &str, author_id: &str, prefix: &str, n: usize) {
+        let (dataset_id, author_id, prefix) = (
+            dataset_id.to_string(),
+            author_id.to_string(),
+            prefix.to_string(),
+        );
+        self.write(move |conn| {
             for i in 0..n {
                 let text = format!("{prefix} {i}");
                 insert_chunk(
-                    tx,
+                    conn,
                     &NewChunk {
-                        dataset_id: dataset_id.into(),
-                        author_id: author_id.into(),
+                        dataset_id: dataset_id.clone(),
+                        author_id: author_id.clone(),
                         chunk_html: Some(format!("<p>{text}</p>")),
                         content: text,
                         weight: 1.0,
@@ -228,28 +251,30 @@ impl TestApp {
             }
             Ok(())
         })
-        .unwrap();
+        .await;
     }
 
-    pub fn insert_file(&self, dataset_id: &str, user_id: &str, name: &str, bytes: &[u8]) -> String {
-        let conn = self.pool.get().unwrap();
-        insert_file(
-            &conn,
-            &NewFile {
-                dataset_id: dataset_id.into(),
-                user_id: user_id.into(),
-                file_name: name.into(),
-                mime_type: "text/plain".into(),
-                bytes: bytes.to_vec(),
-                ..NewFile::default()
-            },
-        )
-        .unwrap()
-        .id
+    pub async fn insert_file(
+        &self,
+        dataset_id: &str,
+        user_id: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> String {
+        let file = NewFile {
+            dataset_id: dataset_id.into(),
+            user_id: user_id.into(),
+            file_name: name.into(),
+            mime_type: "text/plain".into(),
+            bytes: bytes.to_vec(),
+            ..NewFile::default()
+        };
+        self.write(move |conn| insert_file(conn, &file)).await.id
     }
 
+    /// A number read on a pooled connection, for assertions.
     pub fn count(&self, sql: &str) -> i64 {
-        let conn = self.pool.get().unwrap();
+        let conn = self.database.pool().get().unwrap();
         conn.query_row(sql, [], |row| row.get(0)).unwrap()
     }
 }

@@ -1,14 +1,13 @@
 //! What an operator sees: the request log, /metrics, --version.
 
-mod common;
-
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use actix_web::http::Method;
-use common::spawn_app;
 use trieve_lite::models::Role;
+
+use crate::helpers::spawn_app;
 
 const KEY: &str = "log-test-owner-key-0123456789abcdef";
 
@@ -16,24 +15,28 @@ const KEY: &str = "log-test-owner-key-0123456789abcdef";
 fn the_request_log_names_the_user_and_never_a_key() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("log.db");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_trieve-lite"))
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
+        .args(["--db", db.to_str().unwrap(), "--bind", "127.0.0.1:0"])
         .env("ADMIN_API_KEY", KEY)
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // The server binds a free port and names it in its start-up line. A port picked here and
+    // released for the server could be taken in between by a test running alongside.
+    let mut stderr = BufReader::new(server.stderr.take().unwrap());
+    let mut log = String::new();
+    while !log.contains("listening on") {
+        let read = stderr.read_line(&mut log).unwrap();
+        assert!(read > 0, "the server did not start:\n{log}");
+    }
+    let port: u16 = log
+        .split("listening on http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("no port in the start-up line:\n{log}"));
 
     let request = |headers: &[(&str, &str)], path: &str| -> String {
         use std::io::Write;
@@ -83,13 +86,7 @@ fn the_request_log_names_the_user_and_never_a_key() {
     assert!(killed.success());
     let status = server.wait().unwrap();
     assert!(status.success(), "stopped with {status}");
-    let mut log = String::new();
-    server
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
+    stderr.read_to_string(&mut log).unwrap();
 
     assert!(log.contains("GET /api/auth/me 200"), "{log}");
     assert!(log.contains(&format!("user={user_id}")), "{log}");
@@ -124,7 +121,7 @@ fn the_request_log_names_the_user_and_never_a_key() {
 #[actix_web::test]
 async fn metrics_count_requests_per_route_for_admins_only() {
     let app = spawn_app().await;
-    let member = app.add_member("member@example.com", Role::User);
+    let member = app.add_member("member@example.com", Role::User).await;
     for _ in 0..3 {
         app.get("/api/auth/me", &app.owner_key).await;
     }

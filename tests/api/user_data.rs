@@ -1,18 +1,19 @@
 //! `GET /api/user/{user_id}/{page}` and `GET /api/user/files/{user_id}`.
 
-mod common;
-
 use actix_web::http::Method;
-use common::spawn_app;
 use serde_json::json;
 use trieve_lite::models::Role;
+
+use crate::helpers::spawn_app;
 
 #[actix_web::test]
 async fn chunks_come_ten_a_page_newest_first_with_the_total() {
     let app = spawn_app().await;
-    let author = app.add_member("author@example.com", Role::Admin);
-    app.insert_chunks(&app.dataset_id, &author.id, "chunk", 23);
-    app.insert_chunks(&app.dataset_id, &app.owner_id, "other", 4);
+    let author = app.add_member("author@example.com", Role::Admin).await;
+    app.insert_chunks(&app.dataset_id, &author.id, "chunk", 23)
+        .await;
+    app.insert_chunks(&app.dataset_id, &app.owner_id, "other", 4)
+        .await;
 
     let first = app
         .get(&format!("/api/user/{}/1", author.id), &app.owner_key)
@@ -138,8 +139,9 @@ async fn tr_dataset_missing_or_malformed_is_400() {
 #[actix_web::test]
 async fn another_organizations_dataset_is_refused() {
     let app = spawn_app().await;
-    let (_, other_dataset, other_owner) = app.add_organization("other", "boss@other.example");
-    app.insert_chunks(&other_dataset, &other_owner.id, "secret", 3);
+    let (_, other_dataset, other_owner) = app.add_organization("other", "boss@other.example").await;
+    app.insert_chunks(&other_dataset, &other_owner.id, "secret", 3)
+        .await;
     let res = app
         .send(
             Method::GET,
@@ -174,10 +176,15 @@ async fn another_organizations_dataset_is_refused() {
 #[actix_web::test]
 async fn files_are_the_users_own_newest_first() {
     let app = spawn_app().await;
-    let member = app.add_member("member@example.com", Role::User);
-    let first = app.insert_file(&app.dataset_id, &member.id, "first.txt", b"one");
-    app.insert_file(&app.dataset_id, &app.owner_id, "owners.txt", b"owner");
-    let second = app.insert_file(&app.dataset_id, &member.id, "second.txt", b"second");
+    let member = app.add_member("member@example.com", Role::User).await;
+    let first = app
+        .insert_file(&app.dataset_id, &member.id, "first.txt", b"one")
+        .await;
+    app.insert_file(&app.dataset_id, &app.owner_id, "owners.txt", b"owner")
+        .await;
+    let second = app
+        .insert_file(&app.dataset_id, &member.id, "second.txt", b"second")
+        .await;
 
     // A plain member may list another member's files.
     let res = app

@@ -1,15 +1,14 @@
 //! `trieve-lite backup` and `trieve-lite restore`.
 
-mod common;
-
 use std::cell::RefCell;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::rc::Rc;
 
 use actix_web::http::Method;
-use common::spawn_app;
 use serde_json::json;
+
+use crate::helpers::spawn_app;
 
 fn trieve_lite(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_trieve-lite"))

@@ -1,11 +1,10 @@
 //! API keys: authentication, creation, listing, deletion, role and expiry.
 
-mod common;
-
 use actix_web::http::Method;
-use common::spawn_app;
 use serde_json::json;
 use trieve_lite::models::Role;
+
+use crate::helpers::spawn_app;
 
 #[actix_web::test]
 async fn health_needs_no_key_and_reports_the_database() {
@@ -87,7 +86,7 @@ async fn a_new_key_is_shown_once_works_and_is_stored_only_as_a_digest() {
 
     // Neither the new key nor the owner's appears anywhere in the database files.
     {
-        let conn = app.pool.get().unwrap();
+        let conn = app.database.pool().get().unwrap();
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
             .unwrap();
     }
@@ -148,7 +147,7 @@ async fn deleting_a_key_returns_the_rest_and_refuses_it_afterwards() {
 #[actix_web::test]
 async fn another_users_key_id_is_a_404_and_nothing_is_deleted() {
     let app = spawn_app().await;
-    let bob = app.add_member("bob@example.com", Role::User);
+    let bob = app.add_member("bob@example.com", Role::User).await;
     let bob_keys = app.get("/api/user/get_api_key", &bob.key).await.body;
     let bob_key_id = bob_keys[0]["id"].clone();
     let res = app
@@ -167,7 +166,7 @@ async fn another_users_key_id_is_a_404_and_nothing_is_deleted() {
 #[actix_web::test]
 async fn a_read_only_key_reads_but_cannot_write() {
     let app = spawn_app().await;
-    let read_only = app.insert_key(&app.owner_id, 0, None);
+    let read_only = app.insert_key(&app.owner_id, 0, None).await;
     assert_eq!(app.get("/api/auth/me", &read_only).await.status, 200);
     let update = app.put_user(&read_only, json!({"name": "Changed"})).await;
     assert_eq!(update.status, 403);
@@ -190,7 +189,9 @@ async fn a_read_only_key_reads_but_cannot_write() {
 #[actix_web::test]
 async fn an_expired_key_is_refused() {
     let app = spawn_app().await;
-    let expired = app.insert_key(&app.owner_id, 1, Some("2020-01-01T00:00:00.000000Z"));
+    let expired = app
+        .insert_key(&app.owner_id, 1, Some("2020-01-01T00:00:00.000000Z"))
+        .await;
     let res = app.get("/api/auth/me", &expired).await;
     assert_eq!(res.status, 401);
     assert!(res.body["message"].as_str().unwrap().contains("expired"));
@@ -250,7 +251,9 @@ async fn a_key_with_expiry_and_role_is_created_and_validated() {
 #[actix_web::test]
 async fn a_key_cannot_create_a_key_that_outlives_it() {
     let app = spawn_app().await;
-    let short_lived = app.insert_key(&app.owner_id, 1, Some("2090-01-01T00:00:00.000000Z"));
+    let short_lived = app
+        .insert_key(&app.owner_id, 1, Some("2090-01-01T00:00:00.000000Z"))
+        .await;
     let res = app
         .call(
             Method::POST,

@@ -1,13 +1,12 @@
 //! First start, ADMIN_API_KEY, and the `user add` command.
 
-mod common;
-
 use std::process::Command;
 
 use actix_web::http::Method;
-use common::{spawn_app, spawn_app_in};
 use trieve_lite::config::{AdminKey, Settings};
 use trieve_lite::startup::Application;
+
+use crate::helpers::{spawn_app, spawn_app_in};
 
 #[actix_web::test]
 async fn first_start_creates_the_default_organization_dataset_and_owner_once() {

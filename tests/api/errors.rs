@@ -1,10 +1,9 @@
 //! Every error is `{"message"}` with the right status (the helper asserts the body shape).
 
-mod common;
-
 use actix_web::http::Method;
-use common::spawn_app;
 use serde_json::json;
+
+use crate::helpers::spawn_app;
 
 #[actix_web::test]
 async fn unknown_routes_are_404_and_wrong_methods_405() {
@@ -105,7 +104,7 @@ async fn raw_exchange(address: String, request: Vec<u8>, pause_after: usize) -> 
 #[actix_web::test]
 async fn a_client_too_slow_with_its_headers_or_body_gets_408() {
     let dir = tempfile::tempdir().unwrap();
-    let app = common::spawn_app_with(dir, |settings| {
+    let app = crate::helpers::spawn_app_with(dir, |settings| {
         settings.request_timeout = std::time::Duration::from_secs(1);
     })
     .await;
@@ -132,7 +131,7 @@ async fn a_client_too_slow_with_its_headers_or_body_gets_408() {
 #[actix_web::test]
 async fn head_answers_like_get_without_a_body() {
     let app = spawn_app().await;
-    let read_only = app.insert_key(&app.owner_id, 0, None);
+    let read_only = app.insert_key(&app.owner_id, 0, None).await;
     let client = awc::Client::default();
     let mut page = client.head(format!("{}/", app.base)).send().await.unwrap();
     assert_eq!(page.status().as_u16(), 200);

@@ -1,11 +1,10 @@
 //! Datasets and organizations: who may read and create them.
 
-mod common;
-
 use actix_web::http::Method;
-use common::spawn_app;
 use serde_json::json;
 use trieve_lite::models::Role;
+
+use crate::helpers::spawn_app;
 
 #[actix_web::test]
 async fn the_owner_creates_a_dataset_and_a_second_with_that_name_is_409() {
@@ -32,8 +31,8 @@ async fn the_owner_creates_a_dataset_and_a_second_with_that_name_is_409() {
 #[actix_web::test]
 async fn only_owners_create_datasets() {
     let app = spawn_app().await;
-    let admin = app.add_member("admin@example.com", Role::Admin);
-    let (other_org, _, _) = app.add_organization("other", "boss@other.example");
+    let admin = app.add_member("admin@example.com", Role::Admin).await;
+    let (other_org, _, _) = app.add_organization("other", "boss@other.example").await;
     let in_ours = json!({"dataset_name": "x", "organization_id": app.org_id,
                          "server_configuration": null, "client_configuration": null});
     assert_eq!(
@@ -77,8 +76,9 @@ async fn only_owners_create_datasets() {
 #[actix_web::test]
 async fn members_read_datasets_with_their_usage() {
     let app = spawn_app().await;
-    let user = app.add_member("user@example.com", Role::User);
-    app.insert_chunks(&app.dataset_id, &app.owner_id, "c", 7);
+    let user = app.add_member("user@example.com", Role::User).await;
+    app.insert_chunks(&app.dataset_id, &app.owner_id, "c", 7)
+        .await;
     let dataset = app
         .get(&format!("/api/dataset/{}", app.dataset_id), &user.key)
         .await;
@@ -104,7 +104,7 @@ async fn members_read_datasets_with_their_usage() {
 #[actix_web::test]
 async fn outsiders_cannot_read_an_organization_or_its_datasets() {
     let app = spawn_app().await;
-    let (_, _, stranger) = app.add_organization("other", "boss@other.example");
+    let (_, _, stranger) = app.add_organization("other", "boss@other.example").await;
     assert_eq!(
         app.get(&format!("/api/organization/{}", app.org_id), &stranger.key)
             .await
@@ -136,8 +136,8 @@ async fn outsiders_cannot_read_an_organization_or_its_datasets() {
 #[actix_web::test]
 async fn members_read_their_organization_and_only_admins_list_its_users() {
     let app = spawn_app().await;
-    let user = app.add_member("user@example.com", Role::User);
-    let admin = app.add_member("admin@example.com", Role::Admin);
+    let user = app.add_member("user@example.com", Role::User).await;
+    let admin = app.add_member("admin@example.com", Role::Admin).await;
     let org = app
         .get(&format!("/api/organization/{}", app.org_id), &user.key)
         .await;
@@ -169,7 +169,7 @@ async fn members_read_their_organization_and_only_admins_list_its_users() {
 #[actix_web::test]
 async fn an_admin_adds_a_new_user_who_gets_a_first_key_once() {
     let app = spawn_app().await;
-    let admin = app.add_member("admin@example.com", Role::Admin);
+    let admin = app.add_member("admin@example.com", Role::Admin).await;
     let path = format!("/api/organization/{}/users", app.org_id);
     let res = app
         .call(
@@ -212,8 +212,8 @@ async fn an_admin_adds_a_new_user_who_gets_a_first_key_once() {
 #[actix_web::test]
 async fn an_existing_user_joins_without_a_new_key_and_users_cannot_add() {
     let app = spawn_app().await;
-    let (other_org, _, other_owner) = app.add_organization("other", "boss@other.example");
-    let user = app.add_member("user@example.com", Role::User);
+    let (other_org, _, other_owner) = app.add_organization("other", "boss@other.example").await;
+    let user = app.add_member("user@example.com", Role::User).await;
     let refused = app
         .call(
             Method::POST,
@@ -246,9 +246,10 @@ async fn an_existing_user_joins_without_a_new_key_and_users_cannot_add() {
 #[actix_web::test]
 async fn removing_members_keeps_their_data_and_the_last_owner() {
     let app = spawn_app().await;
-    let admin = app.add_member("admin@example.com", Role::Admin);
-    let user = app.add_member("user@example.com", Role::User);
-    app.insert_chunks(&app.dataset_id, &user.id, "kept", 2);
+    let admin = app.add_member("admin@example.com", Role::Admin).await;
+    let user = app.add_member("user@example.com", Role::User).await;
+    app.insert_chunks(&app.dataset_id, &user.id, "kept", 2)
+        .await;
     let remove = |id: &str| format!("/api/organization/{}/users/{id}", app.org_id);
 
     assert_eq!(
