@@ -7,10 +7,14 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
-use crate::accounts::{self, AddedMember, FirstStart};
 use crate::config::{ServeArgs, Settings, DEFAULT_DB};
-use crate::db::{self, backup, organizations};
-use crate::models::Role;
+use crate::db::{self, backup};
+use crate::domain::bootstrap::FirstStart;
+use crate::domain::fields::{Email, Name};
+use crate::domain::members::{self, AddedMember};
+use crate::domain::organizations::find_or_create_organization;
+use crate::domain::roles::Role;
+use crate::error::AppError;
 use crate::startup::Application;
 
 const ENVIRONMENT_HELP: &str = "\
@@ -194,13 +198,14 @@ fn add_user(
     let pool = db::open_pool(db_path, 1).map_err(|err| err.to_string())?;
     let mut conn = pool.get().map_err(|err| err.to_string())?;
     let added = db::in_write_transaction(&mut conn, |tx| {
-        let organization = match organizations::find_organization_by_name(tx, org.trim())? {
-            Some(organization) => organization,
-            None => accounts::create_organization(tx, org)?.0,
-        };
-        accounts::add_member(tx, organization, email, name, role)
+        let organization = find_or_create_organization(tx, &Name::parse("org", org)?)?;
+        let name = name
+            .map(|name| Name::parse_optional("name", name))
+            .transpose()?
+            .flatten();
+        members::add_member(tx, organization, &Email::parse(email)?, name.as_ref(), role)
     })
-    .map_err(|err| err.to_string())?;
+    .map_err(|err: AppError| err.to_string())?;
     print_added_user(&added, role, as_json);
     Ok(())
 }

@@ -7,6 +7,8 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::db::{self, Unique};
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
@@ -107,29 +109,42 @@ impl ResponseError for AppError {
     }
 }
 
-impl From<rusqlite::Error> for AppError {
-    fn from(err: rusqlite::Error) -> Self {
-        use rusqlite::ErrorCode;
-        match err.sqlite_error_code() {
-            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => AppError::Busy,
-            _ => AppError::Internal(format!("sqlite: {err}")),
+/// Storage's failures, as the client hears them: this is the one place a broken unique
+/// constraint becomes a 409 naming the request's field.
+impl From<db::Error> for AppError {
+    fn from(err: db::Error) -> Self {
+        let taken = |field: &'static str, message: &str| {
+            AppError::Conflict(message.to_string()).on_field(field)
+        };
+        match err {
+            db::Error::Taken(Unique::UserEmail) => {
+                taken("email", "A user with that email already exists")
+            }
+            db::Error::Taken(Unique::Username) => {
+                taken("username", "That username is already taken")
+            }
+            db::Error::Taken(Unique::OrganizationName) => {
+                taken("name", "An organization with that name already exists")
+            }
+            db::Error::Taken(Unique::DatasetName) => taken(
+                "dataset_name",
+                "A dataset with that name already exists in this organization",
+            ),
+            db::Error::Taken(Unique::Membership) => {
+                taken("email", "The user is already a member of this organization")
+            }
+            db::Error::Taken(Unique::TrackingId) => taken(
+                "tracking_id",
+                "A chunk with that tracking_id already exists in the dataset",
+            ),
+            db::Error::Busy | db::Error::Closing => AppError::Busy,
+            other => AppError::Internal(other.to_string()),
         }
     }
 }
 
-impl From<r2d2::Error> for AppError {
-    fn from(err: r2d2::Error) -> Self {
-        log::warn!("no database connection available: {err}");
-        AppError::Busy
+impl From<rusqlite::Error> for AppError {
+    fn from(err: rusqlite::Error) -> Self {
+        db::Error::from(err).into()
     }
-}
-
-/// True when a SQLite error is a UNIQUE constraint failure, which callers turn into a 409.
-pub fn is_unique_violation(err: &rusqlite::Error) -> bool {
-    matches!(
-        err,
-        rusqlite::Error::SqliteFailure(e, _)
-            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-    )
 }

@@ -1,12 +1,11 @@
 //! trieve-lite: a Trieve-compatible server in one executable, backed by one SQLite file.
 
-pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod content;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod metrics;
@@ -16,4 +15,3 @@ pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod text;
-pub mod timestamp;

@@ -1,9 +1,10 @@
-//! Request counts and latency histograms per route, kept in memory and rendered in Prometheus's
-//! text format at `GET /metrics` (see `routes::metrics`).
+//! Request counts and latency histograms per route, and the writer's counters, kept with
+//! `prometheus-client` and rendered in Prometheus's text format at `GET /metrics` (see
+//! `routes::metrics`). Recording a request takes a shared read lock on the family and touches
+//! only its own route's series: no lock is shared by every request.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
+use std::fmt;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -11,6 +12,14 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, Error};
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{
+    prometheus_text, DescriptorEncoder, EncodeLabelSet, EncodeMetric,
+};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
 use crate::db::Database;
 
@@ -19,95 +28,103 @@ const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
-#[derive(Default)]
-struct RouteStats {
-    by_status: BTreeMap<u16, u64>,
-    /// Counts per bucket (not cumulative); the last slot counts what exceeds every bound.
-    buckets: [u64; BUCKETS.len() + 1],
-    seconds: f64,
-    count: u64,
+/// The `Content-Type` of what `Metrics::render` writes.
+pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: &'static str,
+    route: String,
 }
 
-/// The counters, by (method, route pattern). Unmatched paths share one route label, so random
-/// URLs cannot grow the table.
-#[derive(Default)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResponseLabels {
+    method: &'static str,
+    route: String,
+    status: u16,
+}
+
+/// The server's metrics. Unmatched paths share one route label and made-up methods one method
+/// label, so that requests cannot grow the series without bound.
 pub struct Metrics {
-    routes: Mutex<BTreeMap<(String, String), RouteStats>>,
+    registry: Registry,
+    requests: Family<ResponseLabels, Counter>,
+    durations: Family<RouteLabels, Histogram, fn() -> Histogram>,
 }
 
 impl Metrics {
-    fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
-        let stats = routes
-            .entry((method.to_string(), route.to_string()))
-            .or_default();
-        *stats.by_status.entry(status).or_default() += 1;
-        let bucket = BUCKETS
-            .iter()
-            .position(|bound| seconds <= *bound)
-            .unwrap_or(BUCKETS.len());
-        stats.buckets[bucket] += 1;
-        stats.seconds += seconds;
-        stats.count += 1;
+    pub fn new(database: Database) -> Metrics {
+        let mut registry = Registry::with_prefix("trieve_lite");
+        let requests = Family::<ResponseLabels, Counter>::default();
+        let durations: Family<RouteLabels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(|| Histogram::new(BUCKETS));
+        registry.register(
+            "http_requests",
+            "Requests answered, by method, route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer, by method and route",
+            durations.clone(),
+        );
+        registry.register_collector(Box::new(WriterCounters(database)));
+        Metrics {
+            registry,
+            requests,
+            durations,
+        }
     }
 
-    /// The Prometheus text exposition of every counter, and the writer's.
-    pub fn render(&self, database: &Database) -> String {
-        let routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = String::new();
-        out.push_str("# HELP trieve_lite_http_requests_total Requests answered, by method, route and status.\n");
-        out.push_str("# TYPE trieve_lite_http_requests_total counter\n");
-        for ((method, route), stats) in routes.iter() {
-            for (status, count) in &stats.by_status {
-                let _ = writeln!(
-                    out,
-                    "trieve_lite_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}"
-                );
-            }
+    fn record(&self, method: &'static str, route: String, status: u16, seconds: f64) {
+        let labels = RouteLabels { method, route };
+        self.durations.get_or_create(&labels).observe(seconds);
+        let labels = ResponseLabels {
+            method,
+            route: labels.route,
+            status,
+        };
+        self.requests.get_or_create(&labels).inc();
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        prometheus_text::encode(&mut text, &self.registry)
+            .expect("writing to a String cannot fail");
+        text
+    }
+}
+
+/// The writer's own counters, read at each scrape.
+struct WriterCounters(Database);
+
+impl fmt::Debug for WriterCounters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WriterCounters")
+    }
+}
+
+impl Collector for WriterCounters {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
+        let stats = self.0.writer_stats();
+        for (name, help, value) in [
+            (
+                "db_write_transactions",
+                "Transactions the writer committed (group commit)",
+                &stats.transactions,
+            ),
+            (
+                "db_writes",
+                "Writes those transactions carried",
+                &stats.writes,
+            ),
+        ] {
+            let counter = ConstCounter::new(value.load(Ordering::Relaxed));
+            let metric = encoder.encode_descriptor(name, help, None, counter.metric_type())?;
+            counter.encode(metric)?;
         }
-        out.push_str("# HELP trieve_lite_http_request_duration_seconds Time to answer, by method and route.\n");
-        out.push_str("# TYPE trieve_lite_http_request_duration_seconds histogram\n");
-        for ((method, route), stats) in routes.iter() {
-            let labels = format!("method=\"{method}\",route=\"{route}\"");
-            let mut cumulative = 0;
-            for (bound, count) in BUCKETS.iter().zip(stats.buckets) {
-                cumulative += count;
-                let _ = writeln!(out, "trieve_lite_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
-            }
-            let _ = writeln!(
-                out,
-                "trieve_lite_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                stats.count
-            );
-            let _ = writeln!(
-                out,
-                "trieve_lite_http_request_duration_seconds_sum{{{labels}}} {}",
-                stats.seconds
-            );
-            let _ = writeln!(
-                out,
-                "trieve_lite_http_request_duration_seconds_count{{{labels}}} {}",
-                stats.count
-            );
-        }
-        let writer = database.writer_stats();
-        out.push_str("# HELP trieve_lite_db_write_transactions_total Transactions the writer committed (group commit).\n");
-        out.push_str("# TYPE trieve_lite_db_write_transactions_total counter\n");
-        let _ = writeln!(
-            out,
-            "trieve_lite_db_write_transactions_total {}",
-            writer
-                .transactions
-                .load(std::sync::atomic::Ordering::Relaxed)
-        );
-        out.push_str("# HELP trieve_lite_db_writes_total Writes those transactions carried.\n");
-        out.push_str("# TYPE trieve_lite_db_writes_total counter\n");
-        let _ = writeln!(
-            out,
-            "trieve_lite_db_writes_total {}",
-            writer.writes.load(std::sync::atomic::Ordering::Relaxed)
-        );
-        out
+        Ok(())
     }
 }
 
@@ -138,7 +155,7 @@ pub async fn record(
             Ok(response) => response.status().as_u16(),
             Err(err) => err.as_response_error().status_code().as_u16(),
         };
-        metrics.record(method, &route, status, started.elapsed().as_secs_f64());
+        metrics.record(method, route, status, started.elapsed().as_secs_f64());
     }
     result
 }
@@ -149,21 +166,35 @@ mod tests {
 
     #[test]
     fn buckets_are_cumulative_and_routes_kept_apart() {
-        let metrics = Metrics::default();
-        metrics.record("GET", "/a", 200, 0.0001);
-        metrics.record("GET", "/a", 404, 0.3);
-        metrics.record("POST", "/b", 200, 10.0);
         let dir = tempfile::tempdir().unwrap();
         let database = Database::open(&dir.path().join("m.db"), 1).unwrap();
-        let text = metrics.render(&database);
-        assert!(text.contains(
-            "trieve_lite_http_requests_total{method=\"GET\",route=\"/a\",status=\"404\"} 1"
-        ));
-        assert!(text.contains("trieve_lite_http_request_duration_seconds_bucket{method=\"GET\",route=\"/a\",le=\"0.0005\"} 1"));
-        assert!(text.contains("trieve_lite_http_request_duration_seconds_bucket{method=\"GET\",route=\"/a\",le=\"0.5\"} 2"));
-        assert!(text.contains("trieve_lite_http_request_duration_seconds_bucket{method=\"POST\",route=\"/b\",le=\"5\"} 0"));
-        assert!(text.contains(
-            "trieve_lite_http_request_duration_seconds_count{method=\"POST\",route=\"/b\"} 1"
-        ));
+        let metrics = Metrics::new(database);
+        metrics.record("GET", "/a".into(), 200, 0.0001);
+        metrics.record("GET", "/a".into(), 404, 0.3);
+        metrics.record("POST", "/b".into(), 200, 10.0);
+        let text = metrics.render();
+        assert!(
+            text.contains(
+                "trieve_lite_http_requests_total{method=\"GET\",route=\"/a\",status=\"404\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("trieve_lite_http_request_duration_seconds_bucket{le=\"0.0005\",method=\"GET\",route=\"/a\"} 1")
+            || text.contains("trieve_lite_http_request_duration_seconds_bucket{method=\"GET\",route=\"/a\",le=\"0.0005\"} 1"), "{text}");
+        assert!(
+            text.contains("route=\"/a\",le=\"0.5\"} 2")
+                || text.contains("le=\"0.5\",method=\"GET\",route=\"/a\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "trieve_lite_http_request_duration_seconds_count{method=\"POST\",route=\"/b\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("trieve_lite_db_write_transactions_total 0"),
+            "{text}"
+        );
     }
 }

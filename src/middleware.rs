@@ -18,9 +18,8 @@ pub async fn json_errors(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     // The request cannot be kept aside for a panic (the router needs it unshared), so a panic
-    // and an inner error leave as an `Error`, which actix renders with our JSON response.
-    let method = req.method().clone();
-    let path = req.path().to_string();
+    // and an inner error leave as an `Error`, which actix renders with our JSON response. The
+    // request log's line for it names the method and path.
     let response = match AssertUnwindSafe(next.call(req)).catch_unwind().await {
         Ok(Ok(response)) => response,
         Ok(Err(err)) => {
@@ -31,10 +30,7 @@ pub async fn json_errors(
             )
             .into());
         }
-        Err(_) => {
-            log::error!("a handler panicked on {method} {path}");
-            return Err(AppError::Internal(format!("panic in {method} {path}")).into());
-        }
+        Err(_) => return Err(AppError::Internal("a handler panicked".into()).into()),
     };
     let status = response.status();
     let is_json = response

@@ -1,101 +1,52 @@
 //! The shapes the API returns, named and laid out as trieve_python_client 1.0.0 expects them.
-//! Ids are UUID strings and timestamps fixed-width UTC text (see `timestamp`).
+//! Ids travel as UUID text and timestamps as fixed-width UTC text (see `domain::ids` and
+//! `domain::time`).
 
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
-/// A member's role in an organization. Order matters: a higher role can do all a lower one can.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    User = 0,
-    Admin = 1,
-    Owner = 2,
-}
+use crate::domain::ids::{ChunkId, DatasetId, FileId, KeyId, MembershipId, OrganizationId, UserId};
+use crate::domain::roles::{KeyRole, Role};
+use crate::domain::time::Timestamp;
 
-impl Role {
-    pub fn from_i64(value: i64) -> Option<Role> {
-        match value {
-            0 => Some(Role::User),
-            1 => Some(Role::Admin),
-            2 => Some(Role::Owner),
-            _ => None,
-        }
-    }
-
-    pub fn as_i64(self) -> i64 {
-        self as i64
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::User => "user",
-            Role::Admin => "admin",
-            Role::Owner => "owner",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Role> {
-        match name {
-            "user" => Some(Role::User),
-            "admin" => Some(Role::Admin),
-            "owner" => Some(Role::Owner),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub name: Option<String>,
     pub username: Option<String>,
     pub website: Option<String>,
     pub visible_email: bool,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Organization {
-    #[schema(format = Uuid)]
-    pub id: String,
+    pub id: OrganizationId,
     pub name: String,
     #[schema(required = true)]
     pub registerable: Option<bool>,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserOrganization {
-    #[schema(format = Uuid)]
-    pub id: String,
-    #[schema(format = Uuid)]
-    pub user_id: String,
-    #[schema(format = Uuid)]
-    pub organization_id: String,
-    pub role: i64,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub updated_at: String,
-}
-
-impl UserOrganization {
-    pub fn role(&self) -> Role {
-        // The schema's CHECK constraint keeps role in 0..=2.
-        Role::from_i64(self.role).unwrap_or(Role::User)
-    }
+    pub id: MembershipId,
+    pub user_id: UserId,
+    pub organization_id: OrganizationId,
+    #[schema(value_type = i64)]
+    pub role: Role,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SlimUser {
-    #[schema(format = Uuid)]
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     #[schema(required = true)]
     pub name: Option<String>,
@@ -110,55 +61,42 @@ pub struct SlimUser {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiKeyDto {
-    #[schema(format = Uuid)]
-    pub id: String,
-    #[schema(format = Uuid)]
-    pub user_id: String,
+    pub id: KeyId,
+    pub user_id: UserId,
     pub name: String,
-    pub role: i64,
-    #[schema(required = true, format = DateTime)]
-    pub expires_at: Option<String>,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub updated_at: String,
+    #[schema(value_type = i64)]
+    pub role: KeyRole,
+    #[schema(required = true)]
+    pub expires_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Dataset {
-    #[schema(format = Uuid)]
-    pub id: String,
+    pub id: DatasetId,
     pub name: String,
-    #[schema(format = Uuid)]
-    pub organization_id: String,
+    pub organization_id: OrganizationId,
     pub server_configuration: Value,
     pub client_configuration: Value,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DatasetDto {
-    #[schema(format = Uuid)]
-    pub id: String,
+    pub id: DatasetId,
     pub name: String,
-    #[schema(format = Uuid)]
-    pub organization_id: String,
+    pub organization_id: OrganizationId,
     pub client_configuration: Value,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DatasetUsageCount {
-    #[schema(format = Uuid)]
-    pub id: String,
-    #[schema(format = Uuid)]
-    pub dataset_id: String,
+    pub id: DatasetId,
+    pub dataset_id: DatasetId,
     pub chunk_count: i64,
 }
 
@@ -170,42 +108,36 @@ pub struct DatasetAndUsage {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ChunkMetadataWithFileData {
-    #[schema(format = Uuid)]
-    pub id: String,
+    pub id: ChunkId,
     pub content: String,
     #[schema(required = true)]
     pub chunk_html: Option<String>,
     #[schema(required = true)]
     pub link: Option<String>,
-    #[schema(format = Uuid)]
-    pub qdrant_point_id: String,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub updated_at: String,
+    /// The chunk's id in the vector store; the nil UUID while it has no vector.
+    pub qdrant_point_id: Uuid,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     #[schema(required = true)]
     pub tag_set: Option<String>,
-    #[schema(required = true, format = Uuid)]
-    pub file_id: Option<String>,
+    #[schema(required = true)]
+    pub file_id: Option<FileId>,
     #[schema(required = true)]
     pub file_name: Option<String>,
     #[schema(required = true)]
     pub metadata: Option<Value>,
     #[schema(required = true)]
     pub tracking_id: Option<String>,
-    #[schema(required = true, format = DateTime)]
-    pub time_stamp: Option<String>,
+    #[schema(required = true)]
+    pub time_stamp: Option<Timestamp>,
     pub weight: f64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ChunkMetadata {
-    #[schema(format = Uuid)]
-    pub id: String,
-    #[schema(format = Uuid)]
-    pub author_id: String,
-    #[schema(format = Uuid)]
-    pub dataset_id: String,
+    pub id: ChunkId,
+    pub author_id: UserId,
+    pub dataset_id: DatasetId,
     pub content: String,
     #[schema(required = true)]
     pub chunk_html: Option<String>,
@@ -213,19 +145,17 @@ pub struct ChunkMetadata {
     pub link: Option<String>,
     #[schema(required = true)]
     pub metadata: Option<Value>,
-    #[schema(format = Uuid)]
-    pub qdrant_point_id: String,
+    /// The chunk's id in the vector store; the nil UUID while it has no vector.
+    pub qdrant_point_id: Uuid,
     #[schema(required = true)]
     pub tag_set: Option<String>,
-    #[schema(required = true, format = DateTime)]
-    pub time_stamp: Option<String>,
+    #[schema(required = true)]
+    pub time_stamp: Option<Timestamp>,
     #[schema(required = true)]
     pub tracking_id: Option<String>,
     pub weight: f64,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -236,8 +166,7 @@ pub struct ReturnCreatedChunk {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserDtoWithChunks {
-    #[schema(format = Uuid)]
-    pub id: String,
+    pub id: UserId,
     #[schema(required = true)]
     pub email: Option<String>,
     #[schema(required = true)]
@@ -245,20 +174,16 @@ pub struct UserDtoWithChunks {
     #[schema(required = true)]
     pub website: Option<String>,
     pub visible_email: bool,
-    #[schema(format = DateTime)]
-    pub created_at: String,
+    pub created_at: Timestamp,
     pub total_chunks_created: i64,
     pub chunks: Vec<ChunkMetadataWithFileData>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct File {
-    #[schema(format = Uuid)]
-    pub id: String,
-    #[schema(format = Uuid)]
-    pub user_id: String,
-    #[schema(format = Uuid)]
-    pub dataset_id: String,
+    pub id: FileId,
+    pub user_id: UserId,
+    pub dataset_id: DatasetId,
     pub file_name: String,
     pub size: i64,
     #[schema(required = true)]
@@ -267,21 +192,17 @@ pub struct File {
     pub metadata: Option<Value>,
     #[schema(required = true)]
     pub tag_set: Option<String>,
-    #[schema(required = true, format = DateTime)]
-    pub time_stamp: Option<String>,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub updated_at: String,
+    #[schema(required = true)]
+    pub time_stamp: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 /// A file with its bytes, base64url-encoded without padding.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FileDto {
-    #[schema(format = Uuid)]
-    pub id: String,
-    #[schema(format = Uuid)]
-    pub user_id: String,
+    pub id: FileId,
+    pub user_id: UserId,
     pub file_name: String,
     pub size: i64,
     pub base64url_content: String,
@@ -289,10 +210,8 @@ pub struct FileDto {
     pub link: Option<String>,
     #[schema(required = true)]
     pub metadata: Option<Value>,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -301,7 +220,7 @@ pub struct UploadFileResult {
 }
 
 /// There is no vector store; chunks report the nil UUID as their point id.
-pub const NIL_POINT_ID: &str = "00000000-0000-0000-0000-000000000000";
+pub const NIL_POINT_ID: Uuid = Uuid::nil();
 
 /// Parse a JSON column; a value that is not JSON (never written by this server) reads as a string.
 pub fn json_column(text: Option<String>) -> Option<Value> {

@@ -3,13 +3,13 @@
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, Logger};
+use actix_web::middleware::{from_fn, Condition, Logger};
 use actix_web::{web, App, HttpMessage, HttpServer};
 
-use crate::accounts::{self, FirstStart};
 use crate::auth::CallerId;
 use crate::config::Settings;
 use crate::db::{self, Database, OpenError};
+use crate::domain::bootstrap::{self, FirstStart};
 use crate::error::{AppError, AppResult};
 use crate::metrics::{self, Metrics};
 use crate::middleware::{head_as_get, json_errors};
@@ -47,7 +47,7 @@ impl Application {
     /// Open the database (creating and bootstrapping it if needed) and bind the listener.
     pub fn build(settings: &Settings) -> Result<Application, StartupError> {
         let database = Database::open(&settings.db_path, READERS)?;
-        let first_start = bootstrap(&database, settings).map_err(StartupError::Bootstrap)?;
+        let first_start = first_start(&database, settings).map_err(StartupError::Bootstrap)?;
         let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
             bind: settings.bind.clone(),
             source,
@@ -92,14 +92,14 @@ impl Application {
     }
 }
 
-fn bootstrap(database: &Database, settings: &Settings) -> AppResult<Option<FirstStart>> {
-    let mut conn = database.pool().get()?;
+fn first_start(database: &Database, settings: &Settings) -> AppResult<Option<FirstStart>> {
+    let mut conn = database.pool().get().map_err(db::Error::from)?;
     let admin_key = settings
         .admin_api_key
         .as_ref()
         .map(|key| key.expose().to_string());
     db::in_write_transaction(&mut conn, |tx| {
-        accounts::bootstrap(tx, admin_key.as_deref())
+        bootstrap::bootstrap(tx, admin_key.as_deref())
     })
 }
 
@@ -112,7 +112,7 @@ fn request_log() -> Logger {
             res.request()
                 .extensions()
                 .get::<CallerId>()
-                .and_then(|caller| caller.get().map(str::to_string))
+                .and_then(|caller| caller.get().map(|id| id.to_string()))
                 .unwrap_or_else(|| "-".to_string())
         })
 }
@@ -124,7 +124,7 @@ fn serve(
 ) -> std::io::Result<Server> {
     let database = web::Data::new(database);
     let limits = settings.limits();
-    let metrics = web::Data::new(Metrics::default());
+    let metrics = web::Data::new(Metrics::new(database.get_ref().clone()));
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(database.clone())
@@ -144,7 +144,11 @@ fn serve(
             .wrap(from_fn(head_as_get))
             .wrap(from_fn(json_errors))
             .wrap(from_fn(metrics::record))
-            .wrap(request_log())
+            // Formatting the line costs on every request: skipped when it would not be logged.
+            .wrap(Condition::new(
+                log::log_enabled!(log::Level::Info),
+                request_log(),
+            ))
     })
     .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
     .client_request_timeout(settings.request_timeout)

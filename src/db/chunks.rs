@@ -3,55 +3,68 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
-use crate::error::{is_unique_violation, AppError, AppResult};
-use crate::models::{json_column, ChunkMetadata, ChunkMetadataWithFileData, NIL_POINT_ID};
-use crate::timestamp;
+use super::{json_column, Result};
+use crate::domain::fields::{TrackingId, Weight};
+use crate::domain::ids::{ChunkId, DatasetId, FileId, UserId};
+use crate::domain::time::Timestamp;
+use crate::models::{ChunkMetadata, ChunkMetadataWithFileData, NIL_POINT_ID};
 
 /// The number of chunks on a page of `GET /api/user/{user_id}/{page}`.
 pub const PAGE_SIZE: i64 = 10;
 
 /// A chunk to insert; `content` is already the readable text of `chunk_html`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewChunk {
-    pub dataset_id: String,
-    pub author_id: String,
-    pub file_id: Option<String>,
+    pub dataset_id: DatasetId,
+    pub author_id: UserId,
+    pub file_id: Option<FileId>,
     pub content: String,
     pub chunk_html: Option<String>,
     pub link: Option<String>,
     pub metadata: Option<Value>,
     pub tag_set: Option<String>,
-    pub time_stamp: Option<String>,
-    pub tracking_id: Option<String>,
-    pub weight: f64,
+    pub time_stamp: Option<Timestamp>,
+    pub tracking_id: Option<TrackingId>,
+    pub weight: Weight,
 }
 
-fn tracking_id_taken(err: rusqlite::Error) -> AppError {
-    if is_unique_violation(&err) {
-        AppError::Conflict("A chunk with that tracking_id already exists in the dataset".into())
-            .on_field("tracking_id")
-    } else {
-        err.into()
+impl NewChunk {
+    /// A chunk of plain text and nothing else, for tests.
+    #[cfg(test)]
+    pub fn plain(dataset_id: DatasetId, author_id: UserId, text: &str) -> NewChunk {
+        NewChunk {
+            dataset_id,
+            author_id,
+            file_id: None,
+            content: text.into(),
+            chunk_html: Some(text.into()),
+            link: None,
+            metadata: None,
+            tag_set: None,
+            time_stamp: None,
+            tracking_id: None,
+            weight: Weight::DEFAULT,
+        }
     }
 }
 
-/// Insert a chunk; a tracking id already used in the dataset is a 409.
-pub fn insert_chunk(conn: &Connection, chunk: &NewChunk) -> AppResult<ChunkMetadata> {
-    let now = timestamp::now();
+/// Insert a chunk; a tracking id already used in the dataset is `Unique::TrackingId`.
+pub fn insert_chunk(conn: &Connection, chunk: &NewChunk) -> Result<ChunkMetadata> {
+    let now = Timestamp::now();
     let stored = ChunkMetadata {
-        id: super::new_id(),
-        author_id: chunk.author_id.clone(),
-        dataset_id: chunk.dataset_id.clone(),
+        id: ChunkId::random(),
+        author_id: chunk.author_id,
+        dataset_id: chunk.dataset_id,
         content: chunk.content.clone(),
         chunk_html: chunk.chunk_html.clone(),
         link: chunk.link.clone(),
         metadata: chunk.metadata.clone(),
-        qdrant_point_id: NIL_POINT_ID.to_string(),
+        qdrant_point_id: NIL_POINT_ID,
         tag_set: chunk.tag_set.clone(),
-        time_stamp: chunk.time_stamp.clone(),
-        tracking_id: chunk.tracking_id.clone(),
-        weight: chunk.weight,
-        created_at: now.clone(),
+        time_stamp: chunk.time_stamp,
+        tracking_id: chunk.tracking_id.clone().map(TrackingId::into_string),
+        weight: chunk.weight.get(),
+        created_at: now,
         updated_at: now,
     };
     let mut stmt = conn.prepare_cached(
@@ -73,78 +86,80 @@ pub fn insert_chunk(conn: &Connection, chunk: &NewChunk) -> AppResult<ChunkMetad
         stored.tracking_id,
         stored.weight,
         stored.created_at
-    ])
-    .map_err(tracking_id_taken)?;
+    ])?;
     Ok(stored)
 }
 
-const CHUNK_COLUMNS: &str =
-    "id, author_id, dataset_id, content, chunk_html, link, metadata, tag_set, \
-                             time_stamp, tracking_id, weight, created_at, updated_at";
+const CHUNK_COLUMNS: &str = "id, author_id, dataset_id, content, chunk_html, link, metadata, \
+     tag_set, time_stamp, tracking_id, weight, created_at, updated_at";
 
 fn chunk_from_row(row: &Row) -> rusqlite::Result<ChunkMetadata> {
     Ok(ChunkMetadata {
-        id: row.get(0)?,
-        author_id: row.get(1)?,
-        dataset_id: row.get(2)?,
-        content: row.get(3)?,
-        chunk_html: row.get(4)?,
-        link: row.get(5)?,
-        metadata: json_column(row.get(6)?),
-        qdrant_point_id: NIL_POINT_ID.to_string(),
-        tag_set: row.get(7)?,
-        time_stamp: row.get(8)?,
-        tracking_id: row.get(9)?,
-        weight: row.get(10)?,
-        created_at: row.get(11)?,
-        updated_at: row.get(12)?,
+        id: row.get("id")?,
+        author_id: row.get("author_id")?,
+        dataset_id: row.get("dataset_id")?,
+        content: row.get("content")?,
+        chunk_html: row.get("chunk_html")?,
+        link: row.get("link")?,
+        metadata: json_column(row.get("metadata")?),
+        qdrant_point_id: NIL_POINT_ID,
+        tag_set: row.get("tag_set")?,
+        time_stamp: row.get("time_stamp")?,
+        tracking_id: row.get("tracking_id")?,
+        weight: row.get("weight")?,
+        created_at: row.get("created_at")?,
+        updated_at: row.get("updated_at")?,
     })
 }
 
 /// How a chunk is named in a request: by id or by tracking id, always within one dataset.
 #[derive(Debug, Clone)]
 pub enum ChunkKey {
-    Id(String),
+    Id(ChunkId),
     TrackingId(String),
 }
 
 /// A chunk of the dataset; a chunk of another dataset is not found.
 pub fn find_chunk(
     conn: &Connection,
-    dataset_id: &str,
+    dataset_id: DatasetId,
     key: &ChunkKey,
-) -> AppResult<Option<ChunkMetadata>> {
-    let (column, value) = match key {
-        ChunkKey::Id(id) => ("id", id),
-        ChunkKey::TrackingId(tracking_id) => ("tracking_id", tracking_id),
+) -> Result<Option<ChunkMetadata>> {
+    let found = match key {
+        ChunkKey::Id(id) => conn
+            .prepare_cached(&format!(
+                "SELECT {CHUNK_COLUMNS} FROM chunks WHERE dataset_id = ?1 AND id = ?2"
+            ))?
+            .query_row(params![dataset_id, id], chunk_from_row),
+        ChunkKey::TrackingId(tracking_id) => conn
+            .prepare_cached(&format!(
+                "SELECT {CHUNK_COLUMNS} FROM chunks WHERE dataset_id = ?1 AND tracking_id = ?2"
+            ))?
+            .query_row(params![dataset_id, tracking_id], chunk_from_row),
     };
-    let sql = format!("SELECT {CHUNK_COLUMNS} FROM chunks WHERE dataset_id = ?1 AND {column} = ?2");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([dataset_id, value], chunk_from_row)
-        .optional()?)
+    Ok(found.optional()?)
 }
 
 /// Write a chunk's editable fields as given (merged by the caller) and move `updated_at`.
-pub fn update_chunk(conn: &Connection, chunk: &ChunkMetadata) -> AppResult<ChunkMetadata> {
-    let now = timestamp::now();
-    conn.prepare_cached("UPDATE chunks SET content = ?3, chunk_html = ?4, link = ?5, metadata = ?6, time_stamp = ?7,
+pub fn update_chunk(conn: &Connection, chunk: &ChunkMetadata) -> Result<ChunkMetadata> {
+    let now = Timestamp::now();
+    conn.prepare_cached(
+        "UPDATE chunks SET content = ?3, chunk_html = ?4, link = ?5, metadata = ?6, time_stamp = ?7,
                 tracking_id = ?8, weight = ?9, updated_at = ?10
-         WHERE dataset_id = ?1 AND id = ?2")?.execute(
-        params![
-            chunk.dataset_id,
-            chunk.id,
-            chunk.content,
-            chunk.chunk_html,
-            chunk.link,
-            chunk.metadata.as_ref().map(Value::to_string),
-            chunk.time_stamp,
-            chunk.tracking_id,
-            chunk.weight,
-            now
-        ],
-    )
-    .map_err(tracking_id_taken)?;
+         WHERE dataset_id = ?1 AND id = ?2",
+    )?
+    .execute(params![
+        chunk.dataset_id,
+        chunk.id,
+        chunk.content,
+        chunk.chunk_html,
+        chunk.link,
+        chunk.metadata.as_ref().map(Value::to_string),
+        chunk.time_stamp,
+        chunk.tracking_id,
+        chunk.weight,
+        now
+    ])?;
     Ok(ChunkMetadata {
         updated_at: now,
         ..chunk.clone()
@@ -152,15 +167,15 @@ pub fn update_chunk(conn: &Connection, chunk: &ChunkMetadata) -> AppResult<Chunk
 }
 
 /// Delete a chunk of the dataset; false when there is none.
-pub fn delete_chunk(conn: &Connection, dataset_id: &str, chunk_id: &str) -> AppResult<bool> {
+pub fn delete_chunk(conn: &Connection, dataset_id: DatasetId, chunk_id: ChunkId) -> Result<bool> {
     let deleted = conn
         .prepare_cached("DELETE FROM chunks WHERE dataset_id = ?1 AND id = ?2")?
-        .execute([dataset_id, chunk_id])?;
+        .execute(params![dataset_id, chunk_id])?;
     Ok(deleted == 1)
 }
 
 /// Delete the chunks made from a file; returns how many.
-pub fn delete_chunks_of_file(conn: &Connection, file_id: &str) -> AppResult<usize> {
+pub fn delete_chunks_of_file(conn: &Connection, file_id: FileId) -> Result<usize> {
     Ok(conn
         .prepare_cached("DELETE FROM chunks WHERE file_id = ?1")?
         .execute([file_id])?)
@@ -169,32 +184,32 @@ pub fn delete_chunks_of_file(conn: &Connection, file_id: &str) -> AppResult<usiz
 /// How many chunks a user has in a dataset: one row read, whatever the number.
 pub fn count_chunks_by_author(
     conn: &Connection,
-    dataset_id: &str,
-    author_id: &str,
-) -> AppResult<i64> {
+    dataset_id: DatasetId,
+    author_id: UserId,
+) -> Result<i64> {
     Ok(conn
         .prepare_cached("SELECT n FROM chunk_counts WHERE dataset_id = ?1 AND author_id = ?2")?
-        .query_row([dataset_id, author_id], |row| row.get(0))
+        .query_row(params![dataset_id, author_id], |row| row.get(0))
         .optional()?
         .unwrap_or(0))
 }
 
 fn chunk_with_file_from_row(row: &Row) -> rusqlite::Result<ChunkMetadataWithFileData> {
     Ok(ChunkMetadataWithFileData {
-        id: row.get(0)?,
-        content: row.get(1)?,
-        chunk_html: row.get(2)?,
-        link: row.get(3)?,
-        qdrant_point_id: NIL_POINT_ID.to_string(),
-        created_at: row.get(4)?,
-        updated_at: row.get(5)?,
-        tag_set: row.get(6)?,
-        file_id: row.get(7)?,
-        file_name: row.get(8)?,
-        metadata: json_column(row.get(9)?),
-        tracking_id: row.get(10)?,
-        time_stamp: row.get(11)?,
-        weight: row.get(12)?,
+        id: row.get("id")?,
+        content: row.get("content")?,
+        chunk_html: row.get("chunk_html")?,
+        link: row.get("link")?,
+        qdrant_point_id: NIL_POINT_ID,
+        created_at: row.get("created_at")?,
+        updated_at: row.get("updated_at")?,
+        tag_set: row.get("tag_set")?,
+        file_id: row.get("file_id")?,
+        file_name: row.get("file_name")?,
+        metadata: json_column(row.get("metadata")?),
+        tracking_id: row.get("tracking_id")?,
+        time_stamp: row.get("time_stamp")?,
+        weight: row.get("weight")?,
     })
 }
 
@@ -206,11 +221,11 @@ fn chunk_with_file_from_row(row: &Row) -> rusqlite::Result<ChunkMetadataWithFile
 /// the user has; only the ten rows of the page are read from the table.
 pub fn list_chunks_by_author(
     conn: &Connection,
-    dataset_id: &str,
-    author_id: &str,
+    dataset_id: DatasetId,
+    author_id: UserId,
     page: i64,
     total: i64,
-) -> AppResult<Vec<ChunkMetadataWithFileData>> {
+) -> Result<Vec<ChunkMetadataWithFileData>> {
     let offset = (page - 1).saturating_mul(PAGE_SIZE);
     if offset >= total {
         return Ok(Vec::new());
@@ -249,29 +264,18 @@ pub fn list_chunks_by_author(
 #[cfg(test)]
 pub(crate) fn insert_plain_chunk(
     conn: &Connection,
-    dataset_id: &str,
-    author_id: &str,
+    dataset_id: DatasetId,
+    author_id: UserId,
     text: &str,
-) -> AppResult<ChunkMetadata> {
-    insert_chunk(
-        conn,
-        &NewChunk {
-            dataset_id: dataset_id.into(),
-            author_id: author_id.into(),
-            content: text.into(),
-            chunk_html: Some(text.into()),
-            weight: 1.0,
-            ..NewChunk::default()
-        },
-    )
+) -> Result<ChunkMetadata> {
+    insert_chunk(conn, &NewChunk::plain(dataset_id, author_id, text))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::test_support::dataset_and_user;
-    use crate::db::{datasets::insert_dataset, open_in_memory, organizations::insert_organization};
-    use actix_web::ResponseError;
+    use crate::db::test_support::{self, dataset_and_user, organization};
+    use crate::db::{open_in_memory, Error, Unique};
     use serde_json::json;
 
     #[test]
@@ -279,18 +283,18 @@ mod tests {
         let conn = open_in_memory().unwrap();
         let (dataset, user) = dataset_and_user(&conn);
         for i in 0..25 {
-            insert_plain_chunk(&conn, &dataset, &user, &format!("chunk {i}")).unwrap();
+            insert_plain_chunk(&conn, dataset, user, &format!("chunk {i}")).unwrap();
         }
-        let total = count_chunks_by_author(&conn, &dataset, &user).unwrap();
-        let first = list_chunks_by_author(&conn, &dataset, &user, 1, total).unwrap();
-        let third = list_chunks_by_author(&conn, &dataset, &user, 3, total).unwrap();
-        let fourth = list_chunks_by_author(&conn, &dataset, &user, 4, total).unwrap();
+        let total = count_chunks_by_author(&conn, dataset, user).unwrap();
+        let first = list_chunks_by_author(&conn, dataset, user, 1, total).unwrap();
+        let third = list_chunks_by_author(&conn, dataset, user, 3, total).unwrap();
+        let fourth = list_chunks_by_author(&conn, dataset, user, 4, total).unwrap();
         assert_eq!(first.len(), 10);
         assert_eq!(first[0].content, "chunk 24");
         assert_eq!(third.len(), 5);
         assert_eq!(third[4].content, "chunk 0");
         assert!(fourth.is_empty());
-        assert_eq!(count_chunks_by_author(&conn, &dataset, &user).unwrap(), 25);
+        assert_eq!(count_chunks_by_author(&conn, dataset, user).unwrap(), 25);
     }
 
     #[test]
@@ -298,12 +302,12 @@ mod tests {
         let conn = open_in_memory().unwrap();
         let (dataset, user) = dataset_and_user(&conn);
         for i in 0..47 {
-            insert_plain_chunk(&conn, &dataset, &user, &format!("{i}")).unwrap();
+            insert_plain_chunk(&conn, dataset, user, &format!("{i}")).unwrap();
         }
-        let total = count_chunks_by_author(&conn, &dataset, &user).unwrap();
+        let total = count_chunks_by_author(&conn, dataset, user).unwrap();
         let mut seen = Vec::new();
         for page in 1..=5 {
-            let chunks = list_chunks_by_author(&conn, &dataset, &user, page, total).unwrap();
+            let chunks = list_chunks_by_author(&conn, dataset, user, page, total).unwrap();
             seen.extend(
                 chunks
                     .into_iter()
@@ -311,7 +315,7 @@ mod tests {
             );
         }
         assert_eq!(seen, (0..47).rev().collect::<Vec<_>>());
-        assert!(list_chunks_by_author(&conn, &dataset, &user, 6, total)
+        assert!(list_chunks_by_author(&conn, dataset, user, 6, total)
             .unwrap()
             .is_empty());
     }
@@ -321,45 +325,43 @@ mod tests {
         let conn = open_in_memory().unwrap();
         let (dataset, user) = dataset_and_user(&conn);
         let chunk = NewChunk {
-            dataset_id: dataset.clone(),
-            author_id: user.clone(),
-            content: "x".into(),
-            tracking_id: Some("t-1".into()),
+            tracking_id: Some(TrackingId::parse("t-1").unwrap()),
             metadata: Some(json!({"k": [1, 2]})),
-            weight: 1.0,
-            ..NewChunk::default()
+            ..NewChunk::plain(dataset, user, "x")
         };
         insert_chunk(&conn, &chunk).unwrap();
-        assert!(insert_chunk(&conn, &chunk)
-            .is_err_and(|e| e.status_code() == actix_web::http::StatusCode::CONFLICT));
-        let page = list_chunks_by_author(&conn, &dataset, &user, 1, 1).unwrap();
+        assert!(matches!(
+            insert_chunk(&conn, &chunk),
+            Err(Error::Taken(Unique::TrackingId))
+        ));
+        let page = list_chunks_by_author(&conn, dataset, user, 1, 1).unwrap();
         assert_eq!(page[0].metadata, Some(json!({"k": [1, 2]})));
-        assert_eq!(count_chunks_by_author(&conn, &dataset, &user).unwrap(), 1);
+        assert_eq!(count_chunks_by_author(&conn, dataset, user).unwrap(), 1);
     }
 
     #[test]
     fn a_chunk_is_found_updated_and_deleted_only_within_its_dataset() {
         let conn = open_in_memory().unwrap();
         let (dataset, user) = dataset_and_user(&conn);
-        let org = insert_organization(&conn, "other").unwrap();
-        let other = insert_dataset(&conn, &org.id, "docs", &json!({}), &json!({})).unwrap();
-        let chunk = insert_plain_chunk(&conn, &dataset, &user, "hello").unwrap();
+        let org = organization(&conn, "other");
+        let other = test_support::dataset(&conn, org.id, "docs");
+        let chunk = insert_plain_chunk(&conn, dataset, user, "hello").unwrap();
 
-        let by_id = ChunkKey::Id(chunk.id.clone());
-        assert!(find_chunk(&conn, &other.id, &by_id).unwrap().is_none());
-        let mut found = find_chunk(&conn, &dataset, &by_id).unwrap().unwrap();
+        let by_id = ChunkKey::Id(chunk.id);
+        assert!(find_chunk(&conn, other.id, &by_id).unwrap().is_none());
+        let mut found = find_chunk(&conn, dataset, &by_id).unwrap().unwrap();
         found.tracking_id = Some("t".into());
         found.content = "changed".into();
         let updated = update_chunk(&conn, &found).unwrap();
         assert!(updated.updated_at > chunk.updated_at);
-        let by_tracking = find_chunk(&conn, &dataset, &ChunkKey::TrackingId("t".into()))
+        let by_tracking = find_chunk(&conn, dataset, &ChunkKey::TrackingId("t".into()))
             .unwrap()
             .unwrap();
         assert_eq!(by_tracking.content, "changed");
 
-        assert!(!delete_chunk(&conn, &other.id, &chunk.id).unwrap());
-        assert!(delete_chunk(&conn, &dataset, &chunk.id).unwrap());
-        assert_eq!(count_chunks_by_author(&conn, &dataset, &user).unwrap(), 0);
+        assert!(!delete_chunk(&conn, other.id, chunk.id).unwrap());
+        assert!(delete_chunk(&conn, dataset, chunk.id).unwrap());
+        assert_eq!(count_chunks_by_author(&conn, dataset, user).unwrap(), 0);
     }
 
     #[test]

@@ -3,39 +3,40 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
-use crate::error::AppResult;
-use crate::models::{json_column, File};
-use crate::timestamp;
+use super::{json_column, Result};
+use crate::domain::ids::{DatasetId, FileId, UserId};
+use crate::domain::time::Timestamp;
+use crate::models::File;
 
 /// A file to insert, bytes included.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewFile {
-    pub dataset_id: String,
-    pub user_id: String,
+    pub dataset_id: DatasetId,
+    pub user_id: UserId,
     pub file_name: String,
     pub mime_type: String,
     pub link: Option<String>,
     pub metadata: Option<Value>,
     pub tag_set: Option<String>,
-    pub time_stamp: Option<String>,
+    pub time_stamp: Option<Timestamp>,
     pub description: Option<String>,
     pub bytes: Vec<u8>,
 }
 
 /// Insert a file row and its bytes.
-pub fn insert_file(conn: &Connection, file: &NewFile) -> AppResult<File> {
-    let now = timestamp::now();
+pub fn insert_file(conn: &Connection, file: &NewFile) -> Result<File> {
+    let now = Timestamp::now();
     let stored = File {
-        id: super::new_id(),
-        user_id: file.user_id.clone(),
-        dataset_id: file.dataset_id.clone(),
+        id: FileId::random(),
+        user_id: file.user_id,
+        dataset_id: file.dataset_id,
         file_name: file.file_name.clone(),
         size: file.bytes.len() as i64,
         link: file.link.clone(),
         metadata: file.metadata.clone(),
         tag_set: file.tag_set.clone(),
-        time_stamp: file.time_stamp.clone(),
-        created_at: now.clone(),
+        time_stamp: file.time_stamp,
+        created_at: now,
         updated_at: now,
     };
     conn.prepare_cached(
@@ -62,36 +63,38 @@ pub fn insert_file(conn: &Connection, file: &NewFile) -> AppResult<File> {
     Ok(stored)
 }
 
+const COLUMNS: &str = "id, user_id, dataset_id, file_name, size, link, metadata, tag_set, \
+     time_stamp, created_at, updated_at";
+
 fn file_from_row(row: &Row) -> rusqlite::Result<File> {
     Ok(File {
-        id: row.get(0)?,
-        user_id: row.get(1)?,
-        dataset_id: row.get(2)?,
-        file_name: row.get(3)?,
-        size: row.get(4)?,
-        link: row.get(5)?,
-        metadata: json_column(row.get(6)?),
-        tag_set: row.get(7)?,
-        time_stamp: row.get(8)?,
-        created_at: row.get(9)?,
-        updated_at: row.get(10)?,
+        id: row.get("id")?,
+        user_id: row.get("user_id")?,
+        dataset_id: row.get("dataset_id")?,
+        file_name: row.get("file_name")?,
+        size: row.get("size")?,
+        link: row.get("link")?,
+        metadata: json_column(row.get("metadata")?),
+        tag_set: row.get("tag_set")?,
+        time_stamp: row.get("time_stamp")?,
+        created_at: row.get("created_at")?,
+        updated_at: row.get("updated_at")?,
     })
 }
 
 /// A user's files in a dataset, newest first, without reading their bytes.
 pub fn list_files_by_user(
     conn: &Connection,
-    dataset_id: &str,
-    user_id: &str,
-) -> AppResult<Vec<File>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, user_id, dataset_id, file_name, size, link, metadata, tag_set, time_stamp,
-                created_at, updated_at
-         FROM files WHERE dataset_id = ?1 AND user_id = ?2
-         ORDER BY created_at DESC, id DESC",
-    )?;
+    dataset_id: DatasetId,
+    user_id: UserId,
+) -> Result<Vec<File>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM files WHERE dataset_id = ?1 AND user_id = ?2
+         ORDER BY created_at DESC, id DESC"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
     let files = stmt
-        .query_map([dataset_id, user_id], file_from_row)?
+        .query_map(params![dataset_id, user_id], file_from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(files)
 }
@@ -99,22 +102,19 @@ pub fn list_files_by_user(
 /// A file of the dataset (without its bytes) and its MIME type; another dataset's is not found.
 pub fn find_file(
     conn: &Connection,
-    dataset_id: &str,
-    file_id: &str,
-) -> AppResult<Option<(File, String)>> {
+    dataset_id: DatasetId,
+    file_id: FileId,
+) -> Result<Option<(File, String)>> {
+    let sql = format!("SELECT {COLUMNS}, mime_type FROM files WHERE dataset_id = ?1 AND id = ?2");
     Ok(conn
-        .prepare_cached(
-            "SELECT id, user_id, dataset_id, file_name, size, link, metadata, tag_set, time_stamp,
-                    created_at, updated_at, mime_type
-             FROM files WHERE dataset_id = ?1 AND id = ?2",
-        )?
-        .query_row([dataset_id, file_id], |row| {
-            Ok((file_from_row(row)?, row.get(11)?))
+        .prepare_cached(&sql)?
+        .query_row(params![dataset_id, file_id], |row| {
+            Ok((file_from_row(row)?, row.get("mime_type")?))
         })
         .optional()?)
 }
 
-pub fn read_file_bytes(conn: &Connection, file_id: &str) -> AppResult<Vec<u8>> {
+pub fn read_file_bytes(conn: &Connection, file_id: FileId) -> Result<Vec<u8>> {
     Ok(conn
         .prepare_cached("SELECT bytes FROM file_contents WHERE file_id = ?1")?
         .query_row([file_id], |row| row.get(0))
@@ -124,64 +124,58 @@ pub fn read_file_bytes(conn: &Connection, file_id: &str) -> AppResult<Vec<u8>> {
 
 /// Delete a file of the dataset with its bytes; its chunks are unlinked by the schema
 /// (ON DELETE SET NULL). False when there is no such file.
-pub fn delete_file(conn: &Connection, dataset_id: &str, file_id: &str) -> AppResult<bool> {
+pub fn delete_file(conn: &Connection, dataset_id: DatasetId, file_id: FileId) -> Result<bool> {
     let deleted = conn
         .prepare_cached("DELETE FROM files WHERE dataset_id = ?1 AND id = ?2")?
-        .execute([dataset_id, file_id])?;
+        .execute(params![dataset_id, file_id])?;
     Ok(deleted == 1)
 }
 
-pub fn user_has_files(conn: &Connection, dataset_id: &str, user_id: &str) -> AppResult<bool> {
+pub fn user_has_files(conn: &Connection, dataset_id: DatasetId, user_id: UserId) -> Result<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM files WHERE dataset_id = ?1 AND user_id = ?2)",
         )?
-        .query_row([dataset_id, user_id], |row| row.get(0))?)
+        .query_row(params![dataset_id, user_id], |row| row.get(0))?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::db::chunks::{insert_chunk, insert_plain_chunk, NewChunk};
-    use crate::db::test_support::{count, dataset_and_user, insert_test_file};
-    use crate::db::{open_in_memory, users::insert_user};
+    use crate::db::open_in_memory;
+    use crate::db::test_support::{count, dataset_and_user, insert_test_file, user};
 
     #[test]
     fn a_users_files_are_listed_newest_first_and_only_theirs() {
         let conn = open_in_memory().unwrap();
         let (dataset, ada) = dataset_and_user(&conn);
-        let bob = insert_user(&conn, "bob@example.com", None).unwrap().id;
-        for (user, name) in [(&ada, "a1.txt"), (&bob, "b1.txt"), (&ada, "a2.txt")] {
-            insert_test_file(&conn, &dataset, user, name, name.as_bytes());
+        let bob = user(&conn, "bob@example.com").id;
+        for (user, name) in [(ada, "a1.txt"), (bob, "b1.txt"), (ada, "a2.txt")] {
+            insert_test_file(&conn, dataset, user, name, name.as_bytes());
         }
-        let listed = list_files_by_user(&conn, &dataset, &ada).unwrap();
+        let listed = list_files_by_user(&conn, dataset, ada).unwrap();
         let names: Vec<_> = listed.iter().map(|f| f.file_name.as_str()).collect();
         assert_eq!(names, ["a2.txt", "a1.txt"]);
         assert_eq!(listed[0].size, 6);
+        assert!(user_has_files(&conn, dataset, bob).unwrap());
     }
 
     #[test]
     fn deleting_a_file_removes_its_bytes_and_unlinks_its_chunks() {
         let conn = open_in_memory().unwrap();
         let (dataset, ada) = dataset_and_user(&conn);
-        let file = insert_test_file(&conn, &dataset, &ada, "a.bin", &[0, 1, 2, 255]);
+        let file = insert_test_file(&conn, dataset, ada, "a.bin", &[0, 1, 2, 255]);
         let chunk = NewChunk {
-            dataset_id: dataset.clone(),
-            author_id: ada.clone(),
-            file_id: Some(file.id.clone()),
-            content: "x".into(),
-            weight: 1.0,
-            ..NewChunk::default()
+            file_id: Some(file.id),
+            ..NewChunk::plain(dataset, ada, "x")
         };
         insert_chunk(&conn, &chunk).unwrap();
-        assert_eq!(
-            read_file_bytes(&conn, &file.id).unwrap(),
-            vec![0, 1, 2, 255]
-        );
-        let (found, mime) = find_file(&conn, &dataset, &file.id).unwrap().unwrap();
+        assert_eq!(read_file_bytes(&conn, file.id).unwrap(), vec![0, 1, 2, 255]);
+        let (found, mime) = find_file(&conn, dataset, file.id).unwrap().unwrap();
         assert_eq!((found.size, mime.as_str()), (4, "application/octet-stream"));
 
-        assert!(delete_file(&conn, &dataset, &file.id).unwrap());
+        assert!(delete_file(&conn, dataset, file.id).unwrap());
         assert_eq!(count(&conn, "SELECT count(*) FROM file_contents"), 0);
         assert_eq!(
             count(
@@ -197,9 +191,9 @@ mod tests {
     fn deleting_a_dataset_leaves_nothing_behind() {
         let conn = open_in_memory().unwrap();
         let (dataset, ada) = dataset_and_user(&conn);
-        insert_test_file(&conn, &dataset, &ada, "a.txt", b"abc");
-        insert_plain_chunk(&conn, &dataset, &ada, "x").unwrap();
-        conn.execute("DELETE FROM datasets WHERE id = ?1", [&dataset])
+        insert_test_file(&conn, dataset, ada, "a.txt", b"abc");
+        insert_plain_chunk(&conn, dataset, ada, "x").unwrap();
+        conn.execute("DELETE FROM datasets WHERE id = ?1", [dataset])
             .unwrap();
         for table in ["files", "file_contents", "chunks", "chunk_counts"] {
             assert_eq!(

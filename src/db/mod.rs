@@ -7,11 +7,14 @@ pub mod api_keys;
 pub mod backup;
 pub mod chunks;
 pub mod datasets;
+mod error;
 pub mod files;
 pub mod organizations;
 mod readers;
 pub mod users;
 pub mod writer;
+
+pub use error::{Error, Result, Unique};
 
 use std::path::Path;
 use std::sync::{Arc, Once};
@@ -19,8 +22,7 @@ use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, TransactionBehavior};
-
-use crate::error::AppResult;
+use serde_json::Value;
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
@@ -65,7 +67,7 @@ pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Bring a database to the current schema version: create it when empty, run the migrations
 /// it lacks, refuse one newer than this binary.
-pub fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
+pub fn migrate(conn: &mut Connection) -> std::result::Result<(), OpenError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if found > SCHEMA_VERSION {
         return Err(OpenError::TooNew {
@@ -105,7 +107,7 @@ fn configure_sqlite_library() {
 }
 
 /// Open (creating if needed) the database file, apply the schema, and build the read pool.
-pub fn open_pool(path: &Path, max_size: u32) -> Result<Pool, OpenError> {
+pub fn open_pool(path: &Path, max_size: u32) -> std::result::Result<Pool, OpenError> {
     configure_sqlite_library();
     let mut conn = open_connection(path)?;
     // WAL is a property of the file: set once here, every later connection inherits it.
@@ -123,7 +125,7 @@ pub fn open_pool(path: &Path, max_size: u32) -> Result<Pool, OpenError> {
     Ok(pool)
 }
 
-fn open_connection(path: &Path) -> Result<Connection, OpenError> {
+fn open_connection(path: &Path) -> std::result::Result<Connection, OpenError> {
     let conn = Connection::open(path)?;
     configure_connection(&conn)?;
     Ok(conn)
@@ -139,7 +141,7 @@ pub struct Database {
 
 impl Database {
     /// Open the file with `readers` reader threads (and as many pooled connections).
-    pub fn open(path: &Path, readers: u32) -> Result<Database, OpenError> {
+    pub fn open(path: &Path, readers: u32) -> std::result::Result<Database, OpenError> {
         let pool = open_pool(path, readers)?;
         let writer = writer::Writer::start(open_connection(path)?)?;
         Ok(Database {
@@ -159,28 +161,31 @@ impl Database {
         self.writer.stats()
     }
 
-    /// Run read-only work on a reader thread, off the async workers.
-    pub async fn read<T, F>(&self, work: F) -> AppResult<T>
+    /// Run read-only work on a reader thread, off the async workers. The work's error type is
+    /// the caller's; the database's own failures (busy, closing) arrive through `From`.
+    pub async fn read<T, E, F>(&self, work: F) -> std::result::Result<T, E>
     where
-        F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<Error> + Send + 'static,
     {
         self.readers.read(work).await
     }
 
     /// Run work on the writer: in a transaction shared with other queued writes, answered after
     /// that transaction commits. If the work fails, none of its changes are kept.
-    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    pub async fn write<T, E, F>(&self, work: F) -> std::result::Result<T, E>
     where
-        F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<Error> + Send + 'static,
     {
         self.writer.write(work).await
     }
 
     /// Finish the queued writes, stop the writer and fold the WAL back into the database file,
     /// so that a stopped server leaves one file. Call once the HTTP server has stopped.
-    pub fn close(&self) -> AppResult<()> {
+    pub fn close(&self) -> Result<()> {
         if let Some(conn) = self.writer.stop() {
             conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
         }
@@ -189,7 +194,7 @@ impl Database {
 }
 
 /// Open an in-memory database with the current schema, for unit tests of the storage functions.
-pub fn open_in_memory() -> Result<Connection, OpenError> {
+pub fn open_in_memory() -> std::result::Result<Connection, OpenError> {
     let mut conn = Connection::open_in_memory()?;
     configure_connection(&conn)?;
     migrate(&mut conn)?;
@@ -198,49 +203,77 @@ pub fn open_in_memory() -> Result<Connection, OpenError> {
 
 /// One write transaction on a connection of its own, for work outside the server: start-up and
 /// the command line.
-pub fn in_write_transaction<T>(
+pub fn in_write_transaction<T, E: From<Error>>(
     conn: &mut Connection,
-    work: impl FnOnce(&Connection) -> AppResult<T>,
-) -> AppResult<T> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    work: impl FnOnce(&Connection) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(Error::from)?;
     let out = work(&tx)?;
-    tx.commit()?;
+    tx.commit().map_err(Error::from)?;
     Ok(out)
+}
+
+/// Parse a JSON column; a value that is not JSON (never written by this server) reads as a string.
+pub(crate) fn json_column(text: Option<String>) -> Option<Value> {
+    text.map(|text| serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
 /// Fixtures shared by the storage functions' unit tests.
 #[cfg(test)]
 pub(crate) mod test_support {
     use rusqlite::Connection;
-    use serde_json::json;
+    use serde_json::Map;
 
     use super::files::{insert_file, NewFile};
     use super::{datasets, organizations, users};
-    use crate::models::File;
+    use crate::domain::fields::{Email, Name};
+    use crate::domain::ids::{DatasetId, OrganizationId, UserId};
+    use crate::models::{Dataset, File, Organization, User};
+
+    pub fn email(text: &str) -> Email {
+        Email::parse(text).unwrap()
+    }
+
+    pub fn user(conn: &Connection, address: &str) -> User {
+        users::insert_user(conn, &email(address), None).unwrap()
+    }
+
+    pub fn organization(conn: &Connection, name: &str) -> Organization {
+        organizations::insert_organization(conn, &Name::parse("name", name).unwrap()).unwrap()
+    }
+
+    pub fn dataset(conn: &Connection, organization_id: OrganizationId, name: &str) -> Dataset {
+        let name = Name::parse("dataset_name", name).unwrap();
+        datasets::insert_dataset(conn, organization_id, &name, Map::new(), Map::new()).unwrap()
+    }
 
     /// An organization "acme" with a dataset "docs" and a user: (dataset id, user id).
-    pub fn dataset_and_user(conn: &Connection) -> (String, String) {
-        let org = organizations::insert_organization(conn, "acme").unwrap();
-        let dataset =
-            datasets::insert_dataset(conn, &org.id, "docs", &json!({}), &json!({})).unwrap();
-        let user = users::insert_user(conn, "ada@example.com", None).unwrap();
-        (dataset.id, user.id)
+    pub fn dataset_and_user(conn: &Connection) -> (DatasetId, UserId) {
+        let org = organization(conn, "acme");
+        let docs = dataset(conn, org.id, "docs");
+        (docs.id, user(conn, "ada@example.com").id)
     }
 
     pub fn insert_test_file(
         conn: &Connection,
-        dataset_id: &str,
-        user_id: &str,
+        dataset_id: DatasetId,
+        user_id: UserId,
         name: &str,
         bytes: &[u8],
     ) -> File {
         let file = NewFile {
-            dataset_id: dataset_id.into(),
-            user_id: user_id.into(),
+            dataset_id,
+            user_id,
             file_name: name.into(),
             mime_type: "application/octet-stream".into(),
+            link: None,
+            metadata: None,
+            tag_set: None,
+            time_stamp: None,
+            description: None,
             bytes: bytes.to_vec(),
-            ..NewFile::default()
         };
         insert_file(conn, &file).unwrap()
     }
@@ -248,11 +281,6 @@ pub(crate) mod test_support {
     pub fn count(conn: &Connection, sql: &str) -> i64 {
         conn.query_row(sql, [], |row| row.get(0)).unwrap()
     }
-}
-
-/// A new random id.
-pub fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
 }
 
 #[cfg(test)]

@@ -2,48 +2,51 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::error::{is_unique_violation, AppError, AppResult};
-use crate::models::{Organization, Role, UserOrganization};
-use crate::timestamp;
+use super::Result;
+use crate::domain::fields::Name;
+use crate::domain::ids::{MembershipId, OrganizationId, UserId};
+use crate::domain::roles::Role;
+use crate::domain::time::Timestamp;
+use crate::models::{Organization, UserOrganization};
 
-pub(crate) const ORGANIZATION_COLUMNS: &str =
-    "o.id, o.name, o.registerable, o.created_at, o.updated_at";
-pub(crate) const MEMBERSHIP_COLUMNS: &str =
-    "m.id, m.user_id, m.organization_id, m.role, m.created_at, m.updated_at";
+/// The columns `organization_from_row` reads; queries name the table `o`.
+pub(crate) const ORGANIZATION_COLUMNS: &str = "o.id AS organization_id, \
+     o.name AS organization_name, o.registerable, o.created_at AS organization_created_at, \
+     o.updated_at AS organization_updated_at";
+/// The columns `membership_from_row` reads; queries name the table `m`.
+pub(crate) const MEMBERSHIP_COLUMNS: &str = "m.id AS membership_id, m.user_id AS member_id, \
+     m.organization_id AS membership_organization_id, m.role AS member_role, \
+     m.created_at AS membership_created_at, m.updated_at AS membership_updated_at";
 
-fn organization_from_row(row: &Row) -> rusqlite::Result<Organization> {
-    organization_from_row_at(row, 0)
-}
-
-pub(crate) fn organization_from_row_at(row: &Row, first: usize) -> rusqlite::Result<Organization> {
+pub(crate) fn organization_from_row(row: &Row) -> rusqlite::Result<Organization> {
     Ok(Organization {
-        id: row.get(first)?,
-        name: row.get(first + 1)?,
-        registerable: row.get(first + 2)?,
-        created_at: row.get(first + 3)?,
-        updated_at: row.get(first + 4)?,
+        id: row.get("organization_id")?,
+        name: row.get("organization_name")?,
+        registerable: row.get("registerable")?,
+        created_at: row.get("organization_created_at")?,
+        updated_at: row.get("organization_updated_at")?,
     })
 }
 
-pub(crate) fn membership_from_row(row: &Row, first: usize) -> rusqlite::Result<UserOrganization> {
+pub(crate) fn membership_from_row(row: &Row) -> rusqlite::Result<UserOrganization> {
     Ok(UserOrganization {
-        id: row.get(first)?,
-        user_id: row.get(first + 1)?,
-        organization_id: row.get(first + 2)?,
-        role: row.get(first + 3)?,
-        created_at: row.get(first + 4)?,
-        updated_at: row.get(first + 5)?,
+        id: row.get("membership_id")?,
+        user_id: row.get("member_id")?,
+        organization_id: row.get("membership_organization_id")?,
+        role: row.get("member_role")?,
+        created_at: row.get("membership_created_at")?,
+        updated_at: row.get("membership_updated_at")?,
     })
 }
 
-/// Insert an organization; a name already taken is a 409.
-pub fn insert_organization(conn: &Connection, name: &str) -> AppResult<Organization> {
-    let now = timestamp::now();
+/// Insert an organization; a name already taken is `Unique::OrganizationName`.
+pub fn insert_organization(conn: &Connection, name: &Name) -> Result<Organization> {
+    let now = Timestamp::now();
     let organization = Organization {
-        id: super::new_id(),
-        name: name.to_string(),
+        id: OrganizationId::random(),
+        name: name.as_str().to_string(),
         registerable: Some(false),
-        created_at: now.clone(),
+        created_at: now,
         updated_at: now,
     };
     conn.prepare_cached(
@@ -54,19 +57,14 @@ pub fn insert_organization(conn: &Connection, name: &str) -> AppResult<Organizat
         organization.id,
         organization.name,
         organization.created_at
-    ])
-    .map_err(|err| {
-        if is_unique_violation(&err) {
-            AppError::Conflict(format!("An organization named {name} already exists"))
-                .on_field("name")
-        } else {
-            err.into()
-        }
-    })?;
+    ])?;
     Ok(organization)
 }
 
-pub fn find_organization_by_id(conn: &Connection, id: &str) -> AppResult<Option<Organization>> {
+pub fn find_organization_by_id(
+    conn: &Connection,
+    id: OrganizationId,
+) -> Result<Option<Organization>> {
     let sql = format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations o WHERE o.id = ?1");
     Ok(conn
         .prepare_cached(&sql)?
@@ -74,92 +72,115 @@ pub fn find_organization_by_id(conn: &Connection, id: &str) -> AppResult<Option<
         .optional()?)
 }
 
-pub fn find_organization_by_name(conn: &Connection, name: &str) -> AppResult<Option<Organization>> {
+pub fn find_organization_by_name(conn: &Connection, name: &Name) -> Result<Option<Organization>> {
     let sql = format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations o WHERE o.name = ?1");
     Ok(conn
         .prepare_cached(&sql)?
-        .query_row([name], organization_from_row)
+        .query_row([name.as_str()], organization_from_row)
         .optional()?)
+}
+
+/// An organization and a user's membership in it (None if not a member): what scoping a
+/// request to an organization needs, in one read. None when there is no such organization.
+pub fn find_organization_with_membership(
+    conn: &Connection,
+    organization_id: OrganizationId,
+    user_id: UserId,
+) -> Result<Option<(Organization, Option<UserOrganization>)>> {
+    let sql = format!(
+        "SELECT {ORGANIZATION_COLUMNS}, {MEMBERSHIP_COLUMNS}
+         FROM organizations o
+         LEFT JOIN user_organizations m ON m.organization_id = o.id AND m.user_id = ?2
+         WHERE o.id = ?1"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params![organization_id, user_id], |row| {
+            Ok((organization_from_row(row)?, optional_membership(row)?))
+        })
+        .optional()?)
+}
+
+/// The membership of a LEFT JOINed row, or None when the join found none.
+pub(crate) fn optional_membership(row: &Row) -> rusqlite::Result<Option<UserOrganization>> {
+    let id: Option<MembershipId> = row.get("membership_id")?;
+    id.map(|_| membership_from_row(row)).transpose()
 }
 
 pub fn find_membership(
     conn: &Connection,
-    user_id: &str,
-    organization_id: &str,
-) -> AppResult<Option<UserOrganization>> {
+    user_id: UserId,
+    organization_id: OrganizationId,
+) -> Result<Option<UserOrganization>> {
     let sql = format!(
         "SELECT {MEMBERSHIP_COLUMNS} FROM user_organizations m
          WHERE m.user_id = ?1 AND m.organization_id = ?2"
     );
     Ok(conn
         .prepare_cached(&sql)?
-        .query_row([user_id, organization_id], |row| {
-            membership_from_row(row, 0)
-        })
+        .query_row(params![user_id, organization_id], membership_from_row)
         .optional()?)
 }
 
-/// Make a user a member; already being one is a 409.
+/// Make a user a member; already being one is `Unique::Membership`.
 pub fn insert_membership(
     conn: &Connection,
-    user_id: &str,
-    organization_id: &str,
+    user_id: UserId,
+    organization_id: OrganizationId,
     role: Role,
-) -> AppResult<UserOrganization> {
-    let now = timestamp::now();
+) -> Result<UserOrganization> {
+    let now = Timestamp::now();
     let membership = UserOrganization {
-        id: super::new_id(),
-        user_id: user_id.to_string(),
-        organization_id: organization_id.to_string(),
-        role: role.as_i64(),
-        created_at: now.clone(),
+        id: MembershipId::random(),
+        user_id,
+        organization_id,
+        role,
+        created_at: now,
         updated_at: now,
     };
-    conn.prepare_cached("INSERT INTO user_organizations (id, user_id, organization_id, role, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)")?.execute(
-        params![
-            membership.id,
-            membership.user_id,
-            membership.organization_id,
-            membership.role,
-            membership.created_at
-        ],
-    )
-    .map_err(|err| {
-        if is_unique_violation(&err) {
-            AppError::Conflict("The user is already a member of this organization".to_string()).on_field("email")
-        } else {
-            err.into()
-        }
-    })?;
+    conn.prepare_cached(
+        "INSERT INTO user_organizations (id, user_id, organization_id, role, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+    )?
+    .execute(params![
+        membership.id,
+        membership.user_id,
+        membership.organization_id,
+        membership.role,
+        membership.created_at
+    ])?;
     Ok(membership)
 }
 
-pub fn update_membership_role(conn: &Connection, membership_id: &str, role: Role) -> AppResult<()> {
+pub fn update_membership_role(
+    conn: &Connection,
+    membership_id: MembershipId,
+    role: Role,
+) -> Result<()> {
     conn.prepare_cached("UPDATE user_organizations SET role = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![membership_id, role.as_i64(), timestamp::now()])?;
+        .execute(params![membership_id, role, Timestamp::now()])?;
     Ok(())
 }
 
-pub fn delete_membership(conn: &Connection, membership_id: &str) -> AppResult<()> {
+pub fn delete_membership(conn: &Connection, membership_id: MembershipId) -> Result<()> {
     conn.prepare_cached("DELETE FROM user_organizations WHERE id = ?1")?
         .execute([membership_id])?;
     Ok(())
 }
 
-pub fn count_owners(conn: &Connection, organization_id: &str) -> AppResult<i64> {
+pub fn count_owners(conn: &Connection, organization_id: OrganizationId) -> Result<i64> {
     Ok(conn
         .prepare_cached(
-            "SELECT count(*) FROM user_organizations WHERE organization_id = ?1 AND role = 2",
+            "SELECT count(*) FROM user_organizations WHERE organization_id = ?1 AND role = ?2",
         )?
-        .query_row([organization_id], |row| row.get(0))?)
+        .query_row(params![organization_id, Role::Owner], |row| row.get(0))?)
 }
 
 /// The organizations a user belongs to, each with the membership, oldest membership first.
 pub fn list_memberships_of_user(
     conn: &Connection,
-    user_id: &str,
-) -> AppResult<Vec<(Organization, UserOrganization)>> {
+    user_id: UserId,
+) -> Result<Vec<(Organization, UserOrganization)>> {
     let sql = format!(
         "SELECT {ORGANIZATION_COLUMNS}, {MEMBERSHIP_COLUMNS}
          FROM user_organizations m JOIN organizations o ON o.id = m.organization_id
@@ -168,69 +189,73 @@ pub fn list_memberships_of_user(
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
         .query_map([user_id], |row| {
-            Ok((organization_from_row(row)?, membership_from_row(row, 5)?))
+            Ok((organization_from_row(row)?, membership_from_row(row)?))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
-/// The memberships of an organization, oldest first.
-pub fn list_memberships_of_organization(
-    conn: &Connection,
-    organization_id: &str,
-) -> AppResult<Vec<UserOrganization>> {
-    let sql = format!(
-        "SELECT {MEMBERSHIP_COLUMNS} FROM user_organizations m
-         WHERE m.organization_id = ?1 ORDER BY m.created_at, m.user_id"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map([organization_id], |row| membership_from_row(row, 0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+/// Whether a user has at least `role` in some organization.
+pub fn has_role_anywhere(conn: &Connection, user_id: UserId, role: Role) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM user_organizations WHERE user_id = ?1 AND role >= ?2)",
+        )?
+        .query_row(params![user_id, role], |row| row.get(0))?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::{open_in_memory, users::insert_user};
-    use actix_web::ResponseError;
+    use crate::db::test_support::{organization, user};
+    use crate::db::{open_in_memory, Error, Unique};
 
     #[test]
     fn membership_round_trips_and_counts_owners() {
         let conn = open_in_memory().unwrap();
-        let org = insert_organization(&conn, "acme").unwrap();
-        let ada = insert_user(&conn, "ada@example.com", None).unwrap();
-        let bob = insert_user(&conn, "bob@example.com", None).unwrap();
-        insert_membership(&conn, &ada.id, &org.id, Role::Owner).unwrap();
-        let bob_member = insert_membership(&conn, &bob.id, &org.id, Role::User).unwrap();
-        assert_eq!(count_owners(&conn, &org.id).unwrap(), 1);
+        let org = organization(&conn, "acme");
+        let ada = user(&conn, "ada@example.com");
+        let bob = user(&conn, "bob@example.com");
+        insert_membership(&conn, ada.id, org.id, Role::Owner).unwrap();
+        let bob_member = insert_membership(&conn, bob.id, org.id, Role::User).unwrap();
+        assert_eq!(count_owners(&conn, org.id).unwrap(), 1);
+        assert!(!has_role_anywhere(&conn, bob.id, Role::Admin).unwrap());
 
-        update_membership_role(&conn, &bob_member.id, Role::Owner).unwrap();
-        assert_eq!(count_owners(&conn, &org.id).unwrap(), 2);
-        let found = find_membership(&conn, &bob.id, &org.id).unwrap().unwrap();
-        assert_eq!(found.role(), Role::Owner);
+        update_membership_role(&conn, bob_member.id, Role::Owner).unwrap();
+        assert_eq!(count_owners(&conn, org.id).unwrap(), 2);
+        let found = find_membership(&conn, bob.id, org.id).unwrap().unwrap();
+        assert_eq!(found.role, Role::Owner);
+        assert!(has_role_anywhere(&conn, bob.id, Role::Admin).unwrap());
 
-        let of_ada = list_memberships_of_user(&conn, &ada.id).unwrap();
+        let of_ada = list_memberships_of_user(&conn, ada.id).unwrap();
         assert_eq!(of_ada.len(), 1);
         assert_eq!(of_ada[0].0.name, "acme");
+        let (found, membership) = find_organization_with_membership(&conn, org.id, ada.id)
+            .unwrap()
+            .unwrap();
         assert_eq!(
-            list_memberships_of_organization(&conn, &org.id)
-                .unwrap()
-                .len(),
-            2
+            (found.id, membership.map(|m| m.role)),
+            (org.id, Some(Role::Owner))
         );
+        let stranger = user(&conn, "eve@example.com");
+        let (_, none) = find_organization_with_membership(&conn, org.id, stranger.id)
+            .unwrap()
+            .unwrap();
+        assert!(none.is_none());
     }
 
     #[test]
     fn second_membership_in_one_organization_is_a_conflict() {
         let conn = open_in_memory().unwrap();
-        let org = insert_organization(&conn, "acme").unwrap();
-        let ada = insert_user(&conn, "ada@example.com", None).unwrap();
-        insert_membership(&conn, &ada.id, &org.id, Role::User).unwrap();
-        let err = insert_membership(&conn, &ada.id, &org.id, Role::Admin).unwrap_err();
-        assert!(err.status_code() == actix_web::http::StatusCode::CONFLICT);
-        assert!(insert_organization(&conn, "acme")
-            .is_err_and(|e| e.status_code() == actix_web::http::StatusCode::CONFLICT));
+        let org = organization(&conn, "acme");
+        let ada = user(&conn, "ada@example.com");
+        insert_membership(&conn, ada.id, org.id, Role::User).unwrap();
+        let err = insert_membership(&conn, ada.id, org.id, Role::Admin).unwrap_err();
+        assert!(matches!(err, Error::Taken(Unique::Membership)));
+        let name = Name::parse("name", "acme").unwrap();
+        assert!(matches!(
+            insert_organization(&conn, &name),
+            Err(Error::Taken(Unique::OrganizationName))
+        ));
     }
 }

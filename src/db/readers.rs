@@ -9,10 +9,9 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::Pool;
-use crate::error::{AppError, AppResult};
+use super::{Error, Pool};
 
-type Job = Box<dyn FnOnce(AppResult<&Connection>) + Send>;
+type Job = Box<dyn FnOnce(Result<&Connection, Error>) + Send>;
 
 pub struct Readers {
     // A Sender is Sync: request threads send without a lock.
@@ -34,35 +33,39 @@ impl Readers {
         Ok(Readers { sender })
     }
 
-    pub async fn read<T, F>(&self, work: F) -> AppResult<T>
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<Error> + Send + 'static,
     {
-        let (reply, answer) = oneshot::channel::<AppResult<T>>();
+        let (reply, answer) = oneshot::channel::<Result<T, E>>();
         let job: Job = Box::new(move |conn| {
-            let outcome = conn.and_then(|conn| {
+            let outcome = conn.map_err(E::from).and_then(|conn| {
                 catch_unwind(AssertUnwindSafe(|| work(conn)))
-                    .unwrap_or_else(|_| Err(AppError::Internal("a read job panicked".into())))
+                    .unwrap_or_else(|_| Err(E::from(Error::Panicked)))
             });
             let _ = reply.send(outcome);
         });
-        self.sender.send(job).map_err(|_| AppError::Busy)?;
-        answer
-            .await
-            .map_err(|_| AppError::Internal("a reader stopped before answering".into()))?
+        self.sender.send(job).map_err(|_| E::from(Error::Closing))?;
+        answer.await.map_err(|_| E::from(Error::Closing))?
     }
 }
 
 /// One snapshot for the whole job: every query of a request sees the same data, and the WAL's
 /// read lock is taken once rather than once per statement.
 fn in_read_transaction(conn: &Connection, job: Job) {
-    if let Err(err) = conn.execute_batch("BEGIN") {
+    // Cached statements: `execute_batch` would parse the SQL on every request.
+    let run = |sql: &str| {
+        conn.prepare_cached(sql)
+            .and_then(|mut stmt| stmt.execute([]))
+    };
+    if let Err(err) = run("BEGIN") {
         return job(Err(err.into()));
     }
     job(Ok(conn));
     // A read transaction has nothing to commit; ending it releases the snapshot.
-    if let Err(err) = conn.execute_batch("COMMIT") {
+    if let Err(err) = run("COMMIT") {
         log::warn!("ending a read transaction failed: {err}");
         let _ = conn.execute_batch("ROLLBACK");
     }

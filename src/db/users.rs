@@ -2,60 +2,51 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::error::{is_unique_violation, AppError, AppResult};
+use super::Result;
+use crate::domain::fields::{Email, Name};
+use crate::domain::ids::{OrganizationId, UserId};
+use crate::domain::time::Timestamp;
 use crate::models::User;
-use crate::timestamp;
 
-/// Columns in `user_from_row` order; queries name the users table `u`.
-pub(crate) const COLUMNS: &str =
-    "u.id, u.email, u.name, u.username, u.website, u.visible_email, u.created_at, u.updated_at";
+/// The columns `user_from_row` reads; queries name the users table `u`.
+pub(crate) const COLUMNS: &str = "u.id AS user_id, u.email, u.name AS user_name, u.username, \
+     u.website, u.visible_email, u.created_at AS user_created_at, u.updated_at AS user_updated_at";
 
-fn user_from_row(row: &Row) -> rusqlite::Result<User> {
-    user_from_row_at(row, 0)
-}
-
-/// A user from `COLUMNS` starting at column `first` of a joined row.
-pub(crate) fn user_from_row_at(row: &Row, first: usize) -> rusqlite::Result<User> {
+pub(crate) fn user_from_row(row: &Row) -> rusqlite::Result<User> {
     Ok(User {
-        id: row.get(first)?,
-        email: row.get(first + 1)?,
-        name: row.get(first + 2)?,
-        username: row.get(first + 3)?,
-        website: row.get(first + 4)?,
-        visible_email: row.get(first + 5)?,
-        created_at: row.get(first + 6)?,
-        updated_at: row.get(first + 7)?,
+        id: row.get("user_id")?,
+        email: row.get("email")?,
+        name: row.get("user_name")?,
+        username: row.get("username")?,
+        website: row.get("website")?,
+        visible_email: row.get("visible_email")?,
+        created_at: row.get("user_created_at")?,
+        updated_at: row.get("user_updated_at")?,
     })
 }
 
-/// Insert a user; an email already taken (case-insensitively) is a 409.
-pub fn insert_user(conn: &Connection, email: &str, name: Option<&str>) -> AppResult<User> {
-    let now = timestamp::now();
+/// Insert a user; an email already taken (case-insensitively) is `Unique::UserEmail`.
+pub fn insert_user(conn: &Connection, email: &Email, name: Option<&Name>) -> Result<User> {
+    let now = Timestamp::now();
     let user = User {
-        id: super::new_id(),
-        email: email.to_string(),
-        name: name.map(str::to_string),
+        id: UserId::random(),
+        email: email.as_str().to_string(),
+        name: name.map(|name| name.as_str().to_string()),
         username: None,
         website: None,
         visible_email: true,
-        created_at: now.clone(),
+        created_at: now,
         updated_at: now,
     };
-    conn.prepare_cached("INSERT INTO users (id, email, name, username, website, visible_email, created_at, updated_at)
-         VALUES (?1, ?2, ?3, NULL, NULL, 1, ?4, ?4)")?.execute(
-        params![user.id, user.email, user.name, user.created_at],
-    )
-    .map_err(|err| {
-        if is_unique_violation(&err) {
-            AppError::Conflict(format!("A user with email {email} already exists")).on_field("email")
-        } else {
-            err.into()
-        }
-    })?;
+    conn.prepare_cached(
+        "INSERT INTO users (id, email, name, username, website, visible_email, created_at, updated_at)
+         VALUES (?1, ?2, ?3, NULL, NULL, 1, ?4, ?4)",
+    )?
+    .execute(params![user.id, user.email, user.name, user.created_at])?;
     Ok(user)
 }
 
-pub fn find_user_by_id(conn: &Connection, id: &str) -> AppResult<Option<User>> {
+pub fn find_user_by_id(conn: &Connection, id: UserId) -> Result<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users u WHERE u.id = ?1");
     Ok(conn
         .prepare_cached(&sql)?
@@ -63,29 +54,37 @@ pub fn find_user_by_id(conn: &Connection, id: &str) -> AppResult<Option<User>> {
         .optional()?)
 }
 
-pub fn find_user_by_email(conn: &Connection, email: &str) -> AppResult<Option<User>> {
+pub fn find_user_by_email(conn: &Connection, email: &Email) -> Result<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users u WHERE u.email = ?1");
     Ok(conn
         .prepare_cached(&sql)?
-        .query_row([email], user_from_row)
+        .query_row([email.as_str()], user_from_row)
         .optional()?)
 }
 
+/// Whether the database has any user at all (it has none before the first start).
+pub fn any_user_exists(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM users)")?
+        .query_row([], |row| row.get(0))?)
+}
+
 /// Write a user's profile fields as given (the caller has merged and validated them); a
-/// username another user holds is a 409.
-pub fn update_user_profile(conn: &Connection, user: &User) -> AppResult<User> {
-    let now = timestamp::now();
-    conn.prepare_cached("UPDATE users SET name = ?2, username = ?3, website = ?4, visible_email = ?5, updated_at = ?6
-         WHERE id = ?1")?.execute(
-        params![user.id, user.name, user.username, user.website, user.visible_email, now],
-    )
-    .map_err(|err| {
-        if is_unique_violation(&err) {
-            AppError::Conflict("That username is already taken".to_string()).on_field("username")
-        } else {
-            err.into()
-        }
-    })?;
+/// username another user holds is `Unique::Username`.
+pub fn update_user_profile(conn: &Connection, user: &User) -> Result<User> {
+    let now = Timestamp::now();
+    conn.prepare_cached(
+        "UPDATE users SET name = ?2, username = ?3, website = ?4, visible_email = ?5, updated_at = ?6
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        user.id,
+        user.name,
+        user.username,
+        user.website,
+        user.visible_email,
+        now
+    ])?;
     Ok(User {
         updated_at: now,
         ..user.clone()
@@ -95,8 +94,8 @@ pub fn update_user_profile(conn: &Connection, user: &User) -> AppResult<User> {
 /// The members of an organization, oldest membership first.
 pub fn list_users_of_organization(
     conn: &Connection,
-    organization_id: &str,
-) -> AppResult<Vec<User>> {
+    organization_id: OrganizationId,
+) -> Result<Vec<User>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM users u JOIN user_organizations m ON m.user_id = u.id
          WHERE m.organization_id = ?1 ORDER BY m.created_at, u.id"
@@ -111,19 +110,20 @@ pub fn list_users_of_organization(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::open_in_memory;
-    use actix_web::ResponseError;
+    use crate::db::test_support::email;
+    use crate::db::{open_in_memory, Error, Unique};
 
     #[test]
     fn inserted_user_is_found_by_id_and_email_case_insensitively() {
         let conn = open_in_memory().unwrap();
-        let user = insert_user(&conn, "Ada@Example.com", Some("Ada")).unwrap();
+        let ada = Name::parse("name", "Ada").unwrap();
+        let user = insert_user(&conn, &email("Ada@Example.com"), Some(&ada)).unwrap();
         assert_eq!(
-            find_user_by_id(&conn, &user.id).unwrap().unwrap().email,
+            find_user_by_id(&conn, user.id).unwrap().unwrap().email,
             "Ada@Example.com"
         );
         assert_eq!(
-            find_user_by_email(&conn, "ada@example.com")
+            find_user_by_email(&conn, &email("ada@example.com"))
                 .unwrap()
                 .unwrap()
                 .id,
@@ -135,22 +135,24 @@ mod tests {
     #[test]
     fn duplicate_email_is_a_conflict() {
         let conn = open_in_memory().unwrap();
-        insert_user(&conn, "a@example.com", None).unwrap();
-        let err = insert_user(&conn, "A@example.com", None).unwrap_err();
-        assert!(err.status_code() == actix_web::http::StatusCode::CONFLICT);
+        insert_user(&conn, &email("a@example.com"), None).unwrap();
+        let err = insert_user(&conn, &email("A@example.com"), None).unwrap_err();
+        assert!(matches!(err, Error::Taken(Unique::UserEmail)));
     }
 
     #[test]
     fn username_taken_by_another_user_is_a_conflict() {
         let conn = open_in_memory().unwrap();
-        let mut a = insert_user(&conn, "a@example.com", None).unwrap();
-        let mut b = insert_user(&conn, "b@example.com", None).unwrap();
+        let mut a = insert_user(&conn, &email("a@example.com"), None).unwrap();
+        let mut b = insert_user(&conn, &email("b@example.com"), None).unwrap();
         a.username = Some("ada".into());
         update_user_profile(&conn, &a).unwrap();
         b.username = Some("ada".into());
-        assert!(update_user_profile(&conn, &b)
-            .is_err_and(|e| e.status_code() == actix_web::http::StatusCode::CONFLICT));
-        let stored = find_user_by_id(&conn, &b.id).unwrap().unwrap();
+        assert!(matches!(
+            update_user_profile(&conn, &b),
+            Err(Error::Taken(Unique::Username))
+        ));
+        let stored = find_user_by_id(&conn, b.id).unwrap().unwrap();
         assert_eq!(stored.username, None);
     }
 }

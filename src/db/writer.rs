@@ -15,7 +15,7 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use crate::error::{AppError, AppResult};
+use super::Error;
 
 /// Most jobs committed in one transaction.
 const MAX_BATCH: usize = 128;
@@ -59,22 +59,21 @@ impl Writer {
     }
 
     /// Queue `work` and wait until its batch has committed.
-    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<Error> + Send + 'static,
     {
-        let (reply, answer) = oneshot::channel::<AppResult<T>>();
+        let (reply, answer) = oneshot::channel::<Result<T, E>>();
         let job: Job = Box::new(move |conn| {
             let outcome = match conn {
                 Some(conn) => run_in_savepoint(conn, work),
-                None => Err(AppError::Busy),
+                None => Err(E::from(Error::Busy)),
             };
             Box::new(move |committed| {
                 let outcome = match outcome {
-                    Ok(_) if !committed => Err(AppError::Internal(
-                        "a write transaction failed to commit".into(),
-                    )),
+                    Ok(_) if !committed => Err(E::from(Error::NotCommitted)),
                     other => other,
                 };
                 // The caller may have gone (client disconnected); the write stands regardless.
@@ -83,12 +82,10 @@ impl Writer {
         });
         {
             let sender = self.sender.lock().unwrap_or_else(|e| e.into_inner());
-            let sender = sender.as_ref().ok_or(AppError::Busy)?;
-            sender.send(job).map_err(|_| AppError::Busy)?;
+            let sender = sender.as_ref().ok_or(E::from(Error::Closing))?;
+            sender.send(job).map_err(|_| E::from(Error::Closing))?;
         }
-        answer
-            .await
-            .map_err(|_| AppError::Internal("the writer stopped before answering".into()))?
+        answer.await.map_err(|_| E::from(Error::Closing))?
     }
 
     /// Stop taking jobs, finish the queued ones, and hand back the connection.
@@ -103,19 +100,19 @@ impl Writer {
     }
 }
 
-fn run_in_savepoint<T>(
+fn run_in_savepoint<T, E: From<Error>>(
     conn: &Connection,
-    work: impl FnOnce(&Connection) -> AppResult<T>,
-) -> AppResult<T> {
-    conn.execute_batch("SAVEPOINT job")?;
+    work: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E> {
+    conn.execute_batch("SAVEPOINT job").map_err(Error::from)?;
     let outcome = catch_unwind(AssertUnwindSafe(|| work(conn)))
-        .unwrap_or_else(|_| Err(AppError::Internal("a write job panicked".into())));
+        .unwrap_or_else(|_| Err(Error::Panicked.into()));
     let end = if outcome.is_ok() {
         "RELEASE job"
     } else {
         "ROLLBACK TO job; RELEASE job"
     };
-    conn.execute_batch(end)?;
+    conn.execute_batch(end).map_err(Error::from)?;
     outcome
 }
 
@@ -179,7 +176,7 @@ mod tests {
     use actix_web::rt::{spawn, task::JoinHandle as Task, time::sleep};
 
     use super::*;
-    use crate::db::Database;
+    use crate::db::{Database, Result};
 
     fn database() -> (tempfile::TempDir, Database) {
         let dir = tempfile::tempdir().unwrap();
@@ -199,19 +196,19 @@ mod tests {
         rows.collect::<rusqlite::Result<_>>().unwrap()
     }
 
-    fn insert(db: &Database, v: i64) -> Task<AppResult<usize>> {
+    fn insert(db: &Database, v: i64) -> Task<Result<usize>> {
         let db = db.clone();
         spawn(async move {
-            db.write(move |conn| Ok(conn.execute("INSERT INTO t VALUES (?1)", [v])?))
+            db.write(move |conn| Result::Ok(conn.execute("INSERT INTO t VALUES (?1)", [v])?))
                 .await
         })
     }
 
     /// Occupies the writer for a moment, so that the writes sent meanwhile queue up together.
-    async fn hold_the_writer(db: &Database) -> Task<AppResult<usize>> {
+    async fn hold_the_writer(db: &Database) -> Task<Result<usize>> {
         let db = db.clone();
         let task = spawn(async move {
-            db.write(|conn| {
+            db.write(|conn| -> Result<usize> {
                 std::thread::sleep(Duration::from_millis(300));
                 Ok(conn.execute("INSERT INTO t VALUES (0)", [])?)
             })
@@ -245,7 +242,7 @@ mod tests {
         let two_rows = {
             let db = db.clone();
             spawn(async move {
-                db.write(|conn| {
+                db.write(|conn| -> Result<()> {
                     conn.execute("INSERT INTO t VALUES (2)", [])?;
                     conn.execute("INSERT INTO t VALUES (2)", [])?;
                     Ok(())
@@ -266,12 +263,12 @@ mod tests {
     async fn a_panicking_write_is_an_error_and_the_writer_goes_on() {
         let (_dir, db) = database();
         let panicked = db
-            .write(|conn| -> AppResult<()> {
+            .write(|conn| -> Result<()> {
                 conn.execute("INSERT INTO t VALUES (7)", [])?;
                 panic!("bug in a handler");
             })
             .await;
-        assert!(matches!(panicked, Err(AppError::Internal(_))));
+        assert!(matches!(panicked, Err(Error::Panicked)));
         insert(&db, 8).await.unwrap().unwrap();
         assert_eq!(values(&db), [8]);
     }
@@ -281,10 +278,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.db");
         let db = Database::open(&path, 2).unwrap();
-        db.write(|conn| Ok(conn.execute_batch("CREATE TABLE t (v INTEGER)")?))
+        db.write(|conn| Result::Ok(conn.execute_batch("CREATE TABLE t (v INTEGER)")?))
             .await
             .unwrap();
-        db.write(|conn| Ok(conn.execute("INSERT INTO t VALUES (1)", [])?))
+        db.write(|conn| Result::Ok(conn.execute("INSERT INTO t VALUES (1)", [])?))
             .await
             .unwrap();
         db.close().unwrap();
@@ -292,6 +289,9 @@ mod tests {
             .map(|m| m.len())
             .unwrap_or(0);
         assert_eq!(wal, 0);
-        assert!(matches!(db.write(|_| Ok(())).await, Err(AppError::Busy)));
+        assert!(matches!(
+            db.write(|_| Result::Ok(())).await,
+            Err(Error::Closing)
+        ));
     }
 }

@@ -1,19 +1,27 @@
+//! Trieve's `AuthApi`: the caller, at `/api/auth`.
+
 use actix_web::web;
+use utoipa::OpenApi;
 
-use crate::accounts;
-use crate::auth::Credentials;
-use crate::db::Database;
-use crate::error::{AppResult, ErrorBody};
+use super::Db;
+use crate::auth::Auth;
+use crate::domain::grants::Caller;
+use crate::domain::members::slim_user;
+use crate::error::AppResult;
 use crate::models::SlimUser;
-use crate::openapi::{Busy, Internal, Unauthorized};
 
-/// `GET /api/auth/me`: the caller, with all their organizations.
+#[derive(OpenApi)]
+#[openapi(paths(me))]
+pub struct AuthApi;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/me").route(web::get().to(me)));
+}
+
+/// The caller, with all their organizations
 #[utoipa::path(
     get,
-    path = "/api/auth/me",
-    tag = "auth",
-    summary = "The caller, with all their organizations",
-    security(("ApiKey" = []), ("XApiKey" = [])),
+    path = "/me",
     responses(
         (status = 200, description = "The caller", body = SlimUser,
             links(
@@ -26,21 +34,13 @@ use crate::openapi::{Busy, Internal, Unauthorized};
                 ("Files" = (operation_id = "user_files", parameters(("user_id" = "$response.body#/id")))),
             )
         ),
-        (status = 400, description = "A malformed TR-Dataset or TR-Organization header", body = ErrorBody),
-        (status = 401, response = Unauthorized),
-        (status = 500, response = Internal),
-        (status = 503, response = Busy),
+        Caller,
     )
 )]
-async fn me(db: web::Data<Database>, credentials: Credentials) -> AppResult<web::Json<SlimUser>> {
-    db.read(move |conn| {
-        let caller = credentials.authenticate(conn)?;
-        accounts::slim_user(conn, caller.user, None)
+async fn me(db: Db, auth: Auth<Caller>) -> AppResult<web::Json<SlimUser>> {
+    auth.read(&db, |conn, caller| {
+        slim_user(conn, caller.into_user(), None)
     })
     .await
     .map(web::Json)
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/auth/me").route(web::get().to(me)));
 }

@@ -1,41 +1,47 @@
+//! `GET /api/health`: whether the server and its database answer; no key needed.
+
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
 
-use crate::db::Database;
+use super::Db;
 use crate::error::AppResult;
-use crate::openapi::{Busy, Internal};
+use crate::openapi::Public;
 
-/// The health answer (documentation only; the handler writes it with `json!`).
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-struct Health {
-    /// Always "ok".
-    status: String,
-    /// "ok": the database answered.
-    database: String,
-}
-
-/// `GET /api/health`: no key needed; 200 only when the database answers.
-#[utoipa::path(
-    get,
-    path = "/api/health",
-    tag = "health",
-    summary = "Whether the server and its database answer",
-    responses(
-        (status = 200, description = "The server and its database answer", body = Health),
-        (status = 500, response = Internal),
-        (status = 503, response = Busy),
-    )
-)]
-async fn health(db: web::Data<Database>) -> AppResult<HttpResponse> {
-    db.read(|conn| {
-        conn.query_row("SELECT 1", [], |_| Ok(()))?;
-        Ok(())
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(json!({"status": "ok", "database": "ok"})))
-}
+#[derive(OpenApi)]
+#[openapi(paths(health))]
+pub struct HealthApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/health").route(web::get().to(health)));
+    cfg.service(web::resource("").route(web::get().to(health)));
+}
+
+#[derive(Serialize, ToSchema)]
+struct Health {
+    /// Always "ok".
+    status: &'static str,
+    /// "ok": the database answered.
+    database: &'static str,
+}
+
+/// Whether the server and its database answer
+#[utoipa::path(
+    get,
+    path = "",
+    security(()),
+    responses(
+        (status = 200, description = "The server and its database answer", body = Health),
+        Public,
+    )
+)]
+async fn health(db: Db) -> AppResult<HttpResponse> {
+    db.read(|conn| {
+        conn.query_row("SELECT 1", [], |_| Ok(()))?;
+        crate::db::Result::Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ok",
+        database: "ok",
+    }))
 }

@@ -1,45 +1,40 @@
-//! `GET /metrics`: Prometheus text, for admins and owners (of any organization) only.
+//! `GET /metrics`: Prometheus text, for admins and owners of any organization.
 
 use actix_web::{web, HttpResponse};
+use utoipa::OpenApi;
 
-use crate::auth::Credentials;
-use crate::db::Database;
-use crate::error::{AppResult, ErrorBody};
+use super::Db;
+use crate::auth::Auth;
+use crate::domain::grants::InstanceAdmin;
+use crate::error::AppResult;
 use crate::metrics::Metrics;
-use crate::openapi::{Busy, Internal, Unauthorized};
 
+#[derive(OpenApi)]
+#[openapi(paths(metrics))]
+pub struct MetricsApi;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("").route(web::get().to(metrics)));
+}
+
+/// Server metrics in Prometheus text format
+///
+/// For admins and owners of any organization.
 #[utoipa::path(
     get,
-    path = "/metrics",
-    tag = "meta",
-    summary = "Server metrics in Prometheus text format",
-    description = "For admins and owners of any organization.",
-    security(("ApiKey" = []), ("XApiKey" = [])),
+    path = "",
     responses(
-        (status = 200, description = "Prometheus text exposition format 0.0.4", content_type = "text/plain; version=0.0.4; charset=utf-8", body = String),
-        (status = 400, description = "A malformed TR-Dataset or TR-Organization header", body = ErrorBody),
-        (status = 401, response = Unauthorized),
-        (status = 403, description = "Not an admin or owner of any organization", body = ErrorBody),
-        (status = 500, response = Internal),
-        (status = 503, response = Busy),
+        (status = 200, description = "Prometheus text exposition format", content_type = "text/plain; version=0.0.4; charset=utf-8", body = String),
+        InstanceAdmin,
     )
 )]
 async fn metrics(
-    db: web::Data<Database>,
+    db: Db,
     metrics: web::Data<Metrics>,
-    credentials: Credentials,
+    auth: Auth<InstanceAdmin>,
 ) -> AppResult<HttpResponse> {
-    db.read(move |conn| {
-        credentials
-            .authenticate(conn)?
-            .require_admin_somewhere(conn)
-    })
-    .await?;
+    auth.read(&db, |_, _| Ok(())).await?;
     Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics.render(&db)))
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/metrics").route(web::get().to(metrics)));
+        .content_type(crate::metrics::CONTENT_TYPE)
+        .body(metrics.render()))
 }

@@ -1,24 +1,80 @@
-//! The HTTP surface: thin handlers, one module per resource, each with `configure`.
+//! The HTTP surface. Each resource lives in one file of this folder: its handlers, its
+//! `configure` (paths relative to its prefix) and its piece of the OpenAPI document. The table
+//! below names every resource once, with its URL prefix and tag: the router nests each under a
+//! scope of that prefix (a request is matched against a few prefixes, then its resource's own
+//! patterns) and the document nests its piece under the same prefix.
 
-pub(crate) mod auth;
-pub(crate) mod chunks;
-pub(crate) mod datasets;
-pub(crate) mod files;
-pub(crate) mod health;
-pub(crate) mod metrics;
-pub(crate) mod organizations;
-pub(crate) mod users;
+mod auth;
+mod chunks;
+mod datasets;
+mod docs;
+mod files;
+mod health;
+mod metrics;
+mod organizations;
+mod users;
 
 use actix_web::web;
+use utoipa::OpenApi;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    health::configure(cfg);
-    metrics::configure(cfg);
-    auth::configure(cfg);
-    users::configure(cfg);
-    chunks::configure(cfg);
-    files::configure(cfg);
-    datasets::configure(cfg);
-    organizations::configure(cfg);
-    crate::openapi::configure(cfg);
+use crate::db::Database;
+use crate::error::ErrorBody;
+use crate::openapi::{
+    Busy, CamelCaseLinks, Internal, SecuritySchemes, Timeout, TooLarge, Unauthorized,
+};
+
+/// The database, as handlers take it.
+type Db = web::Data<Database>;
+
+macro_rules! resources {
+    ($($prefix:literal => $module:ident::$api:ident, tag $tag:literal: $description:literal;)*) => {
+        /// The API's OpenAPI 3.1 document: every resource's piece, nested under its prefix.
+        #[derive(OpenApi)]
+        #[openapi(
+            info(
+                title = "trieve-lite",
+                description = "A Trieve-compatible server in one executable, backed by one SQLite file.\n\n\
+                    Every error is a JSON object `{\"message\": \"...\"}` (`DefaultError`) with its status; \
+                    an error about one field of the request body names it in `field`. \
+                    Authenticate with an API key in `Authorization` (raw or `Bearer <key>`) or in `x-api-key`. \
+                    A `TR-Dataset` or `TR-Organization` header, wherever it is sent, must be a UUID (400 otherwise). \
+                    A read-only key (role 0) may only read; anything else is a 403."
+            ),
+            nest($((path = $prefix, api = $module::$api, tags = [$tag]),)*),
+            components(
+                schemas(ErrorBody),
+                responses(Unauthorized, Timeout, TooLarge, Internal, Busy)
+            ),
+            security(("ApiKey" = []), ("XApiKey" = [])),
+            modifiers(&SecuritySchemes, &CamelCaseLinks),
+            tags($((name = $tag, description = $description),)*)
+        )]
+        pub struct ApiDoc;
+
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $(cfg.service(web::scope($prefix).configure($module::configure));)*
+        }
+
+        /// Every resource's prefix, for tests that must cover every route.
+        pub const PREFIXES: &[(&str, &str)] = &[$((stringify!($module), $prefix),)*];
+    };
+}
+
+resources! {
+    "/api/health" => health::HealthApi, tag "health": "Liveness; no key needed";
+    "/api/auth" => auth::AuthApi, tag "auth": "The caller";
+    "/api/user" => users::UserApi, tag "user": "Trieve's UserApi: keys, profiles and a user's data";
+    "/api/chunk" => chunks::ChunkApi, tag "chunk": "Trieve's ChunkApi, in the TR-Dataset";
+    "/api/file" => files::FileApi, tag "file": "Trieve's FileApi, in the TR-Dataset";
+    "/api/dataset" => datasets::DatasetApi, tag "dataset": "Trieve's DatasetApi";
+    "/api/organization" => organizations::OrganizationApi, tag "organization": "Trieve's OrganizationApi and trieve-lite's member management";
+    "/metrics" => metrics::MetricsApi, tag "metrics": "Server metrics for Prometheus";
+    "/api-docs/openapi.json" => docs::DocsApi, tag "docs": "This document";
+}
+
+/// The document as JSON.
+pub fn document() -> String {
+    ApiDoc::openapi()
+        .to_json()
+        .expect("the OpenAPI document serializes")
 }

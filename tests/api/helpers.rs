@@ -8,15 +8,18 @@ use actix_web::http::Method;
 use rusqlite::Connection;
 use serde_json::Value;
 use tempfile::TempDir;
-use trieve_lite::accounts;
-use trieve_lite::auth::{generate_api_key, hash_api_key};
 use trieve_lite::config::Settings;
 use trieve_lite::db::api_keys::{insert_api_key, NewKey};
 use trieve_lite::db::chunks::{insert_chunk, NewChunk};
 use trieve_lite::db::files::{insert_file, NewFile};
 use trieve_lite::db::{organizations, Database};
+use trieve_lite::domain::fields::{Email, Name, Weight};
+use trieve_lite::domain::keys::{generate_api_key, hash_api_key};
+use trieve_lite::domain::members::add_member;
+use trieve_lite::domain::organizations::create_organization;
+use trieve_lite::domain::roles::{KeyRole, Role};
+use trieve_lite::domain::time::Timestamp;
 use trieve_lite::error::AppResult;
-use trieve_lite::models::Role;
 use trieve_lite::startup::Application;
 
 pub struct TestApp {
@@ -71,9 +74,9 @@ pub async fn spawn_app_with(dir: TempDir, adjust: impl FnOnce(&mut Settings)) ->
         .expect("a fresh database has a first start");
     let owner_key = first.api_key.clone().or(admin_key).unwrap();
     let (owner_id, org_id, dataset_id) = (
-        first.owner.id.clone(),
-        first.organization.id.clone(),
-        first.dataset.id.clone(),
+        first.owner.id.to_string(),
+        first.organization.id.to_string(),
+        first.dataset.id.to_string(),
     );
     let base = format!("http://127.0.0.1:{}", app.port());
     let database = app.database().clone();
@@ -178,15 +181,15 @@ impl TestApp {
     }
 
     pub async fn add_member_to(&self, org_id: &str, email: &str, role: Role) -> Member {
-        let (org_id, email) = (org_id.to_string(), email.to_string());
+        let (org_id, email) = (id(org_id), Email::parse(email).unwrap());
         let added = self
             .write(move |conn| {
-                let org = organizations::find_organization_by_id(conn, &org_id)?.unwrap();
-                accounts::add_member(conn, org, &email, None, role)
+                let org = organizations::find_organization_by_id(conn, org_id)?.unwrap();
+                add_member(conn, org, &email, None, role)
             })
             .await;
         Member {
-            id: added.user.id,
+            id: added.user.id.to_string(),
             key: added.api_key.expect("a new user gets a key"),
         }
     }
@@ -197,31 +200,34 @@ impl TestApp {
         name: &str,
         owner_email: &str,
     ) -> (String, String, Member) {
-        let name = name.to_string();
+        let name = Name::parse("name", name).unwrap();
         let (org, dataset) = self
-            .write(move |conn| accounts::create_organization(conn, &name))
+            .write(move |conn| create_organization(conn, &name))
             .await;
-        let owner = self.add_member_to(&org.id, owner_email, Role::Owner).await;
-        (org.id, dataset.id, owner)
+        let owner = self
+            .add_member_to(&org.id.to_string(), owner_email, Role::Owner)
+            .await;
+        (org.id.to_string(), dataset.id.to_string(), owner)
     }
 
     /// Store a key for a user with a given role and expiry, as the API would.
     pub async fn insert_key(&self, user_id: &str, role: i64, expires_at: Option<&str>) -> String {
         let key = generate_api_key().unwrap();
         let key_hash = hash_api_key(&key);
-        let (user_id, expires_at) = (user_id.to_string(), expires_at.map(str::to_string));
+        let (user_id, role) = (id(user_id), KeyRole::from_i64(role).unwrap());
+        let expires_at = expires_at.map(|at| Timestamp::parse_rfc3339(at).unwrap());
         self.write(move |conn| {
-            insert_api_key(
+            Ok(insert_api_key(
                 conn,
                 &NewKey {
-                    user_id: &user_id,
+                    user_id,
                     name: "test",
                     key_hash: &key_hash,
                     role,
-                    expires_at: expires_at.as_deref(),
+                    expires_at,
                     is_bootstrap: false,
                 },
-            )
+            )?)
         })
         .await;
         key
@@ -229,23 +235,24 @@ impl TestApp {
 
     /// Insert `n` chunks by `author` in `dataset`, with contents "prefix 0" .. "prefix n-1".
     pub async fn insert_chunks(&self, dataset_id: &str, author_id: &str, prefix: &str, n: usize) {
-        let (dataset_id, author_id, prefix) = (
-            dataset_id.to_string(),
-            author_id.to_string(),
-            prefix.to_string(),
-        );
+        let (dataset_id, author_id, prefix) = (id(dataset_id), id(author_id), prefix.to_string());
         self.write(move |conn| {
             for i in 0..n {
                 let text = format!("{prefix} {i}");
                 insert_chunk(
                     conn,
                     &NewChunk {
-                        dataset_id: dataset_id.clone(),
-                        author_id: author_id.clone(),
+                        dataset_id,
+                        author_id,
+                        file_id: None,
                         chunk_html: Some(format!("<p>{text}</p>")),
                         content: text,
-                        weight: 1.0,
-                        ..NewChunk::default()
+                        link: None,
+                        metadata: None,
+                        tag_set: None,
+                        time_stamp: None,
+                        tracking_id: None,
+                        weight: Weight::DEFAULT,
                     },
                 )?;
             }
@@ -262,14 +269,21 @@ impl TestApp {
         bytes: &[u8],
     ) -> String {
         let file = NewFile {
-            dataset_id: dataset_id.into(),
-            user_id: user_id.into(),
+            dataset_id: id(dataset_id),
+            user_id: id(user_id),
             file_name: name.into(),
             mime_type: "text/plain".into(),
+            link: None,
+            metadata: None,
+            tag_set: None,
+            time_stamp: None,
+            description: None,
             bytes: bytes.to_vec(),
-            ..NewFile::default()
         };
-        self.write(move |conn| insert_file(conn, &file)).await.id
+        self.write(move |conn| Ok(insert_file(conn, &file)?))
+            .await
+            .id
+            .to_string()
     }
 
     /// A number read on a pooled connection, for assertions.
@@ -277,4 +291,9 @@ impl TestApp {
         let conn = self.database.pool().get().unwrap();
         conn.query_row(sql, [], |row| row.get(0)).unwrap()
     }
+}
+
+/// A typed id from the text the tests keep ids as.
+pub fn id<T: From<uuid::Uuid>>(text: &str) -> T {
+    T::from(uuid::Uuid::parse_str(text).unwrap())
 }

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine;
 use proptest::prelude::*;
 use trieve_lite::config::Settings;
-use trieve_lite::content::decode_base64;
+use trieve_lite::domain::files::decode_base64;
 use trieve_lite::extract::parse_json;
 use trieve_lite::startup::Application;
 use trieve_lite::text::html_to_text;
@@ -39,7 +39,7 @@ fn server() -> &'static Server {
                     .send(Server {
                         address: format!("127.0.0.1:{}", app.port()),
                         owner_key: first.api_key.clone().unwrap(),
-                        dataset_id: first.dataset.id.clone(),
+                        dataset_id: first.dataset.id.to_string(),
                     })
                     .unwrap();
                 app.run_until_stopped().await.unwrap();

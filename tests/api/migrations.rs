@@ -10,27 +10,38 @@ use trieve_lite::startup::Application;
 const SCHEMA_V1: &str = include_str!("fixtures/schema_v1.sql");
 const OWNER_KEY: &str = "tr-Version1KeyVersion1KeyVersion1Ke";
 
+// Ids as every version writes them: UUIDs.
+const USER: &str = "11111111-1111-4111-8111-111111111111";
+const ORG: &str = "22222222-2222-4222-8222-222222222222";
+const MEMBERSHIP: &str = "33333333-3333-4333-8333-333333333333";
+const DATASET: &str = "44444444-4444-4444-8444-444444444444";
+const FILE: &str = "55555555-5555-4555-8555-555555555555";
+const CHUNK: &str = "66666666-6666-4666-8666-666666666666";
+const KEY: &str = "77777777-7777-4777-8777-777777777777";
+
 /// A version 1 database with one of everything, written as version 1 would have.
 fn make_version_1(path: &std::path::Path) {
     let conn = Connection::open(path).unwrap();
     conn.execute_batch("PRAGMA journal_mode = WAL;").unwrap();
     conn.execute_batch(SCHEMA_V1).unwrap();
     let t = "2026-01-01T00:00:00.000000Z";
-    let hash = trieve_lite::auth::hash_api_key(OWNER_KEY);
+    let (user, org, membership, dataset, file, chunk) =
+        (USER, ORG, MEMBERSHIP, DATASET, FILE, CHUNK);
+    let hash = trieve_lite::domain::keys::hash_api_key(OWNER_KEY);
     conn.execute_batch(&format!(
-        "INSERT INTO users VALUES ('u1', 'admin@localhost', 'Old Admin', 'old', NULL, 1, '{t}', '{t}');
-         INSERT INTO organizations VALUES ('o1', 'default', 0, '{t}', '{t}');
-         INSERT INTO user_organizations VALUES ('m1', 'u1', 'o1', 2, '{t}', '{t}');
-         INSERT INTO datasets VALUES ('d1', 'o1', 'default', '{{}}', '{{}}', '{t}', '{t}');
-         INSERT INTO files VALUES ('f1', 'd1', 'u1', 'old.txt', 'text/plain', 3, NULL, NULL, NULL, NULL, '{t}', '{t}');
-         INSERT INTO file_contents VALUES ('f1', x'616263');
+        "INSERT INTO users VALUES ('{user}', 'admin@localhost', 'Old Admin', 'old', NULL, 1, '{t}', '{t}');
+         INSERT INTO organizations VALUES ('{org}', 'default', 0, '{t}', '{t}');
+         INSERT INTO user_organizations VALUES ('{membership}', '{user}', '{org}', 2, '{t}', '{t}');
+         INSERT INTO datasets VALUES ('{dataset}', '{org}', 'default', '{{}}', '{{}}', '{t}', '{t}');
+         INSERT INTO files VALUES ('{file}', '{dataset}', '{user}', 'old.txt', 'text/plain', 3, NULL, NULL, NULL, NULL, '{t}', '{t}');
+         INSERT INTO file_contents VALUES ('{file}', x'616263');
          INSERT INTO chunks (id, dataset_id, author_id, file_id, content, weight, created_at, updated_at)
-             VALUES ('c1', 'd1', 'u1', 'f1', 'old chunk', 1.0, '{t}', '{t}');"
+             VALUES ('{chunk}', '{dataset}', '{user}', '{file}', 'old chunk', 1.0, '{t}', '{t}');"
     ))
     .unwrap();
     conn.execute(
-        "INSERT INTO api_keys VALUES ('k1', 'u1', 'old key', ?1, 1, NULL, 0, ?2, ?2)",
-        rusqlite::params![hash.to_vec(), t],
+        "INSERT INTO api_keys VALUES (?1, ?2, 'old key', ?3, 1, NULL, 0, ?4, ?4)",
+        rusqlite::params![KEY, USER, hash.to_vec(), t],
     )
     .unwrap();
     assert_eq!(

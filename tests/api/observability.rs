@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use actix_web::http::Method;
-use trieve_lite::models::Role;
+use trieve_lite::domain::roles::Role;
 
 use crate::helpers::spawn_app;
 

@@ -2,9 +2,9 @@
 
 use actix_web::http::Method;
 use serde_json::json;
-use trieve_lite::models::Role;
+use trieve_lite::domain::roles::Role;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{id, spawn_app};
 
 fn role_in(body: &serde_json::Value, org_id: &str) -> i64 {
     body["user_orgs"]
@@ -247,9 +247,14 @@ async fn a_member_of_several_organizations_must_name_one_to_change_roles() {
     app.add_member_to(&other_org, "owner-too@example.com", Role::User)
         .await;
     // The owner joins the other organization too, so there is no single organization to infer.
-    let (owner_id, org_id) = (app.owner_id.clone(), other_org.clone());
+    let (owner_id, org_id) = (id(&app.owner_id), id(&other_org));
     app.write(move |conn| {
-        trieve_lite::db::organizations::insert_membership(conn, &owner_id, &org_id, Role::User)
+        Ok(trieve_lite::db::organizations::insert_membership(
+            conn,
+            owner_id,
+            org_id,
+            Role::User,
+        )?)
     })
     .await;
     let ambiguous = app

@@ -1,0 +1,336 @@
+//! The values a request may set, each parsed once at the edge into a type that can only hold a
+//! valid value (parse, don't validate). Every rule is written here and nowhere else; an invalid
+//! value is a 400 naming the request's field.
+
+use crate::error::{AppError, AppResult};
+
+macro_rules! text_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+fn has_control(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
+/// `Some` unless the text is empty once trimmed: how a request clears an optional value.
+fn non_empty(text: &str) -> Option<&str> {
+    Some(text.trim()).filter(|text| !text.is_empty())
+}
+
+text_type! {
+    /// The name of an organization, a dataset, a key or a person: trimmed, 1 to 100 characters,
+    /// no control characters.
+    Name
+}
+
+impl Name {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(field: &'static str, text: &str) -> AppResult<Name> {
+        Name::parse_optional(field, text)?.ok_or_else(|| Name::invalid(field))
+    }
+
+    /// Empty (once trimmed) is `None`.
+    pub fn parse_optional(field: &'static str, text: &str) -> AppResult<Option<Name>> {
+        let Some(text) = non_empty(text) else {
+            return Ok(None);
+        };
+        if text.chars().count() > Name::MAX_CHARS || has_control(text) {
+            return Err(Name::invalid(field));
+        }
+        Ok(Some(Name(text.to_string())))
+    }
+
+    fn invalid(field: &'static str) -> AppError {
+        AppError::invalid(
+            field,
+            format!(
+                "{field} must be 1 to {} characters, without control characters",
+                Name::MAX_CHARS
+            ),
+        )
+    }
+}
+
+text_type! {
+    /// A user's handle: trimmed, up to 64 characters, no spaces or control characters.
+    Username
+}
+
+impl Username {
+    pub const MAX_CHARS: usize = 64;
+
+    /// Empty (once trimmed) is `None`: the user has no username.
+    pub fn parse_optional(text: &str) -> AppResult<Option<Username>> {
+        let Some(text) = non_empty(text) else {
+            return Ok(None);
+        };
+        if text.chars().count() > Username::MAX_CHARS
+            || text.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(AppError::invalid(
+                "username",
+                format!(
+                    "username must be at most {} characters, without spaces",
+                    Username::MAX_CHARS
+                ),
+            ));
+        }
+        Ok(Some(Username(text.to_string())))
+    }
+}
+
+text_type! {
+    /// An http:// or https:// address, up to 2048 bytes, without spaces.
+    Website
+}
+
+impl Website {
+    pub const MAX_LEN: usize = 2048;
+
+    /// Empty (once trimmed) is `None`.
+    pub fn parse_optional(text: &str) -> AppResult<Option<Website>> {
+        let Some(text) = non_empty(text) else {
+            return Ok(None);
+        };
+        let lower = text.to_ascii_lowercase();
+        let valid = text.len() <= Website::MAX_LEN
+            && (lower.starts_with("https://") || lower.starts_with("http://"))
+            && !text.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !valid {
+            return Err(AppError::invalid(
+                "website",
+                "website must be an http:// or https:// address",
+            ));
+        }
+        Ok(Some(Website(text.to_string())))
+    }
+}
+
+text_type! {
+    /// An email address: something@somewhere, up to 254 bytes, without spaces. Compared
+    /// case-insensitively by the database.
+    Email
+}
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(text: &str) -> AppResult<Email> {
+        let text = text.trim();
+        let valid = text.len() <= Email::MAX_LEN
+            && text
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
+            && !text.chars().any(|c| c.is_whitespace() || c.is_control());
+        if valid {
+            Ok(Email(text.to_string()))
+        } else {
+            Err(AppError::invalid("email", "email is not a valid address"))
+        }
+    }
+}
+
+text_type! {
+    /// A chunk's own key in its dataset: 1 to 255 characters, no control characters, kept as
+    /// sent (not trimmed).
+    TrackingId
+}
+
+impl TrackingId {
+    pub const MAX_CHARS: usize = 255;
+
+    pub fn parse(text: &str) -> AppResult<TrackingId> {
+        if text.is_empty() || text.chars().count() > TrackingId::MAX_CHARS || has_control(text) {
+            return Err(AppError::invalid(
+                "tracking_id",
+                format!(
+                    "tracking_id must be 1 to {} characters, without control characters",
+                    TrackingId::MAX_CHARS
+                ),
+            ));
+        }
+        Ok(TrackingId(text.to_string()))
+    }
+}
+
+text_type! {
+    /// The name a file is stored under: the last component of the sent path, trimmed, 1 to 255
+    /// characters, no control characters.
+    FileName
+}
+
+impl FileName {
+    pub const MAX_CHARS: usize = 255;
+
+    pub fn parse(text: &str) -> AppResult<FileName> {
+        let base = text.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+        if base.is_empty() || base.chars().count() > FileName::MAX_CHARS || has_control(base) {
+            return Err(AppError::invalid(
+                "file_name",
+                format!(
+                    "file_name must be 1 to {} characters, without control characters",
+                    FileName::MAX_CHARS
+                ),
+            ));
+        }
+        Ok(FileName(base.to_string()))
+    }
+
+    /// The extension, lower-cased, if the name has one.
+    pub fn extension(&self) -> Option<String> {
+        self.0
+            .rsplit_once('.')
+            .map(|(_, extension)| extension.to_ascii_lowercase())
+    }
+}
+
+text_type! {
+    /// A MIME type as sent with an upload, lower-cased; empty means application/octet-stream.
+    MimeType
+}
+
+impl MimeType {
+    pub const MAX_LEN: usize = 127;
+    pub const DEFAULT: &'static str = "application/octet-stream";
+
+    pub fn parse(text: &str) -> AppResult<MimeType> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(MimeType(MimeType::DEFAULT.to_string()));
+        }
+        let valid = text.len() <= MimeType::MAX_LEN
+            && text.contains('/')
+            && text.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+        if valid {
+            Ok(MimeType(text.to_ascii_lowercase()))
+        } else {
+            Err(AppError::invalid(
+                "file_mime_type",
+                "file_mime_type is not a MIME type",
+            ))
+        }
+    }
+
+    /// The type without its parameters: `text/plain` of `text/plain; charset=utf-8`.
+    pub fn essence(&self) -> &str {
+        self.0.split(';').next().unwrap_or_default().trim()
+    }
+}
+
+/// A chunk's weight in ranking: any finite number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weight(f64);
+
+impl Weight {
+    pub const DEFAULT: Weight = Weight(1.0);
+
+    pub fn parse(weight: f64) -> AppResult<Weight> {
+        if weight.is_finite() {
+            Ok(Weight(weight))
+        } else {
+            Err(AppError::invalid(
+                "weight",
+                "weight must be a finite number",
+            ))
+        }
+    }
+
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(result: AppResult<impl std::fmt::Debug>) -> Option<String> {
+        result.err().and_then(|err| err.field().map(str::to_string))
+    }
+
+    #[test]
+    fn a_name_is_trimmed_bounded_and_names_its_field_when_wrong() {
+        assert_eq!(Name::parse("name", "  Ada  ").unwrap().as_str(), "Ada");
+        assert_eq!(
+            field_of(Name::parse("dataset_name", " ")).as_deref(),
+            Some("dataset_name")
+        );
+        assert!(Name::parse("name", &"x".repeat(101)).is_err());
+        assert!(Name::parse("name", &"é".repeat(100)).is_ok());
+        assert!(Name::parse("name", "a\u{7}b").is_err());
+        assert_eq!(Name::parse_optional("name", "  ").unwrap(), None);
+    }
+
+    #[test]
+    fn profile_values_refuse_what_a_page_could_misuse() {
+        assert!(Username::parse_optional("has space").is_err());
+        assert_eq!(Username::parse_optional("").unwrap(), None);
+        assert!(Website::parse_optional("javascript:alert(1)").is_err());
+        assert!(Website::parse_optional("HTTPS://example.com/a").is_ok());
+        assert!(Website::parse_optional("https://exa mple.com").is_err());
+        assert!(Email::parse("ada@example.com").is_ok());
+        for bad in ["ada", "@example.com", "ada@", "a da@example.com"] {
+            assert_eq!(
+                field_of(Email::parse(bad)).as_deref(),
+                Some("email"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn file_names_lose_their_path_and_mime_types_are_checked() {
+        assert_eq!(
+            FileName::parse("../../etc/passwd").unwrap().as_str(),
+            "passwd"
+        );
+        assert_eq!(
+            FileName::parse("C:\\\\docs\\\\a.txt").unwrap().as_str(),
+            "a.txt"
+        );
+        assert!(FileName::parse("  ").is_err());
+        assert!(FileName::parse("dir/").is_err());
+        assert_eq!(
+            FileName::parse("Notes.MD").unwrap().extension().as_deref(),
+            Some("md")
+        );
+        assert_eq!(MimeType::parse("").unwrap().as_str(), MimeType::DEFAULT);
+        assert_eq!(
+            MimeType::parse("Text/Plain; charset=UTF-8")
+                .unwrap()
+                .essence(),
+            "text/plain"
+        );
+        assert!(MimeType::parse("text/plain\r\nX: y").is_err());
+    }
+
+    #[test]
+    fn tracking_ids_and_weights() {
+        assert_eq!(TrackingId::parse(" a ").unwrap().as_str(), " a ");
+        assert!(TrackingId::parse("").is_err());
+        assert!(TrackingId::parse(&"x".repeat(256)).is_err());
+        assert!(Weight::parse(f64::NAN).is_err());
+        assert_eq!(Weight::parse(2.5).unwrap().get(), 2.5);
+    }
+}
