@@ -10,18 +10,39 @@ use sha2::{Digest, Sha256};
 #[folder = "static/"]
 struct Static;
 
-/// (URL path, embedded file, content type). The only files the page serves.
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+
+/// An ES module of the admin page, at `/js/<file>` from `static/js/<file>`: the URL mirrors the
+/// file's place, since the modules import each other by relative URL.
+macro_rules! module {
+    ($file:literal) => {
+        (concat!("/js/", $file), concat!("js/", $file), JAVASCRIPT)
+    };
+}
+
+/// (URL path, embedded file, content type). The only files the page serves. `/js/main.js` is the
+/// admin page's entry module; every module it imports, directly or not, must be listed.
 const ASSETS: &[(&str, &str, &str)] = &[
     ("/", "index.html", "text/html; charset=utf-8"),
-    ("/app.js", "app.js", "text/javascript; charset=utf-8"),
+    module!("main.js"),
+    module!("api-client.js"),
+    module!("session.js"),
+    module!("dom.js"),
+    module!("format.js"),
+    module!("form-errors.js"),
+    module!("dialogs.js"),
+    module!("panels/signin.js"),
+    module!("panels/profile.js"),
+    module!("panels/keys.js"),
+    module!("panels/context.js"),
+    module!("panels/members.js"),
+    module!("panels/user-data.js"),
+    module!("panels/chunks.js"),
+    module!("panels/files.js"),
     ("/style.css", "style.css", "text/css; charset=utf-8"),
     ("/favicon.svg", "favicon.svg", "image/svg+xml"),
     ("/api-docs", "api.html", "text/html; charset=utf-8"),
-    (
-        "/api-docs/api.js",
-        "api.js",
-        "text/javascript; charset=utf-8",
-    ),
+    ("/api-docs/api.js", "api.js", JAVASCRIPT),
 ];
 
 /// Scripts and styles only from this server, no inline script, no framing, nothing from
@@ -96,5 +117,51 @@ mod tests {
         for (_, file, _) in ASSETS {
             assert!(Static::get(file).is_some(), "{file} is not in static/");
         }
+    }
+
+    #[test]
+    fn every_module_under_static_js_is_served() {
+        for file in Static::iter().filter(|file| file.starts_with("js/")) {
+            assert!(
+                ASSETS.iter().any(|(_, served, _)| *served == file),
+                "static/{file} is not in ASSETS"
+            );
+        }
+    }
+
+    /// A module imported but not listed would be a 404, and the page would not start.
+    #[test]
+    fn every_module_a_module_imports_is_served() {
+        let modules = ASSETS
+            .iter()
+            .filter(|(path, _, _)| path.starts_with("/js/"));
+        for (path, file, _) in modules {
+            let source = Static::get(file).unwrap().data;
+            let source = std::str::from_utf8(&source).unwrap();
+            for rest in source.split(" from '").skip(1) {
+                let specifier = &rest[..rest.find('\'').unwrap()];
+                let url = resolve(path, specifier);
+                assert!(
+                    asset_paths().any(|served| served == url),
+                    "{path} imports {specifier} ({url}), which is not in ASSETS"
+                );
+            }
+        }
+    }
+
+    /// A relative module specifier (`./x.js`, `../x.js`) as the URL path it names.
+    fn resolve(from: &str, specifier: &str) -> String {
+        let mut segments: Vec<&str> = from.split('/').collect();
+        segments.pop();
+        for segment in specifier.split('/') {
+            match segment {
+                "." => {}
+                ".." => {
+                    segments.pop();
+                }
+                name => segments.push(name),
+            }
+        }
+        segments.join("/")
     }
 }

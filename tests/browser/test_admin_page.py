@@ -8,6 +8,7 @@ the browser logged no error on the way. Chromium logs a failed fetch (any 4xx) a
 import base64
 import json
 import os
+import re
 import shutil
 import tempfile
 import urllib.error
@@ -193,7 +194,7 @@ def sign_in(driver, key):
 
 
 def wait_settled(driver):
-    """Until the page has no request in flight (app.js keeps the count in body[data-pending])."""
+    """Until the page has no request in flight (the API client keeps the count in body[data-pending])."""
     wait(driver, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-pending") == "0")
 
 
@@ -345,6 +346,35 @@ def test_create_a_key_read_it_once_and_revoke_it(page, server):
     assert_console_clean(page)
 
 
+def test_the_key_form_marks_the_field_the_server_names(page, server):
+    """A 400 about the body's `expires_at`, then one about its `name`: each is shown by its input,
+    and the next attempt clears the previous mark."""
+    name = f"past key {suffix()}"
+    sign_in(page, server.owner_key)
+    fill(page, "key-name", name)
+    expires = page.find_element(By.ID, "key-expires")
+    page.execute_script("arguments[0].value = '2020-06-01T12:00'", expires)
+    page.find_element(By.ID, "key-create").click()
+    assert "in the future" in wait_text(page, "key-expires-error", "future")
+    assert expires.get_attribute("aria-invalid") == "true"
+    assert page.switch_to.active_element == expires
+    assert not page.find_element(By.ID, "key-error").is_displayed()
+
+    # A name longer than the input lets one type (set by script): the name is marked, not the date.
+    page.execute_script("arguments[0].value = ''", expires)
+    name_input = page.find_element(By.ID, "key-name")
+    page.execute_script("arguments[0].value = 'k'.repeat(101)", name_input)
+    page.find_element(By.ID, "key-create").click()
+    wait_text(page, "key-name-error", "name must be 1 to 100 characters")
+    assert name_input.get_attribute("aria-invalid") == "true"
+    assert expires.get_attribute("aria-invalid") is None
+    assert not page.find_element(By.ID, "key-expires-error").is_displayed()
+
+    _, keys = call(server, "GET", "/api/user/get_api_key", server.owner_key)
+    assert [key for key in keys if key["name"] in (name, "k" * 101)] == []
+    assert_console_clean(page, allowed_statuses=(400,))
+
+
 def test_add_a_member_change_their_role_and_remove_them(page, server, owner):
     _, org_id, _ = owner
     email = f"member-{suffix()}@example.com"
@@ -363,10 +393,13 @@ def test_add_a_member_change_their_role_and_remove_them(page, server, owner):
     role_select = Select(member_row.find_element(By.CSS_SELECTOR, '[data-testid="member-role"]'))
     assert role_select.first_selected_option.text == "user"
 
-    # Adding the same address again is the server's 409, shown by the form.
+    # Adding the same address again is the server's 409 about the body's `email`: the form marks
+    # its email input rather than showing a general error.
     fill(page, "member-email", email)
     page.find_element(By.ID, "member-add").click()
-    wait_text(page, "member-error", "already a member")
+    wait_text(page, "member-email-error", "already a member")
+    assert page.find_element(By.ID, "member-email").get_attribute("aria-invalid") == "true"
+    assert not page.find_element(By.ID, "member-error").is_displayed()
 
     Select(page.find_element(By.CSS_SELECTOR, f'{selector} [data-testid="member-role"]')).select_by_value("1")
     page.find_element(By.CSS_SELECTOR, f'{selector} [data-testid="member-role-save"]').click()
@@ -473,6 +506,33 @@ def test_a_plain_member_sees_a_note_and_the_servers_403(page, server, tmp_path):
     assert session_key(page) is None
     assert call(server, "GET", "/api/auth/me", plain["api_key"])[0] == 401
     assert_console_clean(page, allowed_statuses=(401, 403))
+
+
+def allow_listed_modules():
+    """The admin page's modules as src/admin.rs serves them (`module!("panels/keys.js")`)."""
+    source = (ROOT / "src" / "admin.rs").read_text()
+    return {f"/js/{name}" for name in re.findall(r'module!\("([^"]+)"\)', source)}
+
+
+def test_the_page_runs_only_its_allow_listed_modules(page, server):
+    """One script element, the entry module; the scripts the browser fetched are exactly the
+    allow-listed modules, all from this server; the old single script is gone."""
+    sign_in(page, server.owner_key)
+    modules = allow_listed_modules()
+    assert "/js/main.js" in modules and len(modules) > 5
+    scripts = page.execute_script(
+        "return [...document.scripts].map(s => [s.getAttribute('src'), s.type, s.text])"
+    )
+    assert scripts == [["/js/main.js", "module", ""]]
+    fetched = page.execute_script(
+        "return performance.getEntriesByType('resource')"
+        ".filter(e => e.initiatorType === 'script' || new URL(e.name).pathname.endsWith('.js'))"
+        ".map(e => e.name)"
+    )
+    assert all(url.startswith(server.base + "/js/") for url in fetched), fetched
+    assert {url[len(server.base):] for url in fetched} == modules
+    assert call(server, "GET", "/app.js", server.owner_key)[0] == 404
+    assert_console_clean(page)
 
 
 def chunk_texts(driver):
