@@ -74,7 +74,8 @@ pub fn create_api_key(
     if role > own.role {
         return Err(AppError::Forbidden(
             "A key cannot create a key with a higher role than its own".into(),
-        ));
+        )
+        .on_field("role"));
     }
     let expires_at = match request.expires_at.as_deref() {
         None => own.expires_at,
@@ -94,7 +95,8 @@ pub fn create_api_key(
             if own.expires_at.is_some_and(|own| at > own) {
                 return Err(AppError::Forbidden(
                     "A key cannot create a key that outlives it".into(),
-                ));
+                )
+                .on_field("expires_at"));
             }
             Some(at)
         }

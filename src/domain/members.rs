@@ -128,7 +128,7 @@ pub(crate) fn change_role(
 ) -> AppResult<()> {
     let role = grantable_role(scope, role)?;
     if role < Role::Owner {
-        keep_an_owner(conn, scope, membership)?;
+        keep_an_owner(conn, scope, membership).map_err(|err| err.on_field("role"))?;
     }
     if role != membership.role {
         organizations::update_membership_role(conn, membership.id, role)?;
@@ -161,9 +161,9 @@ pub(crate) fn managed_membership(
 fn grantable_role(scope: &OrganizationScope, role: i64) -> AppResult<Role> {
     let role = Role::parse(role)?;
     if role > scope.role() {
-        return Err(AppError::Forbidden(
-            "You cannot grant a role above your own".into(),
-        ));
+        return Err(
+            AppError::Forbidden("You cannot grant a role above your own".into()).on_field("role"),
+        );
     }
     Ok(role)
 }

@@ -141,6 +141,41 @@ async fn an_admin_promotes_a_user_to_admin_but_not_to_owner() {
 }
 
 #[actix_web::test]
+async fn a_refused_role_or_expiry_names_its_field() {
+    let app = spawn_app().await;
+    let admin = app.add_member("admin@example.com", Role::Admin).await;
+    let user = app.add_member("user@example.com", Role::User).await;
+    let too_high = app
+        .put_user(&admin.key, json!({"user_id": user.id, "role": 2}))
+        .await;
+    assert_eq!(
+        (too_high.status, too_high.body["field"].as_str()),
+        (403, Some("role"))
+    );
+    let last_owner = app.put_user(&app.owner_key, json!({"role": 1})).await;
+    assert_eq!(
+        (last_owner.status, last_owner.body["field"].as_str()),
+        (400, Some("role"))
+    );
+
+    let short_lived = app
+        .insert_key(&app.owner_id, 1, Some("2090-01-01T00:00:00.000000Z"))
+        .await;
+    let outliving = app
+        .call(
+            Method::POST,
+            "/api/user/set_api_key",
+            &short_lived,
+            Some(&json!({"name": "longer", "expires_at": "2095-01-01T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(
+        (outliving.status, outliving.body["field"].as_str()),
+        (403, Some("expires_at"))
+    );
+}
+
+#[actix_web::test]
 async fn an_admin_cannot_change_an_owner_and_a_user_cannot_change_anyone() {
     let app = spawn_app().await;
     let admin = app.add_member("admin@example.com", Role::Admin).await;
