@@ -39,6 +39,19 @@
     return ref.slice(ref.lastIndexOf("/") + 1);
   }
 
+  /** A body's example: the media type's own, else its schema's (OpenAPI 3.1 `examples`). */
+  function bodyExample(doc, media) {
+    if (media.example !== undefined) return media.example;
+    let schema = media.schema || {};
+    if (schema.$ref) {
+      const schemas = (doc.components && doc.components.schemas) || {};
+      schema = schemas[refName(schema.$ref)] || {};
+    }
+    if (schema.example !== undefined) return schema.example;
+    if (Array.isArray(schema.examples) && schema.examples.length) return schema.examples[0];
+    return undefined;
+  }
+
   function schemaAnchor(name) {
     return "schema-" + name;
   }
@@ -182,9 +195,10 @@
       if (body.description) card.append(prose(body.description, "p"));
       card.append(table("Request body", ["Content type", "Schema"], contentRows(body.content)));
       for (const media of Object.values(body.content || {})) {
-        if (media.example !== undefined) {
+        const example = bodyExample(doc, media);
+        if (example !== undefined) {
           card.append(el("p", { class: "hint", text: "Example:" }));
-          card.append(el("pre", {}, [el("code", { text: JSON.stringify(media.example, null, 2) })]));
+          card.append(el("pre", {}, [el("code", { text: JSON.stringify(example, null, 2) })]));
         }
       }
     }
