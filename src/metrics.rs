@@ -146,15 +146,19 @@ pub async fn record(
         Method::OPTIONS => "OPTIONS",
         _ => "OTHER",
     };
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_string());
     let result = next.call(req).await;
     if let Some(metrics) = metrics {
-        let status = match &result {
-            Ok(response) => response.status().as_u16(),
-            Err(err) => err.as_response_error().status_code().as_u16(),
+        // Asked after routing, the pattern is read off the route already matched; asked before,
+        // actix would match the path against every pattern again.
+        let (route, status) = match &result {
+            Ok(response) => (
+                response.request().match_pattern(),
+                response.status().as_u16(),
+            ),
+            // An error that escaped the handlers (a panic) has left its request behind.
+            Err(err) => (None, err.as_response_error().status_code().as_u16()),
         };
+        let route = route.unwrap_or_else(|| "unmatched".to_string());
         metrics.record(method, route, status, started.elapsed().as_secs_f64());
     }
     result

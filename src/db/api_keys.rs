@@ -1,7 +1,9 @@
 //! Rows of `api_keys`. Only SHA-256 digests of keys are stored; see `auth` for the keys.
 
+use const_format::concatcp;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::columns::at;
 use super::{users, Result};
 use crate::domain::ids::{KeyId, UserId};
 use crate::domain::roles::KeyRole;
@@ -29,24 +31,27 @@ pub struct NewKey<'a> {
 const STORED_KEY_COLUMNS: &str =
     "k.id AS key_id, k.user_id AS key_user_id, k.role AS key_role, k.expires_at";
 
+/// A key from a row that starts with `STORED_KEY_COLUMNS`.
 fn stored_key_from_row(row: &Row) -> rusqlite::Result<StoredKey> {
     Ok(StoredKey {
-        id: row.get("key_id")?,
-        user_id: row.get("key_user_id")?,
-        role: row.get("key_role")?,
-        expires_at: row.get("expires_at")?,
+        id: row.get(at!(STORED_KEY_COLUMNS, "key_id"))?,
+        user_id: row.get(at!(STORED_KEY_COLUMNS, "key_user_id"))?,
+        role: row.get(at!(STORED_KEY_COLUMNS, "key_role"))?,
+        expires_at: row.get(at!(STORED_KEY_COLUMNS, "expires_at"))?,
     })
 }
 
+const DTO_COLUMNS: &str = "id, user_id, name, role, expires_at, created_at, updated_at";
+
 fn dto_from_row(row: &Row) -> rusqlite::Result<ApiKeyDto> {
     Ok(ApiKeyDto {
-        id: row.get("id")?,
-        user_id: row.get("user_id")?,
-        name: row.get("name")?,
-        role: row.get("role")?,
-        expires_at: row.get("expires_at")?,
-        created_at: row.get("created_at")?,
-        updated_at: row.get("updated_at")?,
+        id: row.get(at!(DTO_COLUMNS, "id"))?,
+        user_id: row.get(at!(DTO_COLUMNS, "user_id"))?,
+        name: row.get(at!(DTO_COLUMNS, "name"))?,
+        role: row.get(at!(DTO_COLUMNS, "role"))?,
+        expires_at: row.get(at!(DTO_COLUMNS, "expires_at"))?,
+        created_at: row.get(at!(DTO_COLUMNS, "created_at"))?,
+        updated_at: row.get(at!(DTO_COLUMNS, "updated_at"))?,
     })
 }
 
@@ -80,34 +85,42 @@ pub fn insert_api_key(conn: &Connection, key: &NewKey) -> Result<ApiKeyDto> {
 }
 
 pub fn find_key_by_hash(conn: &Connection, key_hash: &[u8]) -> Result<Option<StoredKey>> {
-    let sql = format!("SELECT {STORED_KEY_COLUMNS} FROM api_keys k WHERE k.key_hash = ?1");
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        STORED_KEY_COLUMNS,
+        " FROM api_keys k WHERE k.key_hash = ?1"
+    );
     Ok(conn
-        .prepare_cached(&sql)?
+        .prepare_cached(SQL)?
         .query_row([key_hash], stored_key_from_row)
         .optional()?)
 }
 
 /// The key with that digest and the user holding it: what authentication needs, in one read.
 pub fn find_key_with_user(conn: &Connection, key_hash: &[u8]) -> Result<Option<(StoredKey, User)>> {
-    let sql = format!(
-        "SELECT {STORED_KEY_COLUMNS}, {}
-         FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?1",
-        users::COLUMNS
+    const SELECT: &str = concatcp!(STORED_KEY_COLUMNS, ", ", users::COLUMNS);
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        SELECT,
+        " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?1"
     );
     Ok(conn
-        .prepare_cached(&sql)?
+        .prepare_cached(SQL)?
         .query_row([key_hash], |row| {
-            Ok((stored_key_from_row(row)?, users::user_from_row(row)?))
+            let user = users::user_from_row(row, at!(SELECT, "user_id"))?;
+            Ok((stored_key_from_row(row)?, user))
         })
         .optional()?)
 }
 
 /// A user's keys, oldest first, never the key itself.
 pub fn list_keys_of_user(conn: &Connection, user_id: UserId) -> Result<Vec<ApiKeyDto>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, user_id, name, role, expires_at, created_at, updated_at
-         FROM api_keys WHERE user_id = ?1 ORDER BY created_at, id",
-    )?;
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        DTO_COLUMNS,
+        " FROM api_keys WHERE user_id = ?1 ORDER BY created_at, id"
+    );
+    let mut stmt = conn.prepare_cached(SQL)?;
     let keys = stmt
         .query_map([user_id], dto_from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -124,12 +137,13 @@ pub fn delete_key_of_user(conn: &Connection, user_id: UserId, key_id: KeyId) -> 
 
 /// The bootstrap key (the one ADMIN_API_KEY keeps in step), if any.
 pub fn find_bootstrap_key(conn: &Connection) -> Result<Option<StoredKey>> {
-    let sql = format!(
-        "SELECT {STORED_KEY_COLUMNS} FROM api_keys k WHERE k.is_bootstrap = 1
-         ORDER BY k.created_at LIMIT 1"
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        STORED_KEY_COLUMNS,
+        " FROM api_keys k WHERE k.is_bootstrap = 1 ORDER BY k.created_at LIMIT 1"
     );
     Ok(conn
-        .prepare_cached(&sql)?
+        .prepare_cached(SQL)?
         .query_row([], stored_key_from_row)
         .optional()?)
 }

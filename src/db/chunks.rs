@@ -1,8 +1,12 @@
 //! Rows of `chunks`. `chunk_counts` is kept by triggers in schema.sql.
 
+use std::sync::LazyLock;
+
+use const_format::concatcp;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
+use super::columns::at;
 use super::{json_column, Result};
 use crate::domain::fields::{TrackingId, Weight};
 use crate::domain::ids::{ChunkId, DatasetId, FileId, UserId};
@@ -94,21 +98,22 @@ const CHUNK_COLUMNS: &str = "id, author_id, dataset_id, content, chunk_html, lin
      tag_set, time_stamp, tracking_id, weight, created_at, updated_at";
 
 fn chunk_from_row(row: &Row) -> rusqlite::Result<ChunkMetadata> {
+    const LIST: &str = CHUNK_COLUMNS;
     Ok(ChunkMetadata {
-        id: row.get("id")?,
-        author_id: row.get("author_id")?,
-        dataset_id: row.get("dataset_id")?,
-        content: row.get("content")?,
-        chunk_html: row.get("chunk_html")?,
-        link: row.get("link")?,
-        metadata: json_column(row.get("metadata")?),
+        id: row.get(at!(LIST, "id"))?,
+        author_id: row.get(at!(LIST, "author_id"))?,
+        dataset_id: row.get(at!(LIST, "dataset_id"))?,
+        content: row.get(at!(LIST, "content"))?,
+        chunk_html: row.get(at!(LIST, "chunk_html"))?,
+        link: row.get(at!(LIST, "link"))?,
+        metadata: json_column(row.get(at!(LIST, "metadata"))?),
         qdrant_point_id: NIL_POINT_ID,
-        tag_set: row.get("tag_set")?,
-        time_stamp: row.get("time_stamp")?,
-        tracking_id: row.get("tracking_id")?,
-        weight: row.get("weight")?,
-        created_at: row.get("created_at")?,
-        updated_at: row.get("updated_at")?,
+        tag_set: row.get(at!(LIST, "tag_set"))?,
+        time_stamp: row.get(at!(LIST, "time_stamp"))?,
+        tracking_id: row.get(at!(LIST, "tracking_id"))?,
+        weight: row.get(at!(LIST, "weight"))?,
+        created_at: row.get(at!(LIST, "created_at"))?,
+        updated_at: row.get(at!(LIST, "updated_at"))?,
     })
 }
 
@@ -125,16 +130,22 @@ pub fn find_chunk(
     dataset_id: DatasetId,
     key: &ChunkKey,
 ) -> Result<Option<ChunkMetadata>> {
+    const BY_ID: &str = concatcp!(
+        "SELECT ",
+        CHUNK_COLUMNS,
+        " FROM chunks WHERE dataset_id = ?1 AND id = ?2"
+    );
+    const BY_TRACKING_ID: &str = concatcp!(
+        "SELECT ",
+        CHUNK_COLUMNS,
+        " FROM chunks WHERE dataset_id = ?1 AND tracking_id = ?2"
+    );
     let found = match key {
         ChunkKey::Id(id) => conn
-            .prepare_cached(&format!(
-                "SELECT {CHUNK_COLUMNS} FROM chunks WHERE dataset_id = ?1 AND id = ?2"
-            ))?
+            .prepare_cached(BY_ID)?
             .query_row(params![dataset_id, id], chunk_from_row),
         ChunkKey::TrackingId(tracking_id) => conn
-            .prepare_cached(&format!(
-                "SELECT {CHUNK_COLUMNS} FROM chunks WHERE dataset_id = ?1 AND tracking_id = ?2"
-            ))?
+            .prepare_cached(BY_TRACKING_ID)?
             .query_row(params![dataset_id, tracking_id], chunk_from_row),
     };
     Ok(found.optional()?)
@@ -194,24 +205,52 @@ pub fn count_chunks_by_author(
         .unwrap_or(0))
 }
 
+/// A chunk with its file's name: chunks `c` LEFT JOIN files `f`.
+const WITH_FILE_COLUMNS: &str = "c.id, c.content, c.chunk_html, c.link, c.created_at, \
+     c.updated_at, c.tag_set, c.file_id, f.file_name, c.metadata, c.tracking_id, c.time_stamp, \
+     c.weight";
+
 fn chunk_with_file_from_row(row: &Row) -> rusqlite::Result<ChunkMetadataWithFileData> {
+    const LIST: &str = WITH_FILE_COLUMNS;
     Ok(ChunkMetadataWithFileData {
-        id: row.get("id")?,
-        content: row.get("content")?,
-        chunk_html: row.get("chunk_html")?,
-        link: row.get("link")?,
+        id: row.get(at!(LIST, "id"))?,
+        content: row.get(at!(LIST, "content"))?,
+        chunk_html: row.get(at!(LIST, "chunk_html"))?,
+        link: row.get(at!(LIST, "link"))?,
         qdrant_point_id: NIL_POINT_ID,
-        created_at: row.get("created_at")?,
-        updated_at: row.get("updated_at")?,
-        tag_set: row.get("tag_set")?,
-        file_id: row.get("file_id")?,
-        file_name: row.get("file_name")?,
-        metadata: json_column(row.get("metadata")?),
-        tracking_id: row.get("tracking_id")?,
-        time_stamp: row.get("time_stamp")?,
-        weight: row.get("weight")?,
+        created_at: row.get(at!(LIST, "created_at"))?,
+        updated_at: row.get(at!(LIST, "updated_at"))?,
+        tag_set: row.get(at!(LIST, "tag_set"))?,
+        file_id: row.get(at!(LIST, "file_id"))?,
+        file_name: row.get(at!(LIST, "file_name"))?,
+        metadata: json_column(row.get(at!(LIST, "metadata"))?),
+        tracking_id: row.get(at!(LIST, "tracking_id"))?,
+        time_stamp: row.get(at!(LIST, "time_stamp"))?,
+        weight: row.get(at!(LIST, "weight"))?,
     })
 }
+
+/// The page query for each direction (newest first, oldest first) and LIMIT (1 to a page).
+/// LIMIT is written into the SQL: a bound LIMIT makes SQLite re-prepare the statement on every
+/// run. Made once, so that a request neither formats nor allocates its SQL.
+static PAGE_QUERIES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    ["DESC", "ASC"]
+        .into_iter()
+        .flat_map(|dir| {
+            (1..=PAGE_SIZE).map(move |limit| {
+                format!(
+                    "SELECT {WITH_FILE_COLUMNS}
+                     FROM (SELECT id FROM chunks INDEXED BY chunks_by_author
+                           WHERE dataset_id = ?1 AND author_id = ?2
+                           ORDER BY updated_at {dir}, id {dir} LIMIT {limit} OFFSET ?3) page
+                     JOIN chunks c ON c.id = page.id
+                     LEFT JOIN files f ON f.id = c.file_id
+                     ORDER BY c.updated_at DESC, c.id DESC"
+                )
+            })
+        })
+        .collect()
+});
 
 /// One page (1-based) of a user's chunks in a dataset, most recently updated first, ties by id.
 ///
@@ -238,20 +277,8 @@ pub fn list_chunks_by_author(
     } else {
         (PAGE_SIZE, offset)
     };
-    // LIMIT is written into the SQL (at most ten variants, each cached): a bound LIMIT makes
-    // SQLite re-prepare the statement on every run.
-    let sql = format!(
-        "SELECT c.id, c.content, c.chunk_html, c.link, c.created_at, c.updated_at, c.tag_set,
-                c.file_id, f.file_name, c.metadata, c.tracking_id, c.time_stamp, c.weight
-         FROM (SELECT id FROM chunks INDEXED BY chunks_by_author
-               WHERE dataset_id = ?1 AND author_id = ?2
-               ORDER BY updated_at {dir}, id {dir} LIMIT {limit} OFFSET ?3) page
-         JOIN chunks c ON c.id = page.id
-         LEFT JOIN files f ON f.id = c.file_id
-         ORDER BY c.updated_at DESC, c.id DESC",
-        dir = if from_the_end { "ASC" } else { "DESC" },
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let variant = usize::from(from_the_end) * PAGE_SIZE as usize + (limit - 1) as usize;
+    let mut stmt = conn.prepare_cached(&PAGE_QUERIES[variant])?;
     let chunks = stmt
         .query_map(
             params![dataset_id, author_id, skip],

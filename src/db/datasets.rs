@@ -1,10 +1,14 @@
 //! Rows of `datasets`, and their chunk usage.
 
+use const_format::concatcp;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
 
-use super::organizations::{optional_membership, organization_from_row};
-use super::{organizations, Result};
+use super::columns::at;
+use super::organizations::{
+    optional_membership, organization_from_row, MEMBERSHIP_COLUMNS, ORGANIZATION_COLUMNS,
+};
+use super::Result;
 use crate::domain::fields::Name;
 use crate::domain::ids::{DatasetId, OrganizationId, UserId};
 use crate::domain::time::Timestamp;
@@ -18,20 +22,21 @@ const COLUMNS: &str = "d.id AS dataset_id, d.name AS dataset_name, \
      d.client_configuration, d.created_at AS dataset_created_at, \
      d.updated_at AS dataset_updated_at";
 
-fn configuration(row: &Row, column: &str) -> rusqlite::Result<Value> {
-    let text: String = row.get(column)?;
+fn configuration(row: &Row, position: usize) -> rusqlite::Result<Value> {
+    let text: String = row.get(position)?;
     Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// A dataset from a row that starts with `COLUMNS`.
 fn dataset_from_row(row: &Row) -> rusqlite::Result<Dataset> {
     Ok(Dataset {
-        id: row.get("dataset_id")?,
-        name: row.get("dataset_name")?,
-        organization_id: row.get("dataset_organization_id")?,
-        server_configuration: configuration(row, "server_configuration")?,
-        client_configuration: configuration(row, "client_configuration")?,
-        created_at: row.get("dataset_created_at")?,
-        updated_at: row.get("dataset_updated_at")?,
+        id: row.get(at!(COLUMNS, "dataset_id"))?,
+        name: row.get(at!(COLUMNS, "dataset_name"))?,
+        organization_id: row.get(at!(COLUMNS, "dataset_organization_id"))?,
+        server_configuration: configuration(row, at!(COLUMNS, "server_configuration"))?,
+        client_configuration: configuration(row, at!(COLUMNS, "client_configuration"))?,
+        created_at: row.get(at!(COLUMNS, "dataset_created_at"))?,
+        updated_at: row.get(at!(COLUMNS, "dataset_updated_at"))?,
     })
 }
 
@@ -42,21 +47,21 @@ pub fn find_dataset_with_membership(
     dataset_id: DatasetId,
     user_id: UserId,
 ) -> Result<Option<(Dataset, Organization, Option<UserOrganization>)>> {
-    let sql = format!(
-        "SELECT {COLUMNS}, {}, {}
-         FROM datasets d JOIN organizations o ON o.id = d.organization_id
+    const SELECT: &str = concatcp!(COLUMNS, ", ", ORGANIZATION_COLUMNS, ", ", MEMBERSHIP_COLUMNS);
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        SELECT,
+        " FROM datasets d JOIN organizations o ON o.id = d.organization_id
          LEFT JOIN user_organizations m ON m.organization_id = o.id AND m.user_id = ?2
-         WHERE d.id = ?1",
-        organizations::ORGANIZATION_COLUMNS,
-        organizations::MEMBERSHIP_COLUMNS
+         WHERE d.id = ?1"
     );
     Ok(conn
-        .prepare_cached(&sql)?
+        .prepare_cached(SQL)?
         .query_row(params![dataset_id, user_id], |row| {
             Ok((
                 dataset_from_row(row)?,
-                organization_from_row(row)?,
-                optional_membership(row)?,
+                organization_from_row(row, at!(SELECT, "organization_id"))?,
+                optional_membership(row, at!(SELECT, "membership_id"))?,
             ))
         })
         .optional()?)
@@ -100,9 +105,9 @@ pub fn insert_dataset(
 }
 
 pub fn find_dataset_by_id(conn: &Connection, id: DatasetId) -> Result<Option<Dataset>> {
-    let sql = format!("SELECT {COLUMNS} FROM datasets d WHERE d.id = ?1");
+    const SQL: &str = concatcp!("SELECT ", COLUMNS, " FROM datasets d WHERE d.id = ?1");
     Ok(conn
-        .prepare_cached(&sql)?
+        .prepare_cached(SQL)?
         .query_row([id], dataset_from_row)
         .optional()?)
 }
@@ -112,12 +117,13 @@ pub fn find_first_dataset_of_organization(
     conn: &Connection,
     organization_id: OrganizationId,
 ) -> Result<Option<Dataset>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM datasets d WHERE d.organization_id = ?1
-         ORDER BY d.created_at, d.id LIMIT 1"
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        COLUMNS,
+        " FROM datasets d WHERE d.organization_id = ?1 ORDER BY d.created_at, d.id LIMIT 1"
     );
     Ok(conn
-        .prepare_cached(&sql)?
+        .prepare_cached(SQL)?
         .query_row([organization_id], dataset_from_row)
         .optional()?)
 }
@@ -127,13 +133,17 @@ pub fn list_datasets_with_usage(
     conn: &Connection,
     organization_id: OrganizationId,
 ) -> Result<Vec<DatasetAndUsage>> {
-    let sql = format!(
-        "SELECT {COLUMNS},
-                (SELECT coalesce(sum(c.n), 0) FROM chunk_counts c WHERE c.dataset_id = d.id)
-                    AS chunk_count
-         FROM datasets d WHERE d.organization_id = ?1 ORDER BY d.created_at, d.id"
+    const SELECT: &str = concatcp!(
+        COLUMNS,
+        ", (SELECT coalesce(sum(c.n), 0) FROM chunk_counts c WHERE c.dataset_id = d.id)
+            AS chunk_count"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        SELECT,
+        " FROM datasets d WHERE d.organization_id = ?1 ORDER BY d.created_at, d.id"
+    );
+    let mut stmt = conn.prepare_cached(SQL)?;
     let rows = stmt
         .query_map([organization_id], |row| {
             let dataset = dataset_from_row(row)?;
@@ -141,7 +151,7 @@ pub fn list_datasets_with_usage(
                 dataset_usage: DatasetUsageCount {
                     id: dataset.id,
                     dataset_id: dataset.id,
-                    chunk_count: row.get("chunk_count")?,
+                    chunk_count: row.get(at!(SELECT, "chunk_count"))?,
                 },
                 dataset: DatasetDto {
                     id: dataset.id,

@@ -1,8 +1,10 @@
 //! Rows of `files`. The bytes live in `file_contents`, which listing never reads.
 
+use const_format::concatcp;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
+use super::columns::at;
 use super::{json_column, Result};
 use crate::domain::ids::{DatasetId, FileId, UserId};
 use crate::domain::time::Timestamp;
@@ -66,19 +68,20 @@ pub fn insert_file(conn: &Connection, file: &NewFile) -> Result<File> {
 const COLUMNS: &str = "id, user_id, dataset_id, file_name, size, link, metadata, tag_set, \
      time_stamp, created_at, updated_at";
 
+/// A file from a row that starts with `COLUMNS`.
 fn file_from_row(row: &Row) -> rusqlite::Result<File> {
     Ok(File {
-        id: row.get("id")?,
-        user_id: row.get("user_id")?,
-        dataset_id: row.get("dataset_id")?,
-        file_name: row.get("file_name")?,
-        size: row.get("size")?,
-        link: row.get("link")?,
-        metadata: json_column(row.get("metadata")?),
-        tag_set: row.get("tag_set")?,
-        time_stamp: row.get("time_stamp")?,
-        created_at: row.get("created_at")?,
-        updated_at: row.get("updated_at")?,
+        id: row.get(at!(COLUMNS, "id"))?,
+        user_id: row.get(at!(COLUMNS, "user_id"))?,
+        dataset_id: row.get(at!(COLUMNS, "dataset_id"))?,
+        file_name: row.get(at!(COLUMNS, "file_name"))?,
+        size: row.get(at!(COLUMNS, "size"))?,
+        link: row.get(at!(COLUMNS, "link"))?,
+        metadata: json_column(row.get(at!(COLUMNS, "metadata"))?),
+        tag_set: row.get(at!(COLUMNS, "tag_set"))?,
+        time_stamp: row.get(at!(COLUMNS, "time_stamp"))?,
+        created_at: row.get(at!(COLUMNS, "created_at"))?,
+        updated_at: row.get(at!(COLUMNS, "updated_at"))?,
     })
 }
 
@@ -88,11 +91,12 @@ pub fn list_files_by_user(
     dataset_id: DatasetId,
     user_id: UserId,
 ) -> Result<Vec<File>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM files WHERE dataset_id = ?1 AND user_id = ?2
-         ORDER BY created_at DESC, id DESC"
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        COLUMNS,
+        " FROM files WHERE dataset_id = ?1 AND user_id = ?2 ORDER BY created_at DESC, id DESC"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(SQL)?;
     let files = stmt
         .query_map(params![dataset_id, user_id], file_from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -105,11 +109,16 @@ pub fn find_file(
     dataset_id: DatasetId,
     file_id: FileId,
 ) -> Result<Option<(File, String)>> {
-    let sql = format!("SELECT {COLUMNS}, mime_type FROM files WHERE dataset_id = ?1 AND id = ?2");
+    const SELECT: &str = concatcp!(COLUMNS, ", mime_type");
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        SELECT,
+        " FROM files WHERE dataset_id = ?1 AND id = ?2"
+    );
     Ok(conn
-        .prepare_cached(&sql)?
+        .prepare_cached(SQL)?
         .query_row(params![dataset_id, file_id], |row| {
-            Ok((file_from_row(row)?, row.get("mime_type")?))
+            Ok((file_from_row(row)?, row.get(at!(SELECT, "mime_type"))?))
         })
         .optional()?)
 }

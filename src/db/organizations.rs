@@ -1,7 +1,9 @@
 //! Rows of `organizations` and `user_organizations` (memberships).
 
+use const_format::concatcp;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::columns::at;
 use super::Result;
 use crate::domain::fields::Name;
 use crate::domain::ids::{MembershipId, OrganizationId, UserId};
@@ -18,26 +20,45 @@ pub(crate) const MEMBERSHIP_COLUMNS: &str = "m.id AS membership_id, m.user_id AS
      m.organization_id AS membership_organization_id, m.role AS member_role, \
      m.created_at AS membership_created_at, m.updated_at AS membership_updated_at";
 
-pub(crate) fn organization_from_row(row: &Row) -> rusqlite::Result<Organization> {
+/// An organization from the `ORGANIZATION_COLUMNS` of a row that starts them at `first`.
+pub(crate) fn organization_from_row(row: &Row, first: usize) -> rusqlite::Result<Organization> {
+    const LIST: &str = ORGANIZATION_COLUMNS;
     Ok(Organization {
-        id: row.get("organization_id")?,
-        name: row.get("organization_name")?,
-        registerable: row.get("registerable")?,
-        created_at: row.get("organization_created_at")?,
-        updated_at: row.get("organization_updated_at")?,
+        id: row.get(first + at!(LIST, "organization_id"))?,
+        name: row.get(first + at!(LIST, "organization_name"))?,
+        registerable: row.get(first + at!(LIST, "registerable"))?,
+        created_at: row.get(first + at!(LIST, "organization_created_at"))?,
+        updated_at: row.get(first + at!(LIST, "organization_updated_at"))?,
     })
 }
 
-pub(crate) fn membership_from_row(row: &Row) -> rusqlite::Result<UserOrganization> {
+/// A membership from the `MEMBERSHIP_COLUMNS` of a row that starts them at `first`.
+pub(crate) fn membership_from_row(row: &Row, first: usize) -> rusqlite::Result<UserOrganization> {
+    const LIST: &str = MEMBERSHIP_COLUMNS;
     Ok(UserOrganization {
-        id: row.get("membership_id")?,
-        user_id: row.get("member_id")?,
-        organization_id: row.get("membership_organization_id")?,
-        role: row.get("member_role")?,
-        created_at: row.get("membership_created_at")?,
-        updated_at: row.get("membership_updated_at")?,
+        id: row.get(first + at!(LIST, "membership_id"))?,
+        user_id: row.get(first + at!(LIST, "member_id"))?,
+        organization_id: row.get(first + at!(LIST, "membership_organization_id"))?,
+        role: row.get(first + at!(LIST, "member_role"))?,
+        created_at: row.get(first + at!(LIST, "membership_created_at"))?,
+        updated_at: row.get(first + at!(LIST, "membership_updated_at"))?,
     })
 }
+
+/// The membership of a LEFT JOINed row that starts `MEMBERSHIP_COLUMNS` at `first`, or None when
+/// the join found none.
+pub(crate) fn optional_membership(
+    row: &Row,
+    first: usize,
+) -> rusqlite::Result<Option<UserOrganization>> {
+    let id: Option<MembershipId> = row.get(first + at!(MEMBERSHIP_COLUMNS, "membership_id"))?;
+    id.map(|_| membership_from_row(row, first)).transpose()
+}
+
+/// An organization and a membership, as several queries select them.
+const ORGANIZATION_AND_MEMBERSHIP: &str =
+    concatcp!(ORGANIZATION_COLUMNS, ", ", MEMBERSHIP_COLUMNS);
+const MEMBERSHIP_AFTER_ORGANIZATION: usize = at!(ORGANIZATION_AND_MEMBERSHIP, "membership_id");
 
 /// Insert an organization; a name already taken is `Unique::OrganizationName`.
 pub fn insert_organization(conn: &Connection, name: &Name) -> Result<Organization> {
@@ -65,18 +86,26 @@ pub fn find_organization_by_id(
     conn: &Connection,
     id: OrganizationId,
 ) -> Result<Option<Organization>> {
-    let sql = format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations o WHERE o.id = ?1");
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        ORGANIZATION_COLUMNS,
+        " FROM organizations o WHERE o.id = ?1"
+    );
     Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([id], organization_from_row)
+        .prepare_cached(SQL)?
+        .query_row([id], |row| organization_from_row(row, 0))
         .optional()?)
 }
 
 pub fn find_organization_by_name(conn: &Connection, name: &Name) -> Result<Option<Organization>> {
-    let sql = format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations o WHERE o.name = ?1");
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        ORGANIZATION_COLUMNS,
+        " FROM organizations o WHERE o.name = ?1"
+    );
     Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([name.as_str()], organization_from_row)
+        .prepare_cached(SQL)?
+        .query_row([name.as_str()], |row| organization_from_row(row, 0))
         .optional()?)
 }
 
@@ -87,24 +116,22 @@ pub fn find_organization_with_membership(
     organization_id: OrganizationId,
     user_id: UserId,
 ) -> Result<Option<(Organization, Option<UserOrganization>)>> {
-    let sql = format!(
-        "SELECT {ORGANIZATION_COLUMNS}, {MEMBERSHIP_COLUMNS}
-         FROM organizations o
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        ORGANIZATION_AND_MEMBERSHIP,
+        " FROM organizations o
          LEFT JOIN user_organizations m ON m.organization_id = o.id AND m.user_id = ?2
          WHERE o.id = ?1"
     );
     Ok(conn
-        .prepare_cached(&sql)?
+        .prepare_cached(SQL)?
         .query_row(params![organization_id, user_id], |row| {
-            Ok((organization_from_row(row)?, optional_membership(row)?))
+            Ok((
+                organization_from_row(row, 0)?,
+                optional_membership(row, MEMBERSHIP_AFTER_ORGANIZATION)?,
+            ))
         })
         .optional()?)
-}
-
-/// The membership of a LEFT JOINed row, or None when the join found none.
-pub(crate) fn optional_membership(row: &Row) -> rusqlite::Result<Option<UserOrganization>> {
-    let id: Option<MembershipId> = row.get("membership_id")?;
-    id.map(|_| membership_from_row(row)).transpose()
 }
 
 pub fn find_membership(
@@ -112,13 +139,16 @@ pub fn find_membership(
     user_id: UserId,
     organization_id: OrganizationId,
 ) -> Result<Option<UserOrganization>> {
-    let sql = format!(
-        "SELECT {MEMBERSHIP_COLUMNS} FROM user_organizations m
-         WHERE m.user_id = ?1 AND m.organization_id = ?2"
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        MEMBERSHIP_COLUMNS,
+        " FROM user_organizations m WHERE m.user_id = ?1 AND m.organization_id = ?2"
     );
     Ok(conn
-        .prepare_cached(&sql)?
-        .query_row(params![user_id, organization_id], membership_from_row)
+        .prepare_cached(SQL)?
+        .query_row(params![user_id, organization_id], |row| {
+            membership_from_row(row, 0)
+        })
         .optional()?)
 }
 
@@ -181,15 +211,19 @@ pub fn list_memberships_of_user(
     conn: &Connection,
     user_id: UserId,
 ) -> Result<Vec<(Organization, UserOrganization)>> {
-    let sql = format!(
-        "SELECT {ORGANIZATION_COLUMNS}, {MEMBERSHIP_COLUMNS}
-         FROM user_organizations m JOIN organizations o ON o.id = m.organization_id
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        ORGANIZATION_AND_MEMBERSHIP,
+        " FROM user_organizations m JOIN organizations o ON o.id = m.organization_id
          WHERE m.user_id = ?1 ORDER BY m.created_at, m.id"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(SQL)?;
     let rows = stmt
         .query_map([user_id], |row| {
-            Ok((organization_from_row(row)?, membership_from_row(row)?))
+            Ok((
+                organization_from_row(row, 0)?,
+                membership_from_row(row, MEMBERSHIP_AFTER_ORGANIZATION)?,
+            ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)

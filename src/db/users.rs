@@ -1,7 +1,9 @@
 //! Rows of `users`.
 
+use const_format::concatcp;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::columns::at;
 use super::Result;
 use crate::domain::fields::{Email, Name};
 use crate::domain::ids::{OrganizationId, UserId};
@@ -12,17 +14,22 @@ use crate::models::User;
 pub(crate) const COLUMNS: &str = "u.id AS user_id, u.email, u.name AS user_name, u.username, \
      u.website, u.visible_email, u.created_at AS user_created_at, u.updated_at AS user_updated_at";
 
-pub(crate) fn user_from_row(row: &Row) -> rusqlite::Result<User> {
+/// A user from the `COLUMNS` of a row that starts them at position `first`.
+pub(crate) fn user_from_row(row: &Row, first: usize) -> rusqlite::Result<User> {
     Ok(User {
-        id: row.get("user_id")?,
-        email: row.get("email")?,
-        name: row.get("user_name")?,
-        username: row.get("username")?,
-        website: row.get("website")?,
-        visible_email: row.get("visible_email")?,
-        created_at: row.get("user_created_at")?,
-        updated_at: row.get("user_updated_at")?,
+        id: row.get(first + at!(COLUMNS, "user_id"))?,
+        email: row.get(first + at!(COLUMNS, "email"))?,
+        name: row.get(first + at!(COLUMNS, "user_name"))?,
+        username: row.get(first + at!(COLUMNS, "username"))?,
+        website: row.get(first + at!(COLUMNS, "website"))?,
+        visible_email: row.get(first + at!(COLUMNS, "visible_email"))?,
+        created_at: row.get(first + at!(COLUMNS, "user_created_at"))?,
+        updated_at: row.get(first + at!(COLUMNS, "user_updated_at"))?,
     })
+}
+
+fn user_alone(row: &Row) -> rusqlite::Result<User> {
+    user_from_row(row, 0)
 }
 
 /// Insert a user; an email already taken (case-insensitively) is `Unique::UserEmail`.
@@ -47,18 +54,18 @@ pub fn insert_user(conn: &Connection, email: &Email, name: Option<&Name>) -> Res
 }
 
 pub fn find_user_by_id(conn: &Connection, id: UserId) -> Result<Option<User>> {
-    let sql = format!("SELECT {COLUMNS} FROM users u WHERE u.id = ?1");
+    const SQL: &str = concatcp!("SELECT ", COLUMNS, " FROM users u WHERE u.id = ?1");
     Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([id], user_from_row)
+        .prepare_cached(SQL)?
+        .query_row([id], user_alone)
         .optional()?)
 }
 
 pub fn find_user_by_email(conn: &Connection, email: &Email) -> Result<Option<User>> {
-    let sql = format!("SELECT {COLUMNS} FROM users u WHERE u.email = ?1");
+    const SQL: &str = concatcp!("SELECT ", COLUMNS, " FROM users u WHERE u.email = ?1");
     Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([email.as_str()], user_from_row)
+        .prepare_cached(SQL)?
+        .query_row([email.as_str()], user_alone)
         .optional()?)
 }
 
@@ -96,13 +103,15 @@ pub fn list_users_of_organization(
     conn: &Connection,
     organization_id: OrganizationId,
 ) -> Result<Vec<User>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM users u JOIN user_organizations m ON m.user_id = u.id
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        COLUMNS,
+        " FROM users u JOIN user_organizations m ON m.user_id = u.id
          WHERE m.organization_id = ?1 ORDER BY m.created_at, u.id"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(SQL)?;
     let users = stmt
-        .query_map([organization_id], user_from_row)?
+        .query_map([organization_id], user_alone)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(users)
 }
