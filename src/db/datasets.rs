@@ -47,7 +47,13 @@ pub fn find_dataset_with_membership(
     dataset_id: DatasetId,
     user_id: UserId,
 ) -> Result<Option<(Dataset, Organization, Option<UserOrganization>)>> {
-    const SELECT: &str = concatcp!(COLUMNS, ", ", ORGANIZATION_COLUMNS, ", ", MEMBERSHIP_COLUMNS);
+    const SELECT: &str = concatcp!(
+        COLUMNS,
+        ", ",
+        ORGANIZATION_COLUMNS,
+        ", ",
+        MEMBERSHIP_COLUMNS
+    );
     const SQL: &str = concatcp!(
         "SELECT ",
         SELECT,

@@ -56,8 +56,7 @@ pub(crate) fn optional_membership(
 }
 
 /// An organization and a membership, as several queries select them.
-const ORGANIZATION_AND_MEMBERSHIP: &str =
-    concatcp!(ORGANIZATION_COLUMNS, ", ", MEMBERSHIP_COLUMNS);
+const ORGANIZATION_AND_MEMBERSHIP: &str = concatcp!(ORGANIZATION_COLUMNS, ", ", MEMBERSHIP_COLUMNS);
 const MEMBERSHIP_AFTER_ORGANIZATION: usize = at!(ORGANIZATION_AND_MEMBERSHIP, "membership_id");
 
 /// Insert an organization; a name already taken is `Unique::OrganizationName`.

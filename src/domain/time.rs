@@ -6,18 +6,22 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use serde::{Serialize, Serializer};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
+/// An instant, in microseconds since 1970-01-01T00:00:00Z. Read and written in the fixed-width
+/// form by plain integer arithmetic: chrono's general parser and formatter, used for every
+/// timestamp of a page read, cost a twentieth of its instructions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timestamp(DateTime<Utc>);
+pub struct Timestamp(i64);
 
 /// `2026-01-31T12:00:00.123456Z`
 const FIXED_WIDTH: usize = 27;
+const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 impl Timestamp {
     /// The current time, strictly later than any earlier call in this process, so that "newest
@@ -30,15 +34,18 @@ impl Timestamp {
                 Some(wall.max(last + 1))
             })
             .unwrap_or(wall);
-        let micros = wall.max(previous + 1);
-        Timestamp(DateTime::from_timestamp_micros(micros).unwrap_or_else(Utc::now))
+        Timestamp(wall.max(previous + 1))
+    }
+
+    fn from_chrono(at: DateTime<Utc>) -> Timestamp {
+        Timestamp(at.timestamp_micros())
     }
 
     /// RFC 3339 with a zone (`Z` or an offset), normalized to UTC.
     pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
         DateTime::parse_from_rfc3339(text.trim())
             .ok()
-            .map(|at| Timestamp(at.with_timezone(&Utc)))
+            .map(|at| Timestamp::from_chrono(at.with_timezone(&Utc)))
     }
 
     /// ISO 8601 with or without a zone; a value without one is taken as UTC.
@@ -52,11 +59,11 @@ impl Timestamp {
             ]
             .iter()
             .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-            .map(|naive| Timestamp(naive.and_utc()))
+            .map(|naive| Timestamp::from_chrono(naive.and_utc()))
         })
     }
 
-    /// The stored form, read without chrono's general parser when it has the fixed width.
+    /// The stored form, read without chrono when it has the fixed width.
     fn parse_stored(text: &str) -> Option<Timestamp> {
         Timestamp::parse_fixed_width(text).or_else(|| Timestamp::parse_rfc3339(text))
     }
@@ -74,39 +81,45 @@ impl Timestamp {
         if !shape_ok {
             return None;
         }
-        let number = |range: std::ops::Range<usize>| -> Option<u32> {
-            b[range].iter().try_fold(0u32, |n, &digit| {
+        let number = |range: std::ops::Range<usize>| -> Option<i64> {
+            b[range].iter().try_fold(0i64, |n, &digit| {
                 digit
                     .is_ascii_digit()
-                    .then(|| n * 10 + u32::from(digit - b'0'))
+                    .then(|| n * 10 + i64::from(digit - b'0'))
             })
         };
-        let date = NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)?;
-        let time = date.and_hms_micro_opt(
-            number(11..13)?,
-            number(14..16)?,
-            number(17..19)?,
-            number(20..26)?,
-        )?;
-        Some(Timestamp(time.and_utc()))
-    }
-
-    /// Write the fixed-width form into `buf` and return it. Years outside 0..=9999 and leap
-    /// seconds take chrono's general formatter (and the `None` here).
-    fn format_fixed_width(self, buf: &mut [u8; FIXED_WIDTH]) -> Option<&str> {
-        let at = self.0;
-        let (year, nanos) = (at.year(), at.nanosecond());
-        if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+        let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+        let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+        let valid = (1..=12).contains(&month)
+            && (1..=days_in_month(year, month)).contains(&day)
+            && hour < 24
+            && minute < 60
+            && second < 60;
+        if !valid {
             return None;
         }
+        let seconds = ((days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second;
+        Some(Timestamp(seconds * 1_000_000 + number(20..26)?))
+    }
+
+    /// Write the fixed-width form into `buf` and return it; None for years outside 0..=9999,
+    /// which take chrono's formatter.
+    fn format_fixed_width(self, buf: &mut [u8; FIXED_WIDTH]) -> Option<&str> {
+        let days = self.0.div_euclid(MICROS_PER_DAY);
+        let of_day = self.0.rem_euclid(MICROS_PER_DAY);
+        let (year, month, day) = civil_from_days(days);
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        let seconds = of_day / 1_000_000;
         let fields = [
-            (0, 4, year as u32),
-            (5, 2, at.month()),
-            (8, 2, at.day()),
-            (11, 2, at.hour()),
-            (14, 2, at.minute()),
-            (17, 2, at.second()),
-            (20, 6, nanos / 1000),
+            (0, 4, year),
+            (5, 2, month),
+            (8, 2, day),
+            (11, 2, seconds / 3600),
+            (14, 2, seconds / 60 % 60),
+            (17, 2, seconds % 60),
+            (20, 6, of_day % 1_000_000),
         ];
         *buf = *b"0000-00-00T00:00:00.000000Z";
         for (start, width, mut value) in fields {
@@ -122,8 +135,49 @@ impl Timestamp {
         let mut buf = [0u8; FIXED_WIDTH];
         match self.format_fixed_width(&mut buf) {
             Some(text) => use_text(text),
-            None => use_text(&self.0.to_rfc3339_opts(SecondsFormat::Micros, true)),
+            None => {
+                let at = DateTime::from_timestamp_micros(self.0).unwrap_or_default();
+                use_text(&at.to_rfc3339_opts(SecondsFormat::Micros, true))
+            }
         }
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
     }
 }
 
@@ -206,6 +260,22 @@ mod tests {
         }
         assert!(Timestamp::parse_stored("2026-13-31T12:00:00.000000Z").is_none());
         assert!(Timestamp::parse_stored("2026-01-31T12:00:00.00000xZ").is_none());
+    }
+
+    #[test]
+    fn the_calendar_arithmetic_agrees_with_chrono_across_leap_years_and_centuries() {
+        let mut day = chrono::NaiveDate::from_ymd_opt(1600, 1, 1).unwrap();
+        let last = chrono::NaiveDate::from_ymd_opt(2401, 3, 1).unwrap();
+        while day <= last {
+            let text = format!("{}T23:59:59.999999Z", day.format("%Y-%m-%d"));
+            let ours = Timestamp::parse_fixed_width(&text).unwrap();
+            assert_eq!(ours, Timestamp::parse_rfc3339(&text).unwrap(), "{text}");
+            assert_eq!(ours.to_string(), text);
+            day = day.succ_opt().unwrap();
+        }
+        assert!(Timestamp::parse_fixed_width("2026-02-29T00:00:00.000000Z").is_none());
+        assert!(Timestamp::parse_fixed_width("2024-02-29T00:00:00.000000Z").is_some());
+        assert!(Timestamp::parse_fixed_width("2026-01-31T24:00:00.000000Z").is_none());
     }
 
     #[test]

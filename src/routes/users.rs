@@ -28,12 +28,17 @@ use crate::openapi::{DatasetHeader, JsonBody, OptionalDatasetHeader, Organizatio
 pub struct UserApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    // The fixed paths first: `/{user_id}/{page}` would otherwise match `files/{id}`.
+    // The fixed paths first: `/{user_id}/{page}` would otherwise match `files/{id}`. `/files`
+    // is a scope of its own, so that a request for a page is not matched against its pattern
+    // (actix matches a pattern with a variable by regular expression: 5% of a page read).
     cfg.service(web::resource("").route(web::put().to(update_user)))
         .service(web::resource("/set_api_key").route(web::post().to(set_api_key)))
         .service(web::resource("/delete_api_key").route(web::delete().to(delete_api_key)))
         .service(web::resource("/get_api_key").route(web::get().to(get_api_keys)))
-        .service(web::resource("/files/{user_id}").route(web::get().to(user_files)))
+        .service(
+            web::scope("/files")
+                .service(web::resource("/{user_id}").route(web::get().to(user_files))),
+        )
         .service(web::resource("/{user_id}/{page}").route(web::get().to(user_with_chunks)));
 }
 

@@ -450,8 +450,14 @@ fn registered_routes() -> BTreeSet<(String, String)> {
         let source = std::fs::read_to_string(file).unwrap();
         let configure = &source[source.find("pub fn configure").unwrap()..];
         let configure = &configure[..configure.find("\n}\n").unwrap()];
-        for resource in configure.split("web::resource(\"").skip(1) {
-            let path = &resource[..resource.find('"').unwrap()];
+        for (at, _) in configure.match_indices("web::resource(\"") {
+            let resource = &configure[at + "web::resource(\"".len()..];
+            let resource = &resource[..resource.find("web::resource(").unwrap_or(resource.len())];
+            let path = format!(
+                "{}{}",
+                enclosing_scope(configure, at),
+                &resource[..resource.find('"').unwrap()]
+            );
             for method in ["get", "post", "put", "delete"] {
                 if resource.contains(&format!("web::{method}()")) {
                     routes.insert((method.to_uppercase(), format!("{prefix}{path}")));
@@ -463,6 +469,27 @@ fn registered_routes() -> BTreeSet<(String, String)> {
         routes.insert(("GET".into(), path.into()));
     }
     routes
+}
+
+/// The prefix of the `web::scope("...")` whose `.service(...)` call encloses position `at`.
+fn enclosing_scope(configure: &str, at: usize) -> &str {
+    for (start, _) in configure[..at].rmatch_indices("web::scope(\"") {
+        let service = configure[..start].rfind('(').unwrap();
+        let mut depth = 0;
+        let encloses = configure[service..at].chars().all(|c| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            depth > 0
+        });
+        if encloses {
+            let name = &configure[start + "web::scope(\"".len()..];
+            return &name[..name.find('"').unwrap()];
+        }
+    }
+    ""
 }
 
 #[test]
