@@ -64,12 +64,12 @@ impl Timestamp {
     }
 
     /// The stored form, read without chrono when it has the fixed width.
-    fn parse_stored(text: &str) -> Option<Timestamp> {
-        Timestamp::parse_fixed_width(text).or_else(|| Timestamp::parse_rfc3339(text))
+    fn parse_stored(text: &[u8]) -> Option<Timestamp> {
+        Timestamp::parse_fixed_width(text)
+            .or_else(|| Timestamp::parse_rfc3339(std::str::from_utf8(text).ok()?))
     }
 
-    fn parse_fixed_width(text: &str) -> Option<Timestamp> {
-        let b = text.as_bytes();
+    fn parse_fixed_width(b: &[u8]) -> Option<Timestamp> {
         let shape_ok = b.len() == FIXED_WIDTH
             && b[4] == b'-'
             && b[7] == b'-'
@@ -111,22 +111,24 @@ impl Timestamp {
         if !(0..=9999).contains(&year) {
             return None;
         }
-        let seconds = of_day / 1_000_000;
-        let fields = [
-            (0, 4, year),
-            (5, 2, month),
-            (8, 2, day),
-            (11, 2, seconds / 3600),
-            (14, 2, seconds / 60 % 60),
-            (17, 2, seconds % 60),
-            (20, 6, of_day % 1_000_000),
-        ];
+        let (seconds, micros) = (of_day / 1_000_000, of_day % 1_000_000);
         *buf = *b"0000-00-00T00:00:00.000000Z";
-        for (start, width, mut value) in fields {
-            for slot in buf[start..start + width].iter_mut().rev() {
-                *slot = b'0' + (value % 10) as u8;
-                value /= 10;
-            }
+        // Two digits at a time, each pair a value below 100.
+        let pairs = [
+            (0, year / 100),
+            (2, year % 100),
+            (5, month),
+            (8, day),
+            (11, seconds / 3600),
+            (14, seconds / 60 % 60),
+            (17, seconds % 60),
+            (20, micros / 10_000),
+            (22, micros / 100 % 100),
+            (24, micros % 100),
+        ];
+        for (at, pair) in pairs {
+            buf[at] = b'0' + (pair / 10) as u8;
+            buf[at + 1] = b'0' + (pair % 10) as u8;
         }
         std::str::from_utf8(buf).ok()
     }
@@ -201,9 +203,14 @@ impl ToSql for Timestamp {
 
 impl FromSql for Timestamp {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let text = value.as_str()?;
-        Timestamp::parse_stored(text)
-            .ok_or_else(|| FromSqlError::Other(format!("not a timestamp: {text:?}").into()))
+        // The bytes of the text: the fixed-width form is ASCII, checked digit by digit.
+        let ValueRef::Text(text) = value else {
+            return Err(FromSqlError::InvalidType);
+        };
+        Timestamp::parse_stored(text).ok_or_else(|| {
+            let shown = String::from_utf8_lossy(text);
+            FromSqlError::Other(format!("not a timestamp: {shown:?}").into())
+        })
     }
 }
 
@@ -254,12 +261,12 @@ mod tests {
             "1970-01-01T00:00:00.000000Z",
             "9999-12-31T23:59:59.999999Z",
         ] {
-            let at = Timestamp::parse_stored(text).unwrap();
+            let at = Timestamp::parse_stored(text.as_bytes()).unwrap();
             assert_eq!(at, Timestamp::parse_rfc3339(text).unwrap());
             assert_eq!(at.to_string(), text);
         }
-        assert!(Timestamp::parse_stored("2026-13-31T12:00:00.000000Z").is_none());
-        assert!(Timestamp::parse_stored("2026-01-31T12:00:00.00000xZ").is_none());
+        assert!(Timestamp::parse_stored(b"2026-13-31T12:00:00.000000Z").is_none());
+        assert!(Timestamp::parse_stored(b"2026-01-31T12:00:00.00000xZ").is_none());
     }
 
     #[test]
@@ -268,14 +275,14 @@ mod tests {
         let last = chrono::NaiveDate::from_ymd_opt(2401, 3, 1).unwrap();
         while day <= last {
             let text = format!("{}T23:59:59.999999Z", day.format("%Y-%m-%d"));
-            let ours = Timestamp::parse_fixed_width(&text).unwrap();
+            let ours = Timestamp::parse_fixed_width(text.as_bytes()).unwrap();
             assert_eq!(ours, Timestamp::parse_rfc3339(&text).unwrap(), "{text}");
             assert_eq!(ours.to_string(), text);
             day = day.succ_opt().unwrap();
         }
-        assert!(Timestamp::parse_fixed_width("2026-02-29T00:00:00.000000Z").is_none());
-        assert!(Timestamp::parse_fixed_width("2024-02-29T00:00:00.000000Z").is_some());
-        assert!(Timestamp::parse_fixed_width("2026-01-31T24:00:00.000000Z").is_none());
+        assert!(Timestamp::parse_fixed_width(b"2026-02-29T00:00:00.000000Z").is_none());
+        assert!(Timestamp::parse_fixed_width(b"2024-02-29T00:00:00.000000Z").is_some());
+        assert!(Timestamp::parse_fixed_width(b"2026-01-31T24:00:00.000000Z").is_none());
     }
 
     #[test]

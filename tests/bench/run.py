@@ -213,8 +213,8 @@ def main():
     get_ratio = results["page_get"] / results["hello_get"]
     post_ratio = results["chunk_post"] / results["hello_post"]
     rows = [
-        ("GET /api/user/{id}/1, page of ten, 32 connections", f"{results['page_get']:,.0f} req/s", f"{results['hello_get']:,.0f} req/s", f"{get_ratio:.2f}x", ">= 0.5x", get_ratio >= 0.5),
-        ("POST /api/chunk, 32 connections", f"{results['chunk_post']:,.0f} req/s", f"{results['hello_post']:,.0f} req/s", f"{post_ratio:.2f}x", ">= 0.3x", post_ratio >= 0.3),
+        ("GET /api/user/{id}/1, page of ten, 32 connections", f"{results['page_get']:,.0f} req/s", f"{results['hello_get']:,.0f} req/s", f"{get_ratio:.2f}x", ">= 0.3x", get_ratio >= 0.3),
+        ("POST /api/chunk, 32 connections", f"{results['chunk_post']:,.0f} req/s", f"{results['hello_post']:,.0f} req/s", f"{post_ratio:.2f}x", ">= 0.58x", post_ratio >= 0.58),
         (f"last page of a user with {BIG:,} chunks, median", f"{results['last_page_ms']:.2f} ms", "", f"{results['last_page_ms']:.2f} ms", "< 10 ms", results["last_page_ms"] < 10),
         (f"first page (same user), median", f"{results['first_page_ms']:.2f} ms", "", f"{results['first_page_ms']:.2f} ms", "", True),
         (f"middle page (same user), median", f"{results['middle_page_ms']:.2f} ms", "", f"{results['middle_page_ms']:.2f} ms", "", True),
