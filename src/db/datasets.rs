@@ -5,16 +5,12 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
 
 use super::columns::at;
-use super::organizations::{
-    optional_membership, organization_from_row, MEMBERSHIP_COLUMNS, ORGANIZATION_COLUMNS,
-};
+use super::organizations::{optional_membership, MEMBERSHIP_COLUMNS};
 use super::Result;
 use crate::domain::fields::Name;
 use crate::domain::ids::{DatasetId, OrganizationId, UserId};
 use crate::domain::time::Timestamp;
-use crate::models::{
-    Dataset, DatasetAndUsage, DatasetDto, DatasetUsageCount, Organization, UserOrganization,
-};
+use crate::models::{Dataset, DatasetAndUsage, DatasetDto, DatasetUsageCount, UserOrganization};
 
 /// The columns `dataset_from_row` reads; queries name the table `d`.
 const COLUMNS: &str = "d.id AS dataset_id, d.name AS dataset_name, \
@@ -40,33 +36,27 @@ fn dataset_from_row(row: &Row) -> rusqlite::Result<Dataset> {
     })
 }
 
-/// A dataset, its organization, and a user's membership in it (None if not a member): what
-/// scoping a request to a dataset needs, in one read.
-pub fn find_dataset_with_membership(
+/// A dataset's organization and a user's membership in it (None if not a member): what
+/// scoping a request to a dataset needs, in one read of the few columns it needs.
+pub fn find_dataset_membership(
     conn: &Connection,
     dataset_id: DatasetId,
     user_id: UserId,
-) -> Result<Option<(Dataset, Organization, Option<UserOrganization>)>> {
-    const SELECT: &str = concatcp!(
-        COLUMNS,
-        ", ",
-        ORGANIZATION_COLUMNS,
-        ", ",
-        MEMBERSHIP_COLUMNS
-    );
+) -> Result<Option<(OrganizationId, Option<UserOrganization>)>> {
+    const SELECT: &str = concatcp!("d.organization_id AS owner, ", MEMBERSHIP_COLUMNS);
     const SQL: &str = concatcp!(
         "SELECT ",
         SELECT,
-        " FROM datasets d JOIN organizations o ON o.id = d.organization_id
-         LEFT JOIN user_organizations m ON m.organization_id = o.id AND m.user_id = ?2
+        " FROM datasets d
+         LEFT JOIN user_organizations m
+             ON m.organization_id = d.organization_id AND m.user_id = ?2
          WHERE d.id = ?1"
     );
     Ok(conn
         .prepare_cached(SQL)?
         .query_row(params![dataset_id, user_id], |row| {
             Ok((
-                dataset_from_row(row)?,
-                organization_from_row(row, at!(SELECT, "organization_id"))?,
+                row.get(at!(SELECT, "owner"))?,
                 optional_membership(row, at!(SELECT, "membership_id"))?,
             ))
         })

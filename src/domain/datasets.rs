@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db::datasets::{self, Configuration};
 use crate::domain::fields::Name;
-use crate::domain::grants::{OrgMember, OrgOwner, Write};
+use crate::domain::grants::{DatasetReader, OrgMember, OrgOwner, Write};
 use crate::error::{AppError, AppResult};
 use crate::models::{Dataset, DatasetAndUsage};
 
@@ -76,6 +76,12 @@ pub fn create_dataset(
         new.server_configuration,
         new.client_configuration,
     )?)
+}
+
+/// The dataset the grant is over, configurations and all.
+pub fn get_dataset(conn: &Connection, reader: &DatasetReader) -> AppResult<Dataset> {
+    datasets::find_dataset_by_id(conn, reader.id())?
+        .ok_or_else(|| AppError::NotFound("Dataset not found".into()))
 }
 
 /// The organization's datasets, oldest first, with their chunk counts.

@@ -12,7 +12,7 @@ use crate::db::{datasets, organizations};
 use crate::domain::ids::{DatasetId, OrganizationId, UserId};
 use crate::domain::roles::{KeyRole, Role};
 use crate::error::{AppError, AppResult};
-use crate::models::{Dataset, Organization, User, UserOrganization};
+use crate::models::{Organization, User, UserOrganization};
 
 /// The scope a request names in its headers (`TR-Dataset`, `TR-Organization`), each a UUID.
 #[derive(Debug, Clone, Copy, Default)]
@@ -139,20 +139,24 @@ impl OrganizationScope {
     }
 }
 
-/// A caller's membership in the organization that holds one dataset.
+/// A caller's membership in the organization that holds one dataset. It names the dataset
+/// only: every request about a dataset's data resolves one, and most need no more of the
+/// dataset than its id (`domain::datasets::get_dataset` reads the rest).
 #[derive(Debug)]
 pub struct DatasetScope {
-    pub dataset: Dataset,
-    pub scope: OrganizationScope,
+    pub caller: Caller,
+    pub dataset_id: DatasetId,
+    pub organization_id: OrganizationId,
+    pub membership: UserOrganization,
 }
 
 impl DatasetScope {
     pub fn caller(&self) -> &Caller {
-        &self.scope.caller
+        &self.caller
     }
 
     pub fn id(&self) -> DatasetId {
-        self.dataset.id
+        self.dataset_id
     }
 
     fn resolve(
@@ -161,18 +165,16 @@ impl DatasetScope {
         dataset_id: DatasetId,
         needed: Role,
     ) -> AppResult<DatasetScope> {
-        let (dataset, organization, membership) =
-            datasets::find_dataset_with_membership(conn, dataset_id, caller.id())?
+        let (organization_id, membership) =
+            datasets::find_dataset_membership(conn, dataset_id, caller.id())?
                 .ok_or_else(|| AppError::NotFound("Dataset not found".into()))?;
         let membership = membership.ok_or_else(not_a_member)?;
         require(membership.role, needed)?;
         Ok(DatasetScope {
-            dataset,
-            scope: OrganizationScope {
-                caller,
-                organization,
-                membership,
-            },
+            caller,
+            dataset_id,
+            organization_id,
+            membership,
         })
     }
 }

@@ -70,8 +70,8 @@ async fn get_dataset(
     auth: Auth<DatasetReader>,
     path: web::Path<DatasetPath>,
 ) -> AppResult<web::Json<Dataset>> {
-    auth.read_in(&db, path.dataset_id, |_, reader| {
-        Ok(reader.into_scope().dataset)
+    auth.read_in(&db, path.dataset_id, |conn, reader| {
+        datasets::get_dataset(conn, &reader)
     })
     .await
     .map(web::Json)
