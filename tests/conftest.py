@@ -4,7 +4,6 @@ import os
 import re
 import subprocess
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -60,7 +59,3 @@ def server(tmp_path_factory):
     running = Server(tmp_path_factory.mktemp("trieve"))
     yield running
     running.stop()
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())

@@ -3,13 +3,17 @@
 import base64
 import json
 import urllib.request
+import uuid
 from datetime import datetime
 
 import pytest
 import trieve_python_client as tc
 from trieve_python_client.exceptions import ApiException
 
-from conftest import new_id
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
 
 NOTES = b"first paragraph\n\nsecond paragraph"
 
