@@ -33,15 +33,19 @@ pub struct NewChunk {
 }
 
 impl NewChunk {
-    /// A chunk of plain text and nothing else, for tests.
-    #[cfg(test)]
-    pub fn plain(dataset_id: DatasetId, author_id: UserId, text: &str) -> NewChunk {
+    /// A chunk with this text and HTML and nothing else set: the weight is the default.
+    pub fn new(
+        dataset_id: DatasetId,
+        author_id: UserId,
+        content: String,
+        chunk_html: Option<String>,
+    ) -> NewChunk {
         NewChunk {
             dataset_id,
             author_id,
             file_id: None,
-            content: text.into(),
-            chunk_html: Some(text.into()),
+            content,
+            chunk_html,
             link: None,
             metadata: None,
             tag_set: None,
@@ -49,6 +53,12 @@ impl NewChunk {
             tracking_id: None,
             weight: Weight::DEFAULT,
         }
+    }
+
+    /// A chunk of plain text, its own HTML, for tests.
+    #[cfg(test)]
+    pub fn plain(dataset_id: DatasetId, author_id: UserId, text: &str) -> NewChunk {
+        NewChunk::new(dataset_id, author_id, text.into(), Some(text.into()))
     }
 }
 

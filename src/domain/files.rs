@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::db::chunks::{self, NewChunk};
 use crate::db::files::{self, NewFile};
 use crate::domain::chunks::parse_time_stamp;
-use crate::domain::fields::{FileName, MimeType, Weight};
+use crate::domain::fields::{FileName, MimeType};
 use crate::domain::grants::{DatasetScope, DatasetWriter};
 use crate::domain::ids::FileId;
 use crate::error::{AppError, AppResult};
@@ -173,17 +173,12 @@ pub fn store_upload(
         chunks::insert_chunk(
             conn,
             &NewChunk {
-                dataset_id: file.dataset_id,
-                author_id: file.user_id,
                 file_id: Some(file.id),
-                content,
-                chunk_html: Some(chunk_html),
                 link: file.link.clone(),
                 metadata: file.metadata.clone(),
                 tag_set: file.tag_set.clone(),
                 time_stamp: file.time_stamp,
-                tracking_id: None,
-                weight: Weight::DEFAULT,
+                ..NewChunk::new(file.dataset_id, file.user_id, content, Some(chunk_html))
             },
         )?;
     }

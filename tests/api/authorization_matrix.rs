@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use trieve_lite::domain::roles::Role;
 
 use crate::helpers::{id, spawn_app, TestApp};
-use trieve_lite::domain::fields::{TrackingId, Weight};
+use trieve_lite::db::chunks::NewChunk;
+use trieve_lite::domain::fields::TrackingId;
 
 /// The callers, in the order of each row's expected statuses.
 const CALLERS: [&str; 9] = [
@@ -206,18 +207,9 @@ async fn callers(app: &TestApp) -> Callers {
 /// consume them, so that every cell is judged on its own.
 async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
     let chunk = async |tracking_id: &str| {
-        let chunk = trieve_lite::db::chunks::NewChunk {
-            dataset_id: id(&app.dataset_id),
-            author_id: id(&app.owner_id),
-            file_id: None,
-            content: "c".into(),
-            chunk_html: None,
-            link: None,
-            metadata: None,
-            tag_set: None,
-            time_stamp: None,
+        let chunk = NewChunk {
             tracking_id: Some(TrackingId::parse(tracking_id).unwrap()),
-            weight: Weight::DEFAULT,
+            ..NewChunk::new(id(&app.dataset_id), id(&app.owner_id), "c".into(), None)
         };
         app.write(move |conn| Ok(trieve_lite::db::chunks::insert_chunk(conn, &chunk)?))
             .await

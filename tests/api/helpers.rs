@@ -13,7 +13,7 @@ use trieve_lite::db::api_keys::{insert_api_key, NewKey};
 use trieve_lite::db::chunks::{insert_chunk, NewChunk};
 use trieve_lite::db::files::{insert_file, NewFile};
 use trieve_lite::db::{organizations, Database};
-use trieve_lite::domain::fields::{Email, Name, Weight};
+use trieve_lite::domain::fields::{Email, Name};
 use trieve_lite::domain::keys::{generate_api_key, hash_api_key};
 use trieve_lite::domain::members::add_member;
 use trieve_lite::domain::organizations::create_organization;
@@ -239,21 +239,10 @@ impl TestApp {
         self.write(move |conn| {
             for i in 0..n {
                 let text = format!("{prefix} {i}");
+                let html = format!("<p>{text}</p>");
                 insert_chunk(
                     conn,
-                    &NewChunk {
-                        dataset_id,
-                        author_id,
-                        file_id: None,
-                        chunk_html: Some(format!("<p>{text}</p>")),
-                        content: text,
-                        link: None,
-                        metadata: None,
-                        tag_set: None,
-                        time_stamp: None,
-                        tracking_id: None,
-                        weight: Weight::DEFAULT,
-                    },
+                    &NewChunk::new(dataset_id, author_id, text, Some(html)),
                 )?;
             }
             Ok(())
