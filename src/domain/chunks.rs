@@ -59,7 +59,8 @@ pub(crate) fn parse_time_stamp(time_stamp: Option<&str>) -> AppResult<Option<Tim
             Timestamp::parse_iso8601(text).ok_or_else(|| {
                 AppError::invalid(
                     "time_stamp",
-                    "time_stamp must be ISO 8601, like 2026-01-31T12:00:00 or 2026-01-31T12:00:00Z",
+                    "time_stamp must be ISO 8601 between the years 1 and 9999, like \
+                     2026-01-31T12:00:00 or 2026-01-31T12:00:00Z",
                 )
             })
         })

@@ -83,7 +83,8 @@ pub fn create_api_key(
             let at = Timestamp::parse_rfc3339(text).ok_or_else(|| {
                 AppError::invalid(
                     "expires_at",
-                    "expires_at must be an RFC 3339 timestamp, like 2027-01-31T12:00:00Z",
+                    "expires_at must be an RFC 3339 timestamp before the year 10000, like \
+                     2027-01-31T12:00:00Z",
                 )
             })?;
             if at <= Timestamp::now() {

@@ -16,12 +16,20 @@ use utoipa::{PartialSchema, ToSchema};
 /// An instant, in microseconds since 1970-01-01T00:00:00Z. Read and written in the fixed-width
 /// form by plain integer arithmetic: chrono's general parser and formatter, used for every
 /// timestamp of a page read, cost a twentieth of its instructions.
+///
+/// What a request sends is accepted only between the years 1 and 9999 (`parse_*`): the
+/// fixed-width form has four digits for the year, and the client's parser knows no year 0.
+/// What is stored is read back whatever it is, so that a value an older version accepted stays
+/// readable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
 
 /// `2026-01-31T12:00:00.123456Z`
 const FIXED_WIDTH: usize = 27;
 const MICROS_PER_DAY: i64 = 86_400_000_000;
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: the instants a request may send.
+const EARLIEST: i64 = -62_135_596_800_000_000;
+const LATEST: i64 = 253_402_300_799_999_999;
 
 impl Timestamp {
     /// The current time, strictly later than any earlier call in this process, so that "newest
@@ -41,14 +49,24 @@ impl Timestamp {
         Timestamp(at.timestamp_micros())
     }
 
-    /// RFC 3339 with a zone (`Z` or an offset), normalized to UTC.
-    pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
+    /// A sent instant, if it lies between the years 1 and 9999 (UTC).
+    fn sendable(self) -> Option<Timestamp> {
+        (EARLIEST..=LATEST).contains(&self.0).then_some(self)
+    }
+
+    fn chrono_rfc3339(text: &str) -> Option<Timestamp> {
         DateTime::parse_from_rfc3339(text.trim())
             .ok()
             .map(|at| Timestamp::from_chrono(at.with_timezone(&Utc)))
     }
 
-    /// ISO 8601 with or without a zone; a value without one is taken as UTC.
+    /// RFC 3339 with a zone (`Z` or an offset), normalized to UTC, between the years 1 and 9999.
+    pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
+        Timestamp::chrono_rfc3339(text)?.sendable()
+    }
+
+    /// ISO 8601 with or without a zone (a value without one is taken as UTC), between the years
+    /// 1 and 9999.
     pub fn parse_iso8601(text: &str) -> Option<Timestamp> {
         let text = text.trim();
         Timestamp::parse_rfc3339(text).or_else(|| {
@@ -59,14 +77,21 @@ impl Timestamp {
             ]
             .iter()
             .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-            .map(|naive| Timestamp::from_chrono(naive.and_utc()))
+            .and_then(|naive| Timestamp::from_chrono(naive.and_utc()).sendable())
         })
     }
 
-    /// The stored form, read without chrono when it has the fixed width.
+    /// The stored form, read without chrono when it has the fixed width; any other form this
+    /// server ever wrote (a year beyond four digits, signed) through chrono.
     fn parse_stored(text: &[u8]) -> Option<Timestamp> {
-        Timestamp::parse_fixed_width(text)
-            .or_else(|| Timestamp::parse_rfc3339(std::str::from_utf8(text).ok()?))
+        Timestamp::parse_fixed_width(text).or_else(|| {
+            let text = std::str::from_utf8(text).ok()?;
+            Timestamp::chrono_rfc3339(text).or_else(|| {
+                NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.fZ")
+                    .ok()
+                    .map(|naive| Timestamp::from_chrono(naive.and_utc()))
+            })
+        })
     }
 
     fn parse_fixed_width(b: &[u8]) -> Option<Timestamp> {
@@ -283,6 +308,32 @@ mod tests {
         assert!(Timestamp::parse_fixed_width(b"2026-02-29T00:00:00.000000Z").is_none());
         assert!(Timestamp::parse_fixed_width(b"2024-02-29T00:00:00.000000Z").is_some());
         assert!(Timestamp::parse_fixed_width(b"2026-01-31T24:00:00.000000Z").is_none());
+    }
+
+    #[test]
+    fn a_sent_instant_must_lie_between_the_years_1_and_9999() {
+        for text in [
+            "+10000-01-01T00:00:00",
+            "-0001-01-01T00:00:00",
+            "0000-06-01T00:00:00",
+        ] {
+            assert!(Timestamp::parse_iso8601(text).is_none(), "{text}");
+        }
+        assert!(Timestamp::parse_rfc3339("9999-12-31T23:30:00-01:00").is_none());
+        assert!(Timestamp::parse_rfc3339("9999-12-31T23:59:59.999999Z").is_some());
+        assert!(Timestamp::parse_iso8601("0001-01-01T00:00:00").is_some());
+    }
+
+    #[test]
+    fn whatever_an_older_version_stored_reads_back_as_it_was() {
+        for text in [
+            "+10000-01-01T00:00:00.000000Z",
+            "-0001-01-01T00:00:00.000000Z",
+            "0000-06-01T00:00:00.000000Z",
+        ] {
+            let at = Timestamp::parse_stored(text.as_bytes()).unwrap();
+            assert_eq!(at.to_string(), text);
+        }
     }
 
     #[test]

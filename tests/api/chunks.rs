@@ -68,6 +68,64 @@ async fn a_time_stamp_with_a_zone_is_kept_in_utc_and_garbage_is_400() {
 }
 
 #[actix_web::test]
+async fn a_time_stamp_outside_the_years_1_to_9999_is_400_and_an_old_one_stays_readable() {
+    let app = spawn_app().await;
+    for time_stamp in [
+        "+10000-01-01T00:00:00",
+        "-0001-01-01T00:00:00",
+        "9999-12-31T23:30:00-01:00",
+    ] {
+        let res = app
+            .create_chunk(
+                &app.owner_key,
+                json!({"chunk_html": "x", "time_stamp": time_stamp}),
+            )
+            .await;
+        assert_eq!(
+            (res.status, res.body["field"].as_str()),
+            (400, Some("time_stamp"))
+        );
+    }
+    assert_eq!(app.count("SELECT count(*) FROM chunks"), 0);
+
+    // A value an older version accepted is still read, shown and deletable.
+    let created = app
+        .create_chunk(
+            &app.owner_key,
+            json!({"chunk_html": "old", "tracking_id": "old"}),
+        )
+        .await;
+    let id = created.body["chunk_metadata"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.write(|conn| {
+        conn.execute(
+            "UPDATE chunks SET time_stamp = '+10000-01-01T00:00:00.000000Z'",
+            [],
+        )?;
+        Ok(())
+    })
+    .await;
+    let read = app.get(&format!("/api/chunk/{id}"), &app.owner_key).await;
+    assert_eq!(read.status, 200);
+    assert_eq!(read.body["time_stamp"], "+10000-01-01T00:00:00.000000Z");
+    let page = app
+        .get(&format!("/api/user/{}/1", app.owner_id), &app.owner_key)
+        .await;
+    assert_eq!(page.status, 200);
+    let deleted = app
+        .call(
+            Method::DELETE,
+            "/api/chunk/tracking_id/old",
+            &app.owner_key,
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, 204);
+}
+
+#[actix_web::test]
 async fn a_tracking_id_is_unique_per_dataset() {
     let app = spawn_app().await;
     let body = json!({"chunk_html": "a", "tracking_id": "same"});

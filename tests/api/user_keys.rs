@@ -249,6 +249,29 @@ async fn a_key_with_expiry_and_role_is_created_and_validated() {
 }
 
 #[actix_web::test]
+async fn an_expiry_after_the_year_9999_is_400_and_the_key_list_stays_readable() {
+    let app = spawn_app().await;
+    let res = app
+        .call(
+            Method::POST,
+            "/api/user/set_api_key",
+            &app.owner_key,
+            Some(&json!({"name": "far", "expires_at": "9999-12-31T23:30:00-01:00"})),
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.body["field"].as_str()),
+        (400, Some("expires_at"))
+    );
+    assert_eq!(
+        app.get("/api/user/get_api_key", &app.owner_key)
+            .await
+            .status,
+        200
+    );
+}
+
+#[actix_web::test]
 async fn a_key_cannot_create_a_key_that_outlives_it() {
     let app = spawn_app().await;
     let short_lived = app
