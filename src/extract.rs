@@ -114,7 +114,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
-        if inner.is_syntax() || inner.is_eof() || path == "." {
+        if let Some(field) = missing_field(&path, &inner) {
+            AppError::invalid(field, format!("Invalid JSON body: {inner}"))
+        } else if inner.is_syntax() || inner.is_eof() || path == "." {
             AppError::BadRequest(format!("Invalid JSON body: {inner}"))
         } else {
             AppError::invalid(
@@ -127,6 +129,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         .end()
         .map_err(|err| AppError::BadRequest(format!("Invalid JSON body: {err}")))?;
     Ok(value)
+}
+
+/// The field a body lacks, as its path: serde reports a missing field at the object that lacks
+/// it, naming the field in its message ("missing field `email`").
+fn missing_field(path: &str, err: &serde_json::Error) -> Option<String> {
+    let message = err.to_string();
+    let name = message.strip_prefix("missing field `")?.split('`').next()?;
+    Some(if path == "." {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    })
 }
 
 #[cfg(test)]
@@ -150,6 +164,19 @@ mod tests {
         let err = parse_json::<Body>(br#"{"role": "owner"}"#).unwrap_err();
         assert!(err.status_code() == actix_web::http::StatusCode::BAD_REQUEST);
         assert!(message(err).contains("`role`"));
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Required {
+        #[allow(dead_code)]
+        email: String,
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        let err = parse_json::<Required>(br#"{"role": 0}"#).unwrap_err();
+        assert_eq!(err.field(), Some("email"));
+        assert!(err.to_string().contains("missing field `email`"));
     }
 
     #[test]

@@ -155,8 +155,12 @@ pub async fn record(
                 response.request().match_pattern(),
                 response.status().as_u16(),
             ),
-            // An error that escaped the handlers (a panic) has left its request behind.
-            Err(err) => (None, err.as_response_error().status_code().as_u16()),
+            // An error that escaped the handlers (a panic) has left its request behind; the log
+            // names its path.
+            Err(err) => (
+                Some("errored".to_string()),
+                err.as_response_error().status_code().as_u16(),
+            ),
         };
         let route = route.unwrap_or_else(|| "unmatched".to_string());
         metrics.record(method, route, status, started.elapsed().as_secs_f64());

@@ -221,8 +221,3 @@ pub struct UploadFileResult {
 
 /// There is no vector store; chunks report the nil UUID as their point id.
 pub const NIL_POINT_ID: Uuid = Uuid::nil();
-
-/// Parse a JSON column; a value that is not JSON (never written by this server) reads as a string.
-pub fn json_column(text: Option<String>) -> Option<Value> {
-    text.map(|text| serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}

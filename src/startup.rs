@@ -146,7 +146,7 @@ fn serve(
             .wrap(from_fn(metrics::record))
             // Formatting the line costs on every request: skipped when it would not be logged.
             .wrap(Condition::new(
-                log::log_enabled!(log::Level::Info),
+                log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info),
                 request_log(),
             ))
     })

@@ -3,7 +3,7 @@
 use const_format::concatcp;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::columns::at;
+use super::columns::{at, start};
 use super::{users, Result};
 use crate::domain::ids::{KeyId, UserId};
 use crate::domain::roles::KeyRole;
@@ -107,7 +107,7 @@ pub fn find_key_with_user(conn: &Connection, key_hash: &[u8]) -> Result<Option<(
     Ok(conn
         .prepare_cached(SQL)?
         .query_row([key_hash], |row| {
-            let user = users::user_from_row(row, at!(SELECT, "user_id"))?;
+            let user = users::user_from_row(row, start!(SELECT, users::COLUMNS, "user_id"))?;
             Ok((stored_key_from_row(row)?, user))
         })
         .optional()?)

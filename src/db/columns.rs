@@ -76,7 +76,19 @@ macro_rules! at {
     };
 }
 
-pub(crate) use at;
+/// `start!(LIST, PART, "name")`: the position in the select list `LIST` where its sub-list
+/// `PART` starts, found through one of `PART`'s columns by name (so it holds whichever of
+/// `PART`'s columns is named, and however they are ordered).
+macro_rules! start {
+    ($list:expr, $part:expr, $name:literal) => {
+        const {
+            $crate::db::columns::position($list, $name)
+                - $crate::db::columns::position($part, $name)
+        }
+    };
+}
+
+pub(crate) use {at, start};
 
 #[cfg(test)]
 mod tests {
@@ -91,6 +103,14 @@ mod tests {
         assert_eq!(at!(LIST, "email"), 1);
         assert_eq!(at!(LIST, "chunk_count"), 2);
         assert_eq!(at!(LIST, "weight"), 3);
+    }
+
+    #[test]
+    fn a_sub_list_starts_where_its_columns_are() {
+        const PART: &str =
+            "u.email, (SELECT coalesce(sum(c.n), 0) FROM chunk_counts c) AS chunk_count";
+        assert_eq!(start!(LIST, PART, "chunk_count"), 1);
+        assert_eq!(start!(LIST, PART, "email"), 1);
     }
 
     #[test]

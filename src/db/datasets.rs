@@ -4,7 +4,7 @@ use const_format::concatcp;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
 
-use super::columns::at;
+use super::columns::{at, start};
 use super::organizations::{optional_membership, MEMBERSHIP_COLUMNS};
 use super::Result;
 use crate::domain::fields::Name;
@@ -57,7 +57,7 @@ pub fn find_dataset_membership(
         .query_row(params![dataset_id, user_id], |row| {
             Ok((
                 row.get(at!(SELECT, "owner"))?,
-                optional_membership(row, at!(SELECT, "membership_id"))?,
+                optional_membership(row, start!(SELECT, MEMBERSHIP_COLUMNS, "membership_id"))?,
             ))
         })
         .optional()?)

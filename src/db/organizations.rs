@@ -3,7 +3,7 @@
 use const_format::concatcp;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::columns::at;
+use super::columns::{at, start};
 use super::Result;
 use crate::domain::fields::Name;
 use crate::domain::ids::{MembershipId, OrganizationId, UserId};
@@ -57,7 +57,11 @@ pub(crate) fn optional_membership(
 
 /// An organization and a membership, as several queries select them.
 const ORGANIZATION_AND_MEMBERSHIP: &str = concatcp!(ORGANIZATION_COLUMNS, ", ", MEMBERSHIP_COLUMNS);
-const MEMBERSHIP_AFTER_ORGANIZATION: usize = at!(ORGANIZATION_AND_MEMBERSHIP, "membership_id");
+const MEMBERSHIP_AFTER_ORGANIZATION: usize = start!(
+    ORGANIZATION_AND_MEMBERSHIP,
+    MEMBERSHIP_COLUMNS,
+    "membership_id"
+);
 
 /// Insert an organization; a name already taken is `Unique::OrganizationName`.
 pub fn insert_organization(conn: &Connection, name: &Name) -> Result<Organization> {

@@ -71,7 +71,7 @@ pub fn create_dataset(
 ) -> AppResult<Dataset> {
     Ok(datasets::insert_dataset(
         conn,
-        owner.organization.id,
+        owner.organization().id,
         &new.name,
         new.server_configuration,
         new.client_configuration,
@@ -88,7 +88,7 @@ pub fn get_dataset(conn: &Connection, reader: &DatasetReader) -> AppResult<Datas
 pub fn list_datasets(conn: &Connection, member: &OrgMember) -> AppResult<Vec<DatasetAndUsage>> {
     Ok(datasets::list_datasets_with_usage(
         conn,
-        member.organization.id,
+        member.organization().id,
     )?)
 }
 

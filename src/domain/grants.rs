@@ -105,17 +105,34 @@ impl<G> Deref for Write<G> {
     }
 }
 
-/// A caller's membership in one organization.
+/// A caller's membership in one organization. Made only here, by a grant: its fields are
+/// private, so holding one proves the check was made.
 #[derive(Debug, Clone)]
 pub struct OrganizationScope {
-    pub caller: Caller,
-    pub organization: Organization,
-    pub membership: UserOrganization,
+    caller: Caller,
+    organization: Organization,
+    membership: UserOrganization,
 }
 
 impl OrganizationScope {
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    pub fn organization(&self) -> &Organization {
+        &self.organization
+    }
+
+    pub fn membership(&self) -> &UserOrganization {
+        &self.membership
+    }
+
     pub fn role(&self) -> Role {
         self.membership.role
+    }
+
+    pub fn into_organization(self) -> Organization {
+        self.organization
     }
 
     /// The caller's membership in an organization: 404 if there is no such organization, 403
@@ -142,12 +159,13 @@ impl OrganizationScope {
 /// A caller's membership in the organization that holds one dataset. It names the dataset
 /// only: every request about a dataset's data resolves one, and most need no more of the
 /// dataset than its id (`domain::datasets::get_dataset` reads the rest).
+/// Made only here, by a grant: its fields are private, so holding one proves the check was made.
 #[derive(Debug)]
 pub struct DatasetScope {
-    pub caller: Caller,
-    pub dataset_id: DatasetId,
-    pub organization_id: OrganizationId,
-    pub membership: UserOrganization,
+    caller: Caller,
+    dataset_id: DatasetId,
+    organization_id: OrganizationId,
+    membership: UserOrganization,
 }
 
 impl DatasetScope {
@@ -157,6 +175,14 @@ impl DatasetScope {
 
     pub fn id(&self) -> DatasetId {
         self.dataset_id
+    }
+
+    pub fn organization_id(&self) -> OrganizationId {
+        self.organization_id
+    }
+
+    pub fn membership(&self) -> &UserOrganization {
+        &self.membership
     }
 
     fn resolve(

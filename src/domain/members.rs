@@ -39,9 +39,9 @@ pub fn slim_user(
 
 /// The organization's members, each with this organization's membership alone.
 pub fn list_members(conn: &Connection, admin: &OrgAdmin) -> AppResult<Vec<SlimUser>> {
-    users::list_users_of_organization(conn, admin.organization.id)?
+    users::list_users_of_organization(conn, admin.organization().id)?
         .into_iter()
-        .map(|user| slim_user(conn, user, Some(admin.organization.id)))
+        .map(|user| slim_user(conn, user, Some(admin.organization().id)))
         .collect()
 }
 
@@ -106,7 +106,7 @@ pub fn add_member_as(
         .transpose()?
         .flatten();
     let email = Email::parse(&request.email)?;
-    let organization = admin.organization.clone();
+    let organization = admin.organization().clone();
     add_member(conn, organization, &email, name.as_ref(), role)
 }
 
@@ -147,7 +147,7 @@ pub(crate) fn managed_membership(
     admin: &OrgAdmin,
     user_id: UserId,
 ) -> AppResult<UserOrganization> {
-    let membership = organizations::find_membership(conn, user_id, admin.organization.id)?
+    let membership = organizations::find_membership(conn, user_id, admin.organization().id)?
         .ok_or_else(not_a_member)?;
     if membership.role > admin.role() {
         return Err(AppError::Forbidden(
@@ -175,7 +175,7 @@ fn keep_an_owner(
     membership: &UserOrganization,
 ) -> AppResult<()> {
     if membership.role == Role::Owner
-        && organizations::count_owners(conn, scope.organization.id)? == 1
+        && organizations::count_owners(conn, scope.organization().id)? == 1
     {
         return Err(AppError::BadRequest(
             "An organization keeps at least one owner: make another member owner first".into(),

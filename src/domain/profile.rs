@@ -73,7 +73,7 @@ pub fn update_user(
 
     if let Some(member) = &member {
         let target_membership = if is_self {
-            member.membership.clone()
+            member.membership().clone()
         } else {
             members::managed_membership(conn, &member.as_admin()?, target_id)?
         };
@@ -95,7 +95,7 @@ pub fn update_user(
     let only_organization = if is_self {
         None
     } else {
-        member.map(|member| member.organization.id)
+        member.map(|member| member.organization().id)
     };
     slim_user(conn, target, only_organization)
 }

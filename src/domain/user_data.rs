@@ -17,7 +17,7 @@ fn find_listed_user(conn: &Connection, scope: &DatasetScope, user_id: UserId) ->
     }
     let not_found = || AppError::NotFound("No user with that id in this dataset".into());
     let user = users::find_user_by_id(conn, user_id)?.ok_or_else(not_found)?;
-    let listed = organizations::find_membership(conn, user_id, scope.organization_id)?.is_some()
+    let listed = organizations::find_membership(conn, user_id, scope.organization_id())?.is_some()
         || chunks::count_chunks_by_author(conn, scope.id(), user_id)? > 0
         || files::user_has_files(conn, scope.id(), user_id)?;
     if listed {

@@ -1,8 +1,8 @@
 //! Trieve's `OrganizationApi`, and trieve-lite's own member management: `/api/organization`.
 
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::Db;
 use crate::auth::Auth;
@@ -12,7 +12,7 @@ use crate::domain::members::{self, NewMemberRequest};
 use crate::error::{AppResult, ErrorBody};
 use crate::extract::Json;
 use crate::models::{Organization, SlimUser};
-use crate::openapi::JsonBody;
+use crate::openapi::{JsonBody, OrganizationPath};
 
 #[derive(OpenApi)]
 #[openapi(paths(get_organization, list_members, add_member, remove_member))]
@@ -34,7 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(
     get,
     path = "/{organization_id}",
-    params(("organization_id" = uuid::Uuid, Path, description = "The organization's id")),
+    params(OrganizationPath),
     responses(
         (status = 200, description = "The organization", body = Organization),
         OrgMember,
@@ -44,10 +44,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn get_organization(
     db: Db,
     auth: Auth<OrgMember>,
-    path: web::Path<OrganizationId>,
+    path: web::Path<OrganizationPath>,
 ) -> AppResult<web::Json<Organization>> {
-    auth.read_in(&db, path.into_inner(), |_, member| {
-        Ok(member.into_scope().organization)
+    auth.read_in(&db, path.organization_id, |_, member| {
+        Ok(member.into_scope().into_organization())
     })
     .await
     .map(web::Json)
@@ -59,7 +59,7 @@ async fn get_organization(
 #[utoipa::path(
     get,
     path = "/users/{organization_id}",
-    params(("organization_id" = uuid::Uuid, Path, description = "The organization's id")),
+    params(OrganizationPath),
     responses(
         (status = 200, description = "The members, each with this organization's membership alone", body = Vec<SlimUser>),
         OrgAdmin,
@@ -69,13 +69,22 @@ async fn get_organization(
 async fn list_members(
     db: Db,
     auth: Auth<OrgAdmin>,
-    path: web::Path<OrganizationId>,
+    path: web::Path<OrganizationPath>,
 ) -> AppResult<web::Json<Vec<SlimUser>>> {
-    auth.read_in(&db, path.into_inner(), |conn, admin| {
+    auth.read_in(&db, path.organization_id, |conn, admin| {
         members::list_members(conn, &admin)
     })
     .await
     .map(web::Json)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct MemberPath {
+    /// The organization's id.
+    organization_id: OrganizationId,
+    /// The member's id.
+    user_id: UserId,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -93,7 +102,7 @@ struct AddedMemberResponse {
 #[utoipa::path(
     post,
     path = "/{organization_id}/users",
-    params(("organization_id" = uuid::Uuid, Path, description = "The organization's id")),
+    params(OrganizationPath),
     request_body(
         content = NewMemberRequest,
         example = json!({"email": "ada@example.com", "role": 0, "name": "Ada Lovelace"})
@@ -113,11 +122,11 @@ struct AddedMemberResponse {
 async fn add_member(
     db: Db,
     auth: Auth<Write<OrgAdmin>>,
-    path: web::Path<OrganizationId>,
+    path: web::Path<OrganizationPath>,
     body: Json<NewMemberRequest>,
 ) -> AppResult<web::Json<AddedMemberResponse>> {
     let request = body.into_inner();
-    auth.write_in(&db, path.into_inner(), move |tx, admin| {
+    auth.write_in(&db, path.organization_id, move |tx, admin| {
         let added = members::add_member_as(tx, admin, &request)?;
         Ok(AddedMemberResponse {
             user: members::slim_user(tx, added.user, Some(added.organization.id))?,
@@ -134,10 +143,7 @@ async fn add_member(
 #[utoipa::path(
     delete,
     path = "/{organization_id}/users/{user_id}",
-    params(
-        ("organization_id" = uuid::Uuid, Path, description = "The organization's id"),
-        ("user_id" = uuid::Uuid, Path, description = "The member's id"),
-    ),
+    params(MemberPath),
     responses(
         (status = 204, description = "Done"),
         Write<OrgAdmin>,
@@ -148,9 +154,12 @@ async fn add_member(
 async fn remove_member(
     db: Db,
     auth: Auth<Write<OrgAdmin>>,
-    path: web::Path<(OrganizationId, UserId)>,
+    path: web::Path<MemberPath>,
 ) -> AppResult<HttpResponse> {
-    let (organization_id, user_id) = path.into_inner();
+    let MemberPath {
+        organization_id,
+        user_id,
+    } = path.into_inner();
     auth.write_in(&db, organization_id, move |tx, admin| {
         members::remove_member(tx, &admin, user_id)
     })
