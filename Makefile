@@ -21,10 +21,10 @@ test-rust:
 	$(CARGO) test --locked
 
 # tests/client: every UserApi, ChunkApi and FileApi call through trieve-python-client.
-# tests/openapi: schemathesis against /api-docs/openapi.json, and the reference page.
+# tests/openapi: schemathesis against /api-docs/openapi.json.
 # tests/durability: SIGKILL and SIGTERM under load, 64 concurrent clients (release binary).
-# tests/browser: the admin page, driven through chromium-driver (Debian's chromium and
-# chromium-driver packages, which tests/ensure-deps.sh installs when missing).
+# tests/browser: the admin page and the API reference page, driven through chromium-driver
+# (Debian's chromium and chromium-driver packages, which tests/ensure-deps.sh installs).
 test-python: build test-deps $(VENV)/.installed
 	TRIEVE_LITE_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python -m pytest -q tests/client tests/openapi tests/browser tests/durability
 

@@ -1,47 +1,14 @@
 """The API reference page (/api-docs) in headless Chromium: it renders every operation and schema
-of the OpenAPI document under the page's CSP, with nothing logged and nothing fetched elsewhere."""
+of the OpenAPI document under the page's CSP, with nothing logged and nothing fetched elsewhere.
+The browser is the admin page tests' (conftest.py)."""
 
 import json
-import os
-import shutil
-import tempfile
 import urllib.request
-from pathlib import Path
 
-import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-
-
-@pytest.fixture(scope="module")
-def driver():
-    assert Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists(), "install chromium and chromium-driver"
-    profile = tempfile.mkdtemp(prefix="trieve-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        f"--user-data-dir={profile}",
-        "--window-size=1280,900",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    yield browser
-    browser.quit()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_the_reference_page_renders_the_whole_document(driver, server):
