@@ -1,4 +1,4 @@
--- trieve-lite schema, version 2.
+-- trieve-lite schema, version 3.
 --
 -- This file is the one source of the schema: it is compiled into the binary and applied to an
 -- empty database on first start. `PRAGMA user_version` records the version; a later release adds
@@ -46,8 +46,12 @@ CREATE TABLE datasets (
     client_configuration TEXT NOT NULL DEFAULT '{}',
     created_at           TEXT NOT NULL,
     updated_at           TEXT NOT NULL,
+    -- Version 3: the dataset's short key in the search index, where each of its words is
+    -- stored as "<key>_<word>" (so a search of one dataset reads that dataset's entries only).
+    search_key           INTEGER,
     UNIQUE (organization_id, name)
 );
+CREATE UNIQUE INDEX datasets_by_search_key ON datasets (search_key);
 
 -- Only the SHA-256 digest of a key is kept. role: 0 read-only, 1 read and write.
 -- is_bootstrap marks the key that ADMIN_API_KEY keeps in step with the environment.
@@ -89,8 +93,11 @@ CREATE TABLE file_contents (
     bytes   BLOB NOT NULL
 );
 
+-- pk: a stable integer key (VACUUM keeps an INTEGER PRIMARY KEY), the chunk's key in the search
+-- index.
 CREATE TABLE chunks (
-    id          TEXT PRIMARY KEY NOT NULL,
+    pk          INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
     dataset_id  TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
     author_id   TEXT NOT NULL REFERENCES users (id),
     file_id     TEXT REFERENCES files (id) ON DELETE SET NULL,
@@ -129,4 +136,22 @@ CREATE TRIGGER chunks_count_delete AFTER DELETE ON chunks BEGIN
     WHERE dataset_id = OLD.dataset_id AND author_id = OLD.author_id;
 END;
 
-PRAGMA user_version = 2;
+-- The full-text index: one row per chunk (rowid = chunks.pk), its words folded, stemmed and
+-- prefixed with its dataset's search_key by the server (src/search/tokens.rs), which writes the
+-- row in the transaction that writes the chunk. Contentless: the text lives in chunks only.
+-- weight and at (the chunk's time_stamp, else created_at, in Unix seconds) are kept beside it
+-- for ranking without reading the chunks.
+CREATE VIRTUAL TABLE chunks_fts USING fts5(
+    terms, weight UNINDEXED, at UNINDEXED,
+    tokenize = "ascii tokenchars '_'",
+    content = '', contentless_delete = 1, contentless_unindexed = 1
+);
+-- Each term with the number of chunks that hold it: the vocabulary for typo tolerance.
+CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, row);
+
+-- A chunk deleted any way (a dataset's cascade included) leaves the index with it.
+CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+    DELETE FROM chunks_fts WHERE rowid = OLD.pk;
+END;
+
+PRAGMA user_version = 3;

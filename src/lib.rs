@@ -13,5 +13,6 @@ pub mod middleware;
 pub mod models;
 pub mod openapi;
 pub mod routes;
+pub mod search;
 pub mod startup;
 pub mod text;

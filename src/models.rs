@@ -214,6 +214,22 @@ pub struct FileDto {
     pub updated_at: Timestamp,
 }
 
+/// One search result: the chunk (alone in `metadata`, as Trieve's client expects) and its score,
+/// positive, higher is better.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ScoreChunkDTO)]
+pub struct ScoreChunkDto {
+    pub metadata: Vec<ChunkMetadataWithFileData>,
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchChunkQueryResponseBody {
+    pub score_chunks: Vec<ScoreChunkDto>,
+    /// ceil(matching chunks / 10).
+    pub total_chunk_pages: i64,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UploadFileResult {
     pub file_metadata: File,

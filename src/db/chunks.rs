@@ -6,8 +6,8 @@ use const_format::concatcp;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
-use super::columns::at;
-use super::{json_column, Result};
+use super::columns::{at, start};
+use super::{json_column, search, Result};
 use crate::domain::fields::{TrackingId, Weight};
 use crate::domain::ids::{ChunkId, DatasetId, FileId, UserId};
 use crate::domain::time::Timestamp;
@@ -101,7 +101,23 @@ pub fn insert_chunk(conn: &Connection, chunk: &NewChunk) -> Result<ChunkMetadata
         stored.weight,
         stored.created_at
     ])?;
+    let pk = conn.last_insert_rowid();
+    index(conn, pk, &stored)?;
     Ok(stored)
+}
+
+/// Write the chunk's entry in the search index, in the caller's transaction.
+fn index(conn: &Connection, pk: i64, chunk: &ChunkMetadata) -> Result<()> {
+    search::index_chunk(
+        conn,
+        &search::Indexed {
+            pk,
+            search_key: search::search_key(conn, chunk.dataset_id)?,
+            content: &chunk.content,
+            weight: chunk.weight,
+            at: chunk.time_stamp.unwrap_or(chunk.created_at),
+        },
+    )
 }
 
 const CHUNK_COLUMNS: &str = "id, author_id, dataset_id, content, chunk_html, link, metadata, \
@@ -164,23 +180,28 @@ pub fn find_chunk(
 /// Write a chunk's editable fields as given (merged by the caller) and move `updated_at`.
 pub fn update_chunk(conn: &Connection, chunk: &ChunkMetadata) -> Result<ChunkMetadata> {
     let now = Timestamp::now();
-    conn.prepare_cached(
-        "UPDATE chunks SET content = ?3, chunk_html = ?4, link = ?5, metadata = ?6, time_stamp = ?7,
-                tracking_id = ?8, weight = ?9, updated_at = ?10
-         WHERE dataset_id = ?1 AND id = ?2",
-    )?
-    .execute(params![
-        chunk.dataset_id,
-        chunk.id,
-        chunk.content,
-        chunk.chunk_html,
-        chunk.link,
-        chunk.metadata.as_ref().map(Value::to_string),
-        chunk.time_stamp,
-        chunk.tracking_id,
-        chunk.weight,
-        now
-    ])?;
+    let pk: i64 = conn
+        .prepare_cached(
+            "UPDATE chunks SET content = ?3, chunk_html = ?4, link = ?5, metadata = ?6,
+                time_stamp = ?7, tracking_id = ?8, weight = ?9, updated_at = ?10
+             WHERE dataset_id = ?1 AND id = ?2 RETURNING pk",
+        )?
+        .query_row(
+            params![
+                chunk.dataset_id,
+                chunk.id,
+                chunk.content,
+                chunk.chunk_html,
+                chunk.link,
+                chunk.metadata.as_ref().map(Value::to_string),
+                chunk.time_stamp,
+                chunk.tracking_id,
+                chunk.weight,
+                now
+            ],
+            |row| row.get(0),
+        )?;
+    index(conn, pk, chunk)?;
     Ok(ChunkMetadata {
         updated_at: now,
         ..chunk.clone()
@@ -221,22 +242,30 @@ const WITH_FILE_COLUMNS: &str = "c.id, c.content, c.chunk_html, c.link, c.create
      c.weight";
 
 fn chunk_with_file_from_row(row: &Row) -> rusqlite::Result<ChunkMetadataWithFileData> {
+    chunk_with_file_from_row_at(row, 0)
+}
+
+/// A chunk from the `WITH_FILE_COLUMNS` of a row that starts them at `first`.
+fn chunk_with_file_from_row_at(
+    row: &Row,
+    first: usize,
+) -> rusqlite::Result<ChunkMetadataWithFileData> {
     const LIST: &str = WITH_FILE_COLUMNS;
     Ok(ChunkMetadataWithFileData {
-        id: row.get(at!(LIST, "id"))?,
-        content: row.get(at!(LIST, "content"))?,
-        chunk_html: row.get(at!(LIST, "chunk_html"))?,
-        link: row.get(at!(LIST, "link"))?,
+        id: row.get(first + at!(LIST, "id"))?,
+        content: row.get(first + at!(LIST, "content"))?,
+        chunk_html: row.get(first + at!(LIST, "chunk_html"))?,
+        link: row.get(first + at!(LIST, "link"))?,
         qdrant_point_id: NIL_POINT_ID,
-        created_at: row.get(at!(LIST, "created_at"))?,
-        updated_at: row.get(at!(LIST, "updated_at"))?,
-        tag_set: row.get(at!(LIST, "tag_set"))?,
-        file_id: row.get(at!(LIST, "file_id"))?,
-        file_name: row.get(at!(LIST, "file_name"))?,
-        metadata: json_column(row.get(at!(LIST, "metadata"))?),
-        tracking_id: row.get(at!(LIST, "tracking_id"))?,
-        time_stamp: row.get(at!(LIST, "time_stamp"))?,
-        weight: row.get(at!(LIST, "weight"))?,
+        created_at: row.get(first + at!(LIST, "created_at"))?,
+        updated_at: row.get(first + at!(LIST, "updated_at"))?,
+        tag_set: row.get(first + at!(LIST, "tag_set"))?,
+        file_id: row.get(first + at!(LIST, "file_id"))?,
+        file_name: row.get(first + at!(LIST, "file_name"))?,
+        metadata: json_column(row.get(first + at!(LIST, "metadata"))?),
+        tracking_id: row.get(first + at!(LIST, "tracking_id"))?,
+        time_stamp: row.get(first + at!(LIST, "time_stamp"))?,
+        weight: row.get(first + at!(LIST, "weight"))?,
     })
 }
 
@@ -298,6 +327,53 @@ pub fn list_chunks_by_author(
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(chunks)
+}
+
+/// Chunks (with their files' names) by their keys, each with its key, in no particular order.
+pub fn find_chunks_by_pk(
+    conn: &Connection,
+    pks: &[i64],
+) -> Result<Vec<(i64, ChunkMetadataWithFileData)>> {
+    const SELECT: &str = concatcp!("c.pk AS pk, ", WITH_FILE_COLUMNS);
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        SELECT,
+        " FROM chunks c LEFT JOIN files f ON f.id = c.file_id
+         WHERE c.pk IN (SELECT value FROM json_each(?1))"
+    );
+    let keys = serde_json::to_string(pks).unwrap_or_default();
+    let mut stmt = conn.prepare_cached(SQL)?;
+    let chunks = stmt
+        .query_map([keys], |row| {
+            let first = start!(SELECT, WITH_FILE_COLUMNS, "id");
+            Ok((
+                row.get(at!(SELECT, "pk"))?,
+                chunk_with_file_from_row_at(row, first)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(chunks)
+}
+
+/// A chunk's key in the search index and its text, if the dataset has the chunk.
+pub fn find_chunk_text(
+    conn: &Connection,
+    dataset_id: DatasetId,
+    chunk_id: ChunkId,
+) -> Result<Option<(i64, String)>> {
+    Ok(conn
+        .prepare_cached("SELECT pk, content FROM chunks WHERE dataset_id = ?1 AND id = ?2")?
+        .query_row(params![dataset_id, chunk_id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?)
+}
+
+/// How many chunks a dataset has.
+pub fn count_chunks_of_dataset(conn: &Connection, dataset_id: DatasetId) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(sum(n), 0) FROM chunk_counts WHERE dataset_id = ?1")?
+        .query_row([dataset_id], |row| row.get(0))?)
 }
 
 #[cfg(test)]

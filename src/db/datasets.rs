@@ -86,8 +86,9 @@ pub fn insert_dataset(
     };
     conn.prepare_cached(
         "INSERT INTO datasets (id, organization_id, name, server_configuration,
-                               client_configuration, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                               client_configuration, created_at, updated_at, search_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6,
+                 (SELECT coalesce(max(search_key), 0) + 1 FROM datasets))",
     )?
     .execute(params![
         dataset.id,

@@ -10,12 +10,15 @@ mod columns;
 pub mod datasets;
 mod error;
 pub mod files;
+mod migrations;
 pub mod organizations;
 mod readers;
+pub mod search;
 pub mod users;
 pub mod writer;
 
 pub use error::{Error, Result, Unique};
+pub use migrations::{migrate, SCHEMA_VERSION};
 
 use std::path::Path;
 use std::sync::{Arc, Once};
@@ -26,19 +29,6 @@ use rusqlite::{Connection, TransactionBehavior};
 use serde_json::Value;
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
-
-/// The schema of the current version, compiled into the binary.
-const SCHEMA: &str = include_str!("../../schema.sql");
-
-/// The version `schema.sql` sets with `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 2;
-
-/// `MIGRATIONS[i]` upgrades a database from version `i + 1` to `i + 2`. Each runs in the same
-/// transaction as the version bump, so a failed upgrade leaves the file as it was.
-const MIGRATIONS: &[&str] = &[
-    // 1 -> 2: keep an upload's description.
-    "ALTER TABLE files ADD COLUMN description TEXT;",
-];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -55,6 +45,8 @@ pub enum OpenError {
          use a newer trieve-lite or restore a backup"
     )]
     TooNew { found: i64, known: i64 },
+    #[error("cannot upgrade the database: {0}")]
+    Migration(Error),
 }
 
 /// Settings every connection gets, the pool's and the command line's alike.
@@ -63,33 +55,8 @@ pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
     // Room for every statement the server prepares, so none is parsed twice.
     conn.set_prepared_statement_cache_capacity(128);
     // FULL: a write acknowledged to a client survives a power cut, not only a process crash.
-    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
-}
-
-/// Bring a database to the current schema version: create it when empty, run the migrations
-/// it lacks, refuse one newer than this binary.
-pub fn migrate(conn: &mut Connection) -> std::result::Result<(), OpenError> {
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    if found > SCHEMA_VERSION {
-        return Err(OpenError::TooNew {
-            found,
-            known: SCHEMA_VERSION,
-        });
-    }
-    if found == SCHEMA_VERSION {
-        return Ok(());
-    }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
-    if found == 0 {
-        tx.execute_batch(SCHEMA)?;
-    } else {
-        for (index, migration) in MIGRATIONS.iter().enumerate().skip(found as usize - 1) {
-            tx.execute_batch(migration)?;
-            tx.pragma_update(None, "user_version", index as i64 + 2)?;
-        }
-    }
-    tx.commit()?;
-    Ok(())
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
+    search::register_functions(conn)
 }
 
 /// SQLite keeps global memory statistics behind one process-wide mutex unless told not to;

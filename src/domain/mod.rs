@@ -14,6 +14,7 @@ pub mod members;
 pub mod organizations;
 pub mod profile;
 pub mod roles;
+pub mod search;
 pub mod time;
 pub mod user_data;
 

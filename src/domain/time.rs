@@ -45,6 +45,11 @@ impl Timestamp {
         Timestamp(wall.max(previous + 1))
     }
 
+    /// Seconds since 1970-01-01T00:00:00Z.
+    pub fn unix_seconds(self) -> f64 {
+        self.0 as f64 / 1e6
+    }
+
     fn from_chrono(at: DateTime<Utc>) -> Timestamp {
         Timestamp(at.timestamp_micros())
     }

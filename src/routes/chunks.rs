@@ -13,14 +13,19 @@ use crate::db::chunks::ChunkKey;
 use crate::domain::chunks::{self, ChunkUpdate, CreateChunkData, UpdateBy};
 use crate::domain::grants::{DatasetReader, DatasetWriter};
 use crate::domain::ids::ChunkId;
+use crate::domain::search::{self, RecommendChunksRequest, SearchChunkData};
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
-use crate::models::{ChunkMetadata, ReturnCreatedChunk};
+use crate::models::{
+    ChunkMetadata, ChunkMetadataWithFileData, ReturnCreatedChunk, SearchChunkQueryResponseBody,
+};
 use crate::openapi::{DatasetHeader, JsonBody};
 
 #[derive(OpenApi)]
 #[openapi(paths(
     create_chunk,
+    search_chunks,
+    recommend_chunks,
     update_chunk_by_id,
     get_chunk_by_tracking_id,
     delete_chunk_by_tracking_id,
@@ -32,6 +37,8 @@ pub struct ChunkApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("").route(web::post().to(create_chunk)))
+        .service(web::resource("/search").route(web::post().to(search_chunks)))
+        .service(web::resource("/recommend").route(web::post().to(recommend_chunks)))
         .service(web::resource("/update").route(web::put().to(update_chunk_by_id)))
         .service(
             web::resource("/tracking_id/{tracking_id}")
@@ -48,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 crate::error_responses! {
     NoSuchChunk => 404 "No such dataset, or no such chunk in it";
+    NoSuchPositive => 404 "No such dataset, or a positive chunk is not in it";
     NoSuchFile => 404 "No such dataset, or no file_uuid file in it";
     TrackingIdTaken => 409 "The tracking_id is taken in this dataset";
 }
@@ -84,6 +92,49 @@ async fn create_chunk(
     let data = body.into_inner();
     auth.write(&db, move |tx, writer| {
         chunks::create_chunk(tx, &writer, data)
+    })
+    .await
+    .map(web::Json)
+}
+
+/// Search the dataset's chunks
+///
+/// Full text: every word must match (the last also as a prefix while it is typed), else any
+/// word; `"phrases"`; `-exclusions`; case, diacritics and English word endings do not matter;
+/// a word that matches nothing is corrected to the dataset's nearest words (one typo from 5
+/// letters, two from 9). Ranked by BM25 times the chunk's weight, ten a page; filters narrow the
+/// matches first. Matched words are wrapped in `<b>` in the results' `chunk_html`.
+#[utoipa::path(post, path = "/search", params(DatasetHeader), request_body = SearchChunkData,
+    responses((status = 200, description = "A page of results, best first", body = SearchChunkQueryResponseBody),
+        DatasetReader, JsonBody))]
+async fn search_chunks(
+    db: Db,
+    auth: Auth<DatasetReader>,
+    body: Json<SearchChunkData>,
+) -> AppResult<web::Json<SearchChunkQueryResponseBody>> {
+    let data = body.into_inner();
+    auth.read(&db, move |conn, reader| {
+        search::search_chunks(conn, &reader, data)
+    })
+    .await
+    .map(web::Json)
+}
+
+/// Chunks like the given ones
+///
+/// Up to ten chunks of the dataset that share the given chunks' most distinctive words; the
+/// given chunks are not among them.
+#[utoipa::path(post, path = "/recommend", params(DatasetHeader), request_body = RecommendChunksRequest,
+    responses((status = 200, description = "The most similar chunks, best first", body = Vec<ChunkMetadataWithFileData>),
+        DatasetReader, JsonBody, NoSuchPositive))]
+async fn recommend_chunks(
+    db: Db,
+    auth: Auth<DatasetReader>,
+    body: Json<RecommendChunksRequest>,
+) -> AppResult<web::Json<Vec<ChunkMetadataWithFileData>>> {
+    let request = body.into_inner();
+    auth.read(&db, move |conn, reader| {
+        search::recommend_chunks(conn, &reader, request)
     })
     .await
     .map(web::Json)

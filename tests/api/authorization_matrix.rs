@@ -81,6 +81,16 @@ const MATRIX: &[(&str, &str, [u16; 9])] = &[
         [401, 401, 401, 401, 403, 403, 200, 200, 403],
     ),
     (
+        "POST",
+        "/api/chunk/search",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "POST",
+        "/api/chunk/recommend",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
         "GET",
         "/api/chunk/{chunk_id}",
         [401, 401, 401, 401, 200, 200, 200, 200, 403],
@@ -239,6 +249,14 @@ async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
             Some(json!({"chunk_html": "x", "tracking_id": tracking_id})),
         ),
         "/api/chunk/{chunk_id}" => (format!("/api/chunk/{}", chunk(&tracking_id).await), None),
+        "/api/chunk/search" => (
+            route.into(),
+            Some(json!({"query": "c", "search_type": "fulltext"})),
+        ),
+        "/api/chunk/recommend" => (
+            route.into(),
+            Some(json!({"positive_chunk_ids": [chunk(&tracking_id).await]})),
+        ),
         "/api/chunk/update" => (
             route.into(),
             Some(json!({"chunk_uuid": chunk(&tracking_id).await, "weight": 2})),

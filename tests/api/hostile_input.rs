@@ -130,6 +130,8 @@ const WRITE_ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/chunk/tracking_id/update"),
     ("POST", "/api/file"),
     ("POST", "/api/dataset"),
+    ("POST", "/api/chunk/search"),
+    ("POST", "/api/chunk/recommend"),
 ];
 
 const PATH_ROUTES: &[&str] = &[
@@ -199,6 +201,16 @@ fn json_body() -> impl Strategy<Value = Vec<u8>> {
             "file_name",
             "file_mime_type",
             "create_chunks",
+            "query",
+            "search_type",
+            "page",
+            "tag_set",
+            "link",
+            "filters",
+            "time_range",
+            "date_bias",
+            "weights",
+            "positive_chunk_ids",
             "dataset_name",
             "organization_id",
         ],
@@ -212,6 +224,70 @@ fn json_body() -> impl Strategy<Value = Vec<u8>> {
         }),
         prop::collection::vec(any::<u8>(), 0..200),
     ]
+}
+
+/// Query strings: any text, and text made of FTS5's own syntax and the words of the seeded
+/// chunks, which a query must never pass to MATCH as written.
+fn query_text() -> impl Strategy<Value = String> {
+    let fragment = prop::sample::select(vec![
+        "\"",
+        "*",
+        "-",
+        "+",
+        "^",
+        ":",
+        "(",
+        ")",
+        "{",
+        "}",
+        "NEAR(",
+        "NEAR",
+        "AND",
+        "OR",
+        "NOT",
+        " ",
+        "  ",
+        "fish",
+        "chips",
+        "café",
+        "Fïsh",
+        "run",
+        "a",
+        "\\",
+        "'",
+        "\u{0}",
+        "\u{200b}",
+        "col:",
+        "terms:",
+        "-\"",
+        "\"\"",
+        "\u{10FFFF}",
+        "ß",
+        "İ",
+        "७",
+    ]);
+    prop_oneof![
+        ".{0,120}",
+        prop::collection::vec(fragment, 0..24).prop_map(|parts| parts.concat()),
+    ]
+}
+
+/// Chunks for the queries above to find, created once.
+fn seed_searchable_chunks() {
+    static SEEDED: OnceLock<()> = OnceLock::new();
+    SEEDED.get_or_init(|| {
+        for text in [
+            "fish and chips",
+            "Café runners",
+            "a NEAR b AND c",
+            "ß and İ and ७",
+        ] {
+            let body = serde_json::json!({"chunk_html": format!("<p>{text}</p>")});
+            let body = serde_json::to_vec(&body).unwrap();
+            let (status, _) = exchange(&request("POST", b"/api/chunk", &[], &body));
+            assert_eq!(status, 200);
+        }
+    });
 }
 
 proptest! {
@@ -285,6 +361,17 @@ proptest! {
             Ok(bytes) => prop_assert!(bytes.len() <= 100),
             Err(err) => prop_assert!(matches!(err.status_code().as_u16(), 400 | 413), "{err:?}"),
         }
+    }
+
+    #[test]
+    fn any_query_string_is_a_search_or_a_400(query in query_text(), page in 0i64..3, bias in any::<bool>()) {
+        seed_searchable_chunks();
+        let body = serde_json::json!({"query": query, "search_type": "fulltext", "page": page,
+            "date_bias": bias});
+        let body = serde_json::to_vec(&body).unwrap();
+        let (status, answer) = exchange(&request("POST", b"/api/chunk/search", &[], &body));
+        assert_well_answered(status, &answer, &format!("search {query:?}"));
+        prop_assert!(status == 200 || status == 400, "{query:?}: {status}");
     }
 
     #[test]

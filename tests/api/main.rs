@@ -12,6 +12,7 @@ mod helpers;
 mod hostile_input;
 mod migrations;
 mod observability;
+mod search;
 mod startup;
 mod update_user;
 mod user_data;

@@ -141,6 +141,32 @@ async fn a_version_1_database_is_upgraded_keeping_every_row() {
     assert_eq!(me["username"], "old");
 }
 
+#[actix_web::test]
+async fn an_upgraded_databases_chunks_are_found_by_search_and_keep_their_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    make_version_1(&path);
+    let settings = Settings::for_database(path, "127.0.0.1:0");
+    let app = Application::build(&settings).unwrap();
+    let port = app.port();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let mut res = awc::Client::default()
+        .post(format!("http://127.0.0.1:{port}/api/chunk/search"))
+        .insert_header(("Authorization", OWNER_KEY))
+        .insert_header(("TR-Dataset", DATASET))
+        .send_json(&serde_json::json!({"query": "old chunks", "search_type": "fulltext"}))
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let found: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(found["total_chunk_pages"], 1);
+    assert_eq!(found["score_chunks"][0]["metadata"][0]["id"], CHUNK);
+    assert_eq!(
+        found["score_chunks"][0]["metadata"][0]["file_name"],
+        "old.txt"
+    );
+}
+
 #[test]
 fn a_failed_migration_leaves_the_file_as_it_was() {
     let dir = tempfile::tempdir().unwrap();

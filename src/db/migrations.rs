@@ -1,0 +1,115 @@
+//! The schema and its versions. `schema.sql` (compiled in) creates a new database at the
+//! current version; an older one is brought up to it by the migrations it lacks, each in the
+//! same transaction as its version bump, so that a failed upgrade leaves the file as it was.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::{search, OpenError};
+
+/// The schema of the current version, compiled into the binary.
+const SCHEMA: &str = include_str!("../../schema.sql");
+
+/// The version `schema.sql` sets with `PRAGMA user_version`.
+pub const SCHEMA_VERSION: i64 = 3;
+
+/// One version's upgrade: SQL, then work that needs the server's code.
+struct Migration {
+    sql: &'static str,
+    then: Option<fn(&Connection) -> super::Result<usize>>,
+}
+
+/// `MIGRATIONS[i]` upgrades a database from version `i + 1` to `i + 2`.
+const MIGRATIONS: &[Migration] = &[
+    // 1 -> 2: keep an upload's description.
+    Migration {
+        sql: "ALTER TABLE files ADD COLUMN description TEXT;",
+        then: None,
+    },
+    // 2 -> 3: full-text search. Datasets get their search key; chunks get a stable integer key
+    // (the table is rebuilt: a column cannot become the INTEGER PRIMARY KEY in place); the index
+    // is created and filled with every chunk.
+    Migration {
+        sql: "
+            ALTER TABLE datasets ADD COLUMN search_key INTEGER;
+            UPDATE datasets SET search_key = rowid;
+            CREATE UNIQUE INDEX datasets_by_search_key ON datasets (search_key);
+
+            CREATE TABLE chunks_v3 (
+                pk          INTEGER PRIMARY KEY,
+                id          TEXT NOT NULL UNIQUE,
+                dataset_id  TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+                author_id   TEXT NOT NULL REFERENCES users (id),
+                file_id     TEXT REFERENCES files (id) ON DELETE SET NULL,
+                content     TEXT NOT NULL,
+                chunk_html  TEXT,
+                link        TEXT,
+                metadata    TEXT,
+                tag_set     TEXT,
+                time_stamp  TEXT,
+                tracking_id TEXT,
+                weight      REAL NOT NULL DEFAULT 1.0,
+                created_at  TEXT NOT NULL,
+                updated_at  TEXT NOT NULL,
+                UNIQUE (dataset_id, tracking_id)
+            );
+            INSERT INTO chunks_v3 (id, dataset_id, author_id, file_id, content, chunk_html, link,
+                                   metadata, tag_set, time_stamp, tracking_id, weight,
+                                   created_at, updated_at)
+                SELECT id, dataset_id, author_id, file_id, content, chunk_html, link, metadata,
+                       tag_set, time_stamp, tracking_id, weight, created_at, updated_at
+                FROM chunks ORDER BY rowid;
+            DROP TABLE chunks;
+            ALTER TABLE chunks_v3 RENAME TO chunks;
+            CREATE INDEX chunks_by_author ON chunks (dataset_id, author_id, updated_at DESC, id DESC);
+            CREATE INDEX chunks_by_file ON chunks (file_id) WHERE file_id IS NOT NULL;
+            CREATE TRIGGER chunks_count_insert AFTER INSERT ON chunks BEGIN
+                INSERT INTO chunk_counts (dataset_id, author_id, n)
+                VALUES (NEW.dataset_id, NEW.author_id, 1)
+                ON CONFLICT (dataset_id, author_id) DO UPDATE SET n = n + 1;
+            END;
+            CREATE TRIGGER chunks_count_delete AFTER DELETE ON chunks BEGIN
+                UPDATE chunk_counts SET n = n - 1
+                WHERE dataset_id = OLD.dataset_id AND author_id = OLD.author_id;
+            END;
+
+            CREATE VIRTUAL TABLE chunks_fts USING fts5(
+                terms, weight UNINDEXED, at UNINDEXED,
+                tokenize = \"ascii tokenchars '_'\",
+                content = '', contentless_delete = 1, contentless_unindexed = 1
+            );
+            CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, row);
+            CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+                DELETE FROM chunks_fts WHERE rowid = OLD.pk;
+            END;",
+        then: Some(search::reindex_all),
+    },
+];
+
+/// Bring a database to the current schema version: create it when empty, run the migrations
+/// it lacks, refuse one newer than this binary.
+pub fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(OpenError::TooNew {
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+    if found == 0 {
+        tx.execute_batch(SCHEMA)?;
+    } else {
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(found as usize - 1) {
+            tx.execute_batch(migration.sql)?;
+            if let Some(then) = migration.then {
+                then(&tx).map_err(OpenError::Migration)?;
+            }
+            tx.pragma_update(None, "user_version", index as i64 + 2)?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}

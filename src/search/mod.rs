@@ -1,0 +1,7 @@
+//! Full-text search's text handling: how words are read (`tokens`), how a user's query becomes
+//! an FTS5 query (`query`), and how matches are marked in a chunk's HTML (`highlight`). The
+//! index itself is `db::search`; the rules of a search are `domain::search`.
+
+pub mod highlight;
+pub mod query;
+pub mod tokens;
