@@ -117,8 +117,11 @@ CREATE TABLE chunks (
 CREATE INDEX chunks_by_author ON chunks (dataset_id, author_id, updated_at DESC, id DESC);
 CREATE INDEX chunks_by_file ON chunks (file_id) WHERE file_id IS NOT NULL;
 
--- Chunk counts per dataset and author, kept by triggers so that totals cost one row read
--- whatever the number of chunks.
+-- Chunk counts per dataset and author, so that totals cost one row read whatever the number of
+-- chunks: added to by the server as it inserts a chunk (src/db/chunks.rs), taken from by the
+-- trigger below. (Not by an INSERT trigger: a trigger makes SQLite open a statement savepoint
+-- for each chunk inserted, and FTS5 writes out its pending terms at every savepoint, which
+-- made a batch of chunks index one chunk at a time, at twice the cost.)
 CREATE TABLE chunk_counts (
     dataset_id TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
     author_id  TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -126,31 +129,43 @@ CREATE TABLE chunk_counts (
     PRIMARY KEY (dataset_id, author_id)
 ) WITHOUT ROWID;
 
-CREATE TRIGGER chunks_count_insert AFTER INSERT ON chunks BEGIN
-    INSERT INTO chunk_counts (dataset_id, author_id, n) VALUES (NEW.dataset_id, NEW.author_id, 1)
-    ON CONFLICT (dataset_id, author_id) DO UPDATE SET n = n + 1;
-END;
-
 CREATE TRIGGER chunks_count_delete AFTER DELETE ON chunks BEGIN
     UPDATE chunk_counts SET n = n - 1
     WHERE dataset_id = OLD.dataset_id AND author_id = OLD.author_id;
 END;
 
--- The full-text index: one row per chunk (rowid = chunks.pk), its words folded, stemmed and
--- prefixed with its dataset's search_key by the server (src/search/tokens.rs), which writes the
--- row in the transaction that writes the chunk. Contentless: the text lives in chunks only.
--- weight and at (the chunk's time_stamp, else created_at, in Unix seconds) are kept beside it
--- for ranking without reading the chunks.
+-- The full-text index: one row per chunk (rowid = chunks.pk), written by the server in the
+-- transaction that writes the chunk. terms: the chunk's words, folded, stemmed and prefixed with
+-- its dataset's search_key (src/search/tokens.rs); dataset: the search_key alone, to find a
+-- dataset's newest chunks. Contentless: the text lives in chunks only. weight, at (the chunk's
+-- time_stamp, else created_at, in Unix seconds) and length (its number of terms) are kept
+-- beside it for ranking without reading the chunks.
 CREATE VIRTUAL TABLE chunks_fts USING fts5(
-    terms, weight UNINDEXED, at UNINDEXED,
+    terms, dataset, weight UNINDEXED, at UNINDEXED, length UNINDEXED,
     tokenize = "ascii tokenchars '_'",
     content = '', contentless_delete = 1, contentless_unindexed = 1
 );
 -- Each term with the number of chunks that hold it: the vocabulary for typo tolerance.
 CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, row);
 
--- A chunk deleted any way (a dataset's cascade included) leaves the index with it.
+-- Each dataset's number of indexed chunks and terms, for BM25's inverse document frequency and
+-- average length, so that a dataset ranks as it would alone (src/db/rank.rs), and of chunks
+-- weighted other than 1 (with none, ranking need not read weights). The server adds to it as it
+-- indexes a chunk; the trigger below takes a deleted chunk away.
+CREATE TABLE search_sizes (
+    search_key INTEGER PRIMARY KEY REFERENCES datasets (search_key) ON DELETE CASCADE,
+    chunks     INTEGER NOT NULL,
+    terms      INTEGER NOT NULL,
+    weighted   INTEGER NOT NULL
+);
+-- A chunk deleted any way (a dataset's cascade included) leaves the index and its sizes.
 CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+    UPDATE search_sizes
+    SET chunks = chunks - 1,
+        terms = terms - (SELECT length FROM chunks_fts WHERE rowid = OLD.pk),
+        weighted = weighted - (OLD.weight <> 1.0)
+    WHERE search_key = (SELECT search_key FROM datasets WHERE id = OLD.dataset_id)
+      AND EXISTS (SELECT 1 FROM chunks_fts WHERE rowid = OLD.pk);
     DELETE FROM chunks_fts WHERE rowid = OLD.pk;
 END;
 

@@ -1,4 +1,4 @@
-//! The command line: serve (no sub-command), `user add`, `backup` and `restore`.
+//! The command line: serve (no sub-command), `user add`, `backup`, `restore` and `reindex`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -68,6 +68,10 @@ enum Command {
         /// The backup to restore.
         path: PathBuf,
     },
+    /// Rebuild the search index and the chunk counts from the chunks, for chunks written around
+    /// the server (an import straight into the database). Works while the server runs; writes
+    /// wait for it.
+    Reindex,
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,6 +129,7 @@ pub fn main() -> ExitCode {
                 println!("The database it replaced is kept as {}.", kept.display());
             }
         }),
+        Some(Command::Reindex) => reindex(&cli.db),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -207,6 +212,25 @@ fn add_user(
     })
     .map_err(|err: AppError| err.to_string())?;
     print_added_user(&added, role, as_json);
+    Ok(())
+}
+
+fn reindex(db_path: &Path) -> Result<(), String> {
+    if !db_path.exists() {
+        return Err(format!("no database at {}", db_path.display()));
+    }
+    let pool = db::open_pool(db_path, 1).map_err(|err| err.to_string())?;
+    let mut conn = pool.get().map_err(|err| err.to_string())?;
+    let started = std::time::Instant::now();
+    let count = db::in_write_transaction(&mut conn, |tx| {
+        db::chunks::recount(tx)?;
+        db::search::reindex_all(tx)
+    })
+    .map_err(|err: db::Error| err.to_string())?;
+    println!(
+        "Indexed {count} chunks in {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -1,4 +1,5 @@
-//! Rows of `chunks`. `chunk_counts` is kept by triggers in schema.sql.
+//! Rows of `chunks`, and their counts in `chunk_counts` (a trigger in schema.sql takes a deleted
+//! chunk away).
 
 use std::sync::LazyLock;
 
@@ -102,8 +103,24 @@ pub fn insert_chunk(conn: &Connection, chunk: &NewChunk) -> Result<ChunkMetadata
         stored.created_at
     ])?;
     let pk = conn.last_insert_rowid();
+    conn.prepare_cached(
+        "INSERT INTO chunk_counts (dataset_id, author_id, n) VALUES (?1, ?2, 1)
+         ON CONFLICT (dataset_id, author_id) DO UPDATE SET n = n + 1",
+    )?
+    .execute(params![stored.dataset_id, stored.author_id])?;
     index(conn, pk, &stored)?;
     Ok(stored)
+}
+
+/// Count every dataset's chunks by author afresh, for chunks written around the server (an
+/// import straight into the database), which no statement of the server counted.
+pub fn recount(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "DELETE FROM chunk_counts;
+         INSERT INTO chunk_counts (dataset_id, author_id, n)
+             SELECT dataset_id, author_id, count(*) FROM chunks GROUP BY dataset_id, author_id;",
+    )?;
+    Ok(())
 }
 
 /// Write the chunk's entry in the search index, in the caller's transaction.

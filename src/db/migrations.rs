@@ -26,8 +26,9 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     // 2 -> 3: full-text search. Datasets get their search key; chunks get a stable integer key
-    // (the table is rebuilt: a column cannot become the INTEGER PRIMARY KEY in place); the index
-    // is created and filled with every chunk.
+    // (the table is rebuilt: a column cannot become the INTEGER PRIMARY KEY in place), and lose
+    // their insert trigger (the server counts a chunk it inserts: see schema.sql); the index is
+    // created and filled with every chunk.
     Migration {
         sql: "
             ALTER TABLE datasets ADD COLUMN search_key INTEGER;
@@ -62,23 +63,30 @@ const MIGRATIONS: &[Migration] = &[
             ALTER TABLE chunks_v3 RENAME TO chunks;
             CREATE INDEX chunks_by_author ON chunks (dataset_id, author_id, updated_at DESC, id DESC);
             CREATE INDEX chunks_by_file ON chunks (file_id) WHERE file_id IS NOT NULL;
-            CREATE TRIGGER chunks_count_insert AFTER INSERT ON chunks BEGIN
-                INSERT INTO chunk_counts (dataset_id, author_id, n)
-                VALUES (NEW.dataset_id, NEW.author_id, 1)
-                ON CONFLICT (dataset_id, author_id) DO UPDATE SET n = n + 1;
-            END;
             CREATE TRIGGER chunks_count_delete AFTER DELETE ON chunks BEGIN
                 UPDATE chunk_counts SET n = n - 1
                 WHERE dataset_id = OLD.dataset_id AND author_id = OLD.author_id;
             END;
 
             CREATE VIRTUAL TABLE chunks_fts USING fts5(
-                terms, weight UNINDEXED, at UNINDEXED,
+                terms, dataset, weight UNINDEXED, at UNINDEXED, length UNINDEXED,
                 tokenize = \"ascii tokenchars '_'\",
                 content = '', contentless_delete = 1, contentless_unindexed = 1
             );
             CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, row);
+            CREATE TABLE search_sizes (
+                search_key INTEGER PRIMARY KEY REFERENCES datasets (search_key) ON DELETE CASCADE,
+                chunks     INTEGER NOT NULL,
+                terms      INTEGER NOT NULL,
+                weighted   INTEGER NOT NULL
+            );
             CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+                UPDATE search_sizes
+                SET chunks = chunks - 1,
+                    terms = terms - (SELECT length FROM chunks_fts WHERE rowid = OLD.pk),
+                    weighted = weighted - (OLD.weight <> 1.0)
+                WHERE search_key = (SELECT search_key FROM datasets WHERE id = OLD.dataset_id)
+                  AND EXISTS (SELECT 1 FROM chunks_fts WHERE rowid = OLD.pk);
                 DELETE FROM chunks_fts WHERE rowid = OLD.pk;
             END;",
         then: Some(search::reindex_all),

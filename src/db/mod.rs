@@ -12,6 +12,7 @@ mod error;
 pub mod files;
 mod migrations;
 pub mod organizations;
+pub mod rank;
 mod readers;
 pub mod search;
 pub mod users;
@@ -56,7 +57,8 @@ pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
     conn.set_prepared_statement_cache_capacity(128);
     // FULL: a write acknowledged to a client survives a power cut, not only a process crash.
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
-    search::register_functions(conn)
+    search::register_functions(conn)?;
+    rank::register(conn)
 }
 
 /// SQLite keeps global memory statistics behind one process-wide mutex unless told not to;

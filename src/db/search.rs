@@ -8,10 +8,11 @@ use rusqlite::types::ToSql;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 
+use super::rank;
 use super::Result;
 use crate::domain::ids::DatasetId;
 use crate::domain::time::Timestamp;
-use crate::search::query::term;
+use crate::search::query::{term, Expression, Phrase};
 use crate::search::tokens;
 
 /// The dataset's key in the index.
@@ -31,21 +32,52 @@ pub struct Indexed<'a> {
     pub at: Timestamp,
 }
 
-/// Write a chunk's entry, replacing any it had.
+/// Write a chunk's entry, replacing any it had, and count it in its dataset's sizes.
 pub fn index_chunk(conn: &Connection, chunk: &Indexed) -> Result<()> {
-    let terms: Vec<String> = tokens::words(chunk.content)
-        .map(|word| term(chunk.search_key, &word.stem))
-        .collect();
-    conn.prepare_cached("DELETE FROM chunks_fts WHERE rowid = ?1")?
-        .execute([chunk.pk])?;
+    let prefix = term(chunk.search_key, "");
+    let mut terms = String::with_capacity(chunk.content.len() * 3 / 2);
+    let mut length = 0i64;
+    tokens::for_each_stem(chunk.content, |stem| {
+        if length > 0 {
+            terms.push(' ');
+        }
+        terms.push_str(&prefix);
+        terms.push_str(stem);
+        length += 1;
+    });
+    // What the chunk's entry held before, if it had one: its length and whether it was weighted.
+    let replaced: Option<(i64, bool)> = conn
+        .prepare_cached("SELECT length, weight <> 1.0 FROM chunks_fts WHERE rowid = ?1")?
+        .query_row([chunk.pk], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    if replaced.is_some() {
+        conn.prepare_cached("DELETE FROM chunks_fts WHERE rowid = ?1")?
+            .execute([chunk.pk])?;
+    }
     conn.prepare_cached(
-        "INSERT INTO chunks_fts (rowid, terms, weight, at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO chunks_fts (rowid, terms, dataset, weight, at, length)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![
         chunk.pk,
-        terms.join(" "),
+        terms,
+        chunk.search_key,
         chunk.weight,
-        chunk.at.unix_seconds()
+        chunk.at.unix_seconds(),
+        length
+    ])?;
+    let (old_length, was_weighted) = replaced.unwrap_or((0, false));
+    conn.prepare_cached(
+        "INSERT INTO search_sizes (search_key, chunks, terms, weighted) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (search_key) DO UPDATE
+         SET chunks = chunks + excluded.chunks, terms = terms + excluded.terms,
+             weighted = weighted + excluded.weighted",
+    )?
+    .execute(params![
+        chunk.search_key,
+        i64::from(replaced.is_none()),
+        length - old_length,
+        i64::from(chunk.weight != 1.0) - i64::from(was_weighted)
     ])?;
     Ok(())
 }
@@ -53,7 +85,7 @@ pub fn index_chunk(conn: &Connection, chunk: &Indexed) -> Result<()> {
 /// Rebuild the whole index from the chunks: for a database made before search existed, or
 /// one whose chunks were written around the server. Returns how many chunks it indexed.
 pub fn reindex_all(conn: &Connection) -> Result<usize> {
-    conn.execute("DELETE FROM chunks_fts", [])?;
+    conn.execute_batch("DELETE FROM chunks_fts; DELETE FROM search_sizes;")?;
     let mut stmt = conn.prepare(
         "SELECT c.pk, d.search_key, c.content, c.weight, coalesce(c.time_stamp, c.created_at)
          FROM chunks c JOIN datasets d ON d.id = c.dataset_id",
@@ -77,6 +109,30 @@ pub fn reindex_all(conn: &Connection) -> Result<usize> {
     Ok(count)
 }
 
+/// How much of the index is one dataset's: what BM25 takes as the whole collection, so that a
+/// dataset ranks as it would alone; and how many of its chunks have a weight other than 1.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sizes {
+    pub chunks: i64,
+    pub terms: i64,
+    pub weighted: i64,
+}
+
+/// The dataset's sizes; zero when nothing of it is indexed.
+pub fn sizes(conn: &Connection, search_key: i64) -> Result<Sizes> {
+    Ok(conn
+        .prepare_cached("SELECT chunks, terms, weighted FROM search_sizes WHERE search_key = ?1")?
+        .query_row([search_key], |row| {
+            Ok(Sizes {
+                chunks: row.get(0)?,
+                terms: row.get(1)?,
+                weighted: row.get(2)?,
+            })
+        })
+        .optional()?
+        .unwrap_or_default())
+}
+
 /// What narrows a search's matches before they are ranked and paged. Lists travel to SQLite as
 /// JSON arrays, compared there (tags and metadata by the functions `register_functions` adds).
 #[derive(Debug, Default)]
@@ -93,19 +149,41 @@ pub struct Filters {
     pub excluded: Option<String>,
 }
 
-/// How the matches are ranked: BM25 times the chunk's weight, times a recency factor when the
-/// search favours recent chunks (`date_bias`): 1 + 1 / (1 + age in days / 30).
+impl Filters {
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_none()
+            && self.links.is_none()
+            && self.metadata.is_none()
+            && self.from.is_none()
+            && self.to.is_none()
+            && self.excluded.is_none()
+    }
+}
+
+/// How the matches are ranked: BM25 (`db::rank`) times the chunk's weight, times a recency
+/// factor when the search favours recent chunks (`date_bias`): 1 + 1 / (1 + age in days / 30).
 #[derive(Debug, Clone, Copy)]
 pub enum Ranking {
     Relevance,
     RecentFirst { now: Timestamp },
 }
 
-/// A match: the chunk's key and its rank (lower is better; BM25 is negative).
+/// Which matches a page is taken from, and in which order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// All of them, best first.
+    Ranked,
+    /// Those with a key of at least this, best first.
+    RankedFrom(i64),
+    /// Those with a key below this, newest first.
+    NewestBefore(i64),
+}
+
+/// A match: the chunk's key and its score (higher is better).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hit {
     pub pk: i64,
-    pub rank: f64,
+    pub score: f64,
 }
 
 /// The FROM and WHERE of a search, and its parameters. (`expression` is a `&String` because it
@@ -162,59 +240,208 @@ fn matching<'a>(
 }
 
 /// How many chunks match.
-pub fn count_matches(conn: &Connection, expression: &String, filters: &Filters) -> Result<i64> {
-    let (from_where, bound) = matching(expression, filters);
+pub fn count_matches(conn: &Connection, expression: &Expression, filters: &Filters) -> Result<i64> {
+    let (from_where, bound) = matching(&expression.text, filters);
     let sql = format!("SELECT count(*) {from_where}");
     Ok(conn
         .prepare_cached(&sql)?
         .query_row(bound.as_slice(), |row| row.get(0))?)
 }
 
-/// The best `limit` matches after skipping `offset`, best first.
-pub fn top_matches(
-    conn: &Connection,
-    expression: &String,
-    filters: &Filters,
+/// A dataset of more chunks than this has a common phrase's number of chunks estimated from its
+/// newest this many chunks: counting it exactly would read the phrase's whole doclist (15 ms for
+/// a word in most of a million chunks), and BM25 weighs a common phrase little anyway.
+pub const SAMPLED_CHUNKS: i64 = 20_000;
+
+/// How many of a dataset's chunks hold a phrase: BM25's document frequency.
+pub struct Frequencies<'c> {
+    conn: &'c Connection,
+    sizes: Sizes,
+    sample: i64,
+    /// The key of the oldest chunk of the sample, when the dataset is sampled.
+    sample_from: Option<i64>,
+}
+
+impl<'c> Frequencies<'c> {
+    pub fn new(conn: &'c Connection, search_key: i64) -> Result<Frequencies<'c>> {
+        Frequencies::sampling(conn, search_key, SAMPLED_CHUNKS)
+    }
+
+    fn sampling(conn: &'c Connection, search_key: i64, sample: i64) -> Result<Frequencies<'c>> {
+        let sizes = sizes(conn, search_key)?;
+        let sample_from = if sizes.chunks > sample {
+            conn.prepare_cached(
+                "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?1
+                 ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
+            )?
+            .query_row(
+                params![format!("dataset : \"{search_key}\""), sample - 1],
+                |row| row.get(0),
+            )
+            .optional()?
+        } else {
+            None
+        };
+        Ok(Frequencies {
+            conn,
+            sizes,
+            sample,
+            sample_from,
+        })
+    }
+
+    pub fn sizes(&self) -> Sizes {
+        self.sizes
+    }
+
+    /// The number of the dataset's chunks holding `phrase`: counted, or estimated from the
+    /// sample when the dataset is big and the phrase common in it.
+    pub fn of(&self, phrase: &Phrase) -> Result<i64> {
+        if let Some(from) = self.sample_from {
+            // A phrase in under 1% of the sample is counted over the whole dataset instead, which
+            // costs little (the phrase being rare) and keeps a rare phrase's weight exact.
+            let in_sample = count_phrase(self.conn, phrase, from)?;
+            if in_sample * 100 >= self.sample {
+                return Ok(in_sample * self.sizes.chunks / self.sample);
+            }
+        }
+        count_phrase(self.conn, phrase, i64::MIN)
+    }
+}
+
+/// How many chunks with a key of at least `from` hold `phrase`.
+fn count_phrase(conn: &Connection, phrase: &Phrase, from: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?1 AND rowid >= ?2",
+        )?
+        .query_row(params![phrase.fts5(), from], |row| row.get(0))?)
+}
+
+/// What `chunk_rank` scores an expression's matches against: how many of the dataset's chunks
+/// hold each phrase, and the dataset's sizes.
+#[derive(Debug)]
+pub struct Scoring {
+    dfs: Vec<u8>,
+    sizes: Sizes,
     ranking: Ranking,
+}
+
+impl Scoring {
+    /// `only_phrase_count`: how many chunks hold the expression's only phrase, when the caller
+    /// has counted it.
+    pub fn of(
+        conn: &Connection,
+        search_key: i64,
+        expression: &Expression,
+        ranking: Ranking,
+        only_phrase_count: Option<i64>,
+    ) -> Result<Scoring> {
+        let frequencies = Frequencies::new(conn, search_key)?;
+        let holding = match (only_phrase_count, expression.phrases.as_slice()) {
+            (Some(count), [_]) => vec![count],
+            _ => expression
+                .phrases
+                .iter()
+                .map(|phrase| frequencies.of(phrase))
+                .collect::<Result<Vec<_>>>()?,
+        };
+        Ok(Scoring {
+            dfs: rank::dfs_blob(&holding),
+            sizes: frequencies.sizes(),
+            ranking,
+        })
+    }
+}
+
+/// `limit` matches of `window`, after skipping `offset`.
+pub fn page_of_matches(
+    conn: &Connection,
+    expression: &Expression,
+    filters: &Filters,
+    scoring: &Scoring,
+    window: Window,
     limit: u32,
     offset: i64,
 ) -> Result<Vec<Hit>> {
-    let (from_where, mut bound) = matching(expression, filters);
+    let (mut from_where, mut bound) = matching(&expression.text, filters);
+    bound.push((":dfs", &scoring.dfs as &dyn ToSql));
+    bound.push((":chunks", &scoring.sizes.chunks as &dyn ToSql));
+    bound.push((":terms", &scoring.sizes.terms as &dyn ToSql));
     let now;
-    let rank = match ranking {
-        Ranking::Relevance => "bm25(chunks_fts) * chunks_fts.weight",
+    // Reading a chunk's weight or time costs a lookup per match: skipped when no chunk of the
+    // dataset is weighted, and when recency does not count.
+    let weight = if scoring.sizes.weighted > 0 {
+        " * chunks_fts.weight"
+    } else {
+        ""
+    };
+    let recency = match scoring.ranking {
+        Ranking::Relevance => "",
         Ranking::RecentFirst { now: at } => {
             now = at.unix_seconds();
             bound.push((":now", &now as &dyn ToSql));
-            "bm25(chunks_fts) * chunks_fts.weight
-             * (1.0 + 1.0 / (1.0 + max(0.0, :now - chunks_fts.at) / 2592000.0))"
+            " * (1.0 + 1.0 / (1.0 + max(0.0, :now - chunks_fts.at) / 2592000.0))"
         }
     };
+    let score = format!("chunk_rank(chunks_fts, :dfs, :chunks, :terms){weight}{recency}");
+    let (boundary, order) = match window {
+        Window::Ranked => (None, "score DESC, chunks_fts.rowid DESC"),
+        Window::RankedFrom(key) => {
+            from_where.push_str(" AND chunks_fts.rowid >= :boundary");
+            (Some(key), "score DESC, chunks_fts.rowid DESC")
+        }
+        Window::NewestBefore(key) => {
+            from_where.push_str(" AND chunks_fts.rowid < :boundary");
+            (Some(key), "chunks_fts.rowid DESC")
+        }
+    };
+    if let Some(boundary) = &boundary {
+        bound.push((":boundary", boundary as &dyn ToSql));
+    }
     bound.push((":offset", &offset as &dyn ToSql));
     // LIMIT is written into the SQL: a bound LIMIT makes SQLite re-prepare on every run.
     let sql = format!(
-        "SELECT chunks_fts.rowid, {rank} AS rank {from_where}
-         ORDER BY rank, chunks_fts.rowid LIMIT {limit} OFFSET :offset"
+        "SELECT chunks_fts.rowid, {score} AS score {from_where}
+         ORDER BY {order} LIMIT {limit} OFFSET :offset"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let hits = stmt
         .query_map(bound.as_slice(), |row| {
             Ok(Hit {
                 pk: row.get(0)?,
-                rank: row.get(1)?,
+                score: row.get(1)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(hits)
 }
 
-/// How many chunks hold `term`; 0 when none does.
-pub fn term_count(conn: &Connection, term: &str) -> Result<i64> {
+/// The key of the `n`th newest match (0 is the newest), if there are that many.
+pub fn nth_newest_match(
+    conn: &Connection,
+    expression: &Expression,
+    filters: &Filters,
+    n: i64,
+) -> Result<Option<i64>> {
+    let (from_where, mut bound) = matching(&expression.text, filters);
+    bound.push((":n", &n as &dyn ToSql));
+    let sql = format!(
+        "SELECT chunks_fts.rowid {from_where} ORDER BY chunks_fts.rowid DESC LIMIT 1 OFFSET :n"
+    );
     Ok(conn
-        .prepare_cached("SELECT doc FROM chunks_vocab WHERE term = ?1")?
-        .query_row([term], |row| row.get(0))
+        .prepare_cached(&sql)?
+        .query_row(bound.as_slice(), |row| row.get(0))
+        .optional()?)
+}
+
+/// Whether any chunk holds `term` (cheaper than counting them: FTS5 reads the first entry).
+pub fn has_term(conn: &Connection, term: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ?1 LIMIT 1")?
+        .query_row([Phrase::Term(term.to_string()).fts5()], |_| Ok(()))
         .optional()?
-        .unwrap_or(0))
+        .is_some())
 }
 
 /// Whether any term starts with `prefix`.
@@ -321,7 +548,52 @@ fn same_value(value: &Value, wanted: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::chunks::{insert_chunk, NewChunk};
+    use crate::db::open_in_memory;
+    use crate::db::test_support::dataset_and_user;
     use serde_json::json;
+
+    #[test]
+    fn a_common_phrase_of_a_big_dataset_is_estimated_from_its_newest_chunks_a_rare_one_counted() {
+        let conn = open_in_memory().unwrap();
+        let (dataset, user) = dataset_and_user(&conn);
+        for i in 0..3000 {
+            let mut text = String::from("every");
+            if i % 2 == 0 {
+                text.push_str(" even");
+            }
+            // In the old half, "early" is in every 3rd chunk; in the new half, in none.
+            if i < 1500 && i % 3 == 0 {
+                text.push_str(" early");
+            }
+            if [5, 1700, 2999].contains(&i) {
+                text.push_str(" rare");
+            }
+            insert_chunk(&conn, &NewChunk::plain(dataset, user, &text)).unwrap();
+        }
+        let key = search_key(&conn, dataset).unwrap();
+        let word = |word: &str| Phrase::Term(term(key, &tokens::stem(word)));
+        let sampled = Frequencies::sampling(&conn, key, 1000).unwrap();
+        assert_eq!(sampled.of(&word("every")).unwrap(), 3000);
+        assert_eq!(sampled.of(&word("even")).unwrap(), 1500);
+        assert_eq!(
+            sampled.of(&word("rare")).unwrap(),
+            3,
+            "too rare in the sample: counted"
+        );
+        assert_eq!(
+            sampled.of(&word("early")).unwrap(),
+            500,
+            "not in the sample at all: counted"
+        );
+        assert_eq!(sampled.of(&word("none")).unwrap(), 0);
+        let counted = Frequencies::sampling(&conn, key, 3000).unwrap();
+        assert_eq!(
+            counted.of(&word("early")).unwrap(),
+            500,
+            "a dataset no bigger than the sample is counted"
+        );
+    }
 
     #[test]
     fn tags_are_whole_and_without_case() {

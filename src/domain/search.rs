@@ -5,7 +5,7 @@
 //! corrections reads the dataset's words that begin with the same letter). Results are ranked
 //! by BM25 times the chunk's weight, and paged by ten.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::Connection;
 use serde::Deserialize;
@@ -13,15 +13,15 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::db::chunks;
-use crate::db::search::{self as index, Filters, Hit, Ranking};
+use crate::db::search::{self as index, Filters, Frequencies, Hit, Ranking, Scoring, Window};
 use crate::domain::grants::DatasetScope;
 use crate::domain::ids::ChunkId;
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 use crate::models::{ChunkMetadataWithFileData, ScoreChunkDto, SearchChunkQueryResponseBody};
 use crate::search::highlight::{highlight, Matches};
-use crate::search::query::{fts5, term, Combine, Item, Query};
-use crate::search::tokens;
+use crate::search::query::{fts5, term, Combine, Expression, Item, Phrase, Query};
+use crate::search::tokens::{self, Word};
 
 pub const PAGE_SIZE: i64 = 10;
 pub const MAX_QUERY_CHARS: usize = 1000;
@@ -30,6 +30,10 @@ const MAX_RECOMMEND_POSITIVES: usize = 20;
 const RECOMMEND_TERMS: usize = 12;
 /// Corrections kept for one word: the nearest, most frequent first.
 const MAX_CORRECTIONS: usize = 3;
+/// The most matches a search ranks: of more, it ranks the newest this many, and the pages after
+/// them list the older matches newest first. (FTS5 scores every match it ranks; a word in most of
+/// a million chunks would otherwise cost a second a search.) A multiple of `PAGE_SIZE`.
+pub const RANKED_MATCHES: i64 = 10_000;
 
 /// `POST /api/chunk/search`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -225,12 +229,21 @@ fn time_range(range: Option<&[Value]>) -> AppResult<(Option<Timestamp>, Option<T
 /// The FTS5 query for a search, and the words to mark: every word must match; when nothing
 /// does and there is more than one, any may.
 struct Plan {
-    all: String,
-    any: Option<String>,
+    all: Expression,
+    any: Option<Expression>,
     matches: Matches,
 }
 
-fn plan(conn: &Connection, key: i64, query: &Query) -> AppResult<Plan> {
+fn plan(conn: &Connection, key: i64, mut query: Query) -> AppResult<Plan> {
+    // The word being typed matches the words it begins only while it is not a word of the
+    // dataset itself: the words "the" begins are in most chunks, and FTS5 merges every one of
+    // their lists to find them (half a second at a million chunks).
+    if let (true, Some(Item::Word(word))) = (query.last_is_prefix, query.items.last()) {
+        if index::has_term(conn, &term(key, &word.stem))? {
+            query.last_is_prefix = false;
+        }
+    }
+    let query = &query;
     let alternatives = corrections(conn, key, query)?;
     let mut stems: Vec<String> = alternatives.iter().flatten().cloned().collect();
     for item in &query.items {
@@ -261,44 +274,88 @@ fn corrections(conn: &Connection, key: i64, query: &Query) -> AppResult<Vec<Vec<
             5..=8 => 1,
             _ => 2,
         };
-        if index::term_count(conn, &term(key, &word.stem))? > 0
+        if index::has_term(conn, &term(key, &word.stem))?
             || (prefix && index::has_prefix(conn, &term(key, &word.folded))?)
         {
             continue;
         }
-        alternatives[at] = nearest_words(conn, key, &word.stem, typos)?;
+        alternatives[at] = nearest_words(conn, key, word, typos)?;
     }
     Ok(alternatives)
 }
 
-/// The dataset's words within `typos` edits of `stem` (a transposition counts as one), the
-/// nearest first and, among those, the most frequent.
-fn nearest_words(conn: &Connection, key: i64, stem: &str, typos: usize) -> AppResult<Vec<String>> {
-    let Some(first) = stem.chars().next() else {
-        return Ok(Vec::new());
-    };
-    let prefix = term(key, "");
-    let length = stem.chars().count();
-    let mut found: Vec<(usize, i64, String)> =
-        index::terms_with_prefix(conn, &term(key, &first.to_string()))?
+/// The dataset's words nearest to a word it lacks, the most frequent first: those one edit (a
+/// character added, dropped or changed, or two swapped) from the word as typed, compared once
+/// stemmed, so that "appearancx" finds what "appearance" was indexed as; when there are none
+/// and two typos are allowed, those within two edits of the word's stem among the dataset's
+/// words that begin with the same two letters.
+fn nearest_words(conn: &Connection, key: i64, word: &Word, typos: usize) -> AppResult<Vec<String>> {
+    let mut seen = HashSet::new();
+    let mut found = Vec::new();
+    for spelling in one_edit(&word.folded) {
+        let stem = tokens::stem(&spelling);
+        if seen.insert(stem.clone()) && index::has_term(conn, &term(key, &stem))? {
+            found.push(stem);
+        }
+    }
+    if found.is_empty() && typos >= 2 {
+        let start: String = word.stem.chars().take(2).collect();
+        let prefix = term(key, "");
+        found = index::terms_with_prefix(conn, &term(key, &start))?
             .into_iter()
-            .filter_map(|(candidate, chunks)| {
+            .filter_map(|(candidate, _)| {
                 let candidate = candidate.strip_prefix(&prefix)?.to_string();
-                if candidate.chars().count().abs_diff(length) > typos {
-                    return None;
-                }
-                let distance = strsim::osa_distance(stem, &candidate);
-                (distance <= typos).then_some((distance, chunks, candidate))
+                let close = candidate
+                    .chars()
+                    .count()
+                    .abs_diff(word.stem.chars().count())
+                    <= typos
+                    && strsim::osa_distance(&word.stem, &candidate) <= typos;
+                close.then_some(candidate)
             })
             .collect();
-    found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
-    let nearest = found.first().map(|(distance, _, _)| *distance);
-    Ok(found
+    }
+    let frequencies = Frequencies::new(conn, key)?;
+    let mut ranked = found
         .into_iter()
-        .take_while(|(distance, _, _)| Some(*distance) == nearest)
+        .map(|stem| Ok((frequencies.of(&Phrase::Term(term(key, &stem)))?, stem)))
+        .collect::<AppResult<Vec<(i64, String)>>>()?;
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    Ok(ranked
+        .into_iter()
         .take(MAX_CORRECTIONS)
-        .map(|(_, _, word)| word)
+        .map(|(_, stem)| stem)
         .collect())
+}
+
+/// Every spelling one edit from `word`: a character dropped, two neighbours swapped, or a
+/// letter or digit (or one of the word's own characters) put in or in place of one.
+fn one_edit(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    let mut alphabet: Vec<char> = ('a'..='z')
+        .chain('0'..='9')
+        .chain(chars.iter().copied())
+        .collect();
+    alphabet.sort_unstable();
+    alphabet.dedup();
+    let spell = |parts: &[&[char]]| parts.concat().into_iter().collect::<String>();
+    let mut spellings = Vec::with_capacity(chars.len() * alphabet.len() * 2 + chars.len() * 2);
+    for at in 0..=chars.len() {
+        let (before, after) = chars.split_at(at);
+        if let Some((_, rest)) = after.split_first() {
+            spellings.push(spell(&[before, rest]));
+            for c in &alphabet {
+                spellings.push(spell(&[before, &[*c], rest]));
+            }
+        }
+        if let [a, b, rest @ ..] = after {
+            spellings.push(spell(&[before, &[*b, *a], rest]));
+        }
+        for c in &alphabet {
+            spellings.push(spell(&[before, &[*c], after]));
+        }
+    }
+    spellings
 }
 
 /// `POST /api/chunk/search`.
@@ -309,7 +366,7 @@ pub fn search_chunks(
 ) -> AppResult<SearchChunkQueryResponseBody> {
     let search = Search::parse(data)?;
     let key = index::search_key(conn, reader.id())?;
-    let plan = plan(conn, key, &search.query)?;
+    let plan = plan(conn, key, search.query)?;
     let mut expression = plan.all;
     let mut total = index::count_matches(conn, &expression, &search.filters)?;
     if total == 0 {
@@ -320,13 +377,16 @@ pub fn search_chunks(
     }
     let offset = (search.page - 1).saturating_mul(PAGE_SIZE);
     let hits = if offset < total {
-        index::top_matches(
+        let counted = search.filters.is_empty().then_some(total);
+        let scoring = Scoring::of(conn, key, &expression, search.ranking, counted)?;
+        page(
             conn,
             &expression,
             &search.filters,
-            search.ranking,
-            PAGE_SIZE as u32,
+            &scoring,
             offset,
+            Some(total),
+            RANKED_MATCHES,
         )?
     } else {
         Vec::new()
@@ -337,7 +397,7 @@ pub fn search_chunks(
             chunk.chunk_html = chunk.chunk_html.map(|html| highlight(&html, &plan.matches));
             ScoreChunkDto {
                 metadata: vec![chunk],
-                score: -hit.rank + 0.0,
+                score: hit.score,
             }
         })
         .collect();
@@ -345,6 +405,39 @@ pub fn search_chunks(
         score_chunks,
         total_chunk_pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
     })
+}
+
+/// A page of the best matches, skipping `offset`: of more than `ranked` matches, the newest
+/// `ranked` are ranked, and the older ones follow, newest first. `total`, when known, saves
+/// looking for the oldest ranked match when there are few.
+fn page(
+    conn: &Connection,
+    expression: &Expression,
+    filters: &Filters,
+    scoring: &Scoring,
+    offset: i64,
+    total: Option<i64>,
+    ranked: i64,
+) -> AppResult<Vec<Hit>> {
+    let boundary = if total.is_none_or(|total| total > ranked) {
+        index::nth_newest_match(conn, expression, filters, ranked - 1)?
+    } else {
+        None
+    };
+    let (window, offset) = match boundary {
+        None => (Window::Ranked, offset),
+        Some(oldest) if offset < ranked => (Window::RankedFrom(oldest), offset),
+        Some(oldest) => (Window::NewestBefore(oldest), offset - ranked),
+    };
+    Ok(index::page_of_matches(
+        conn,
+        expression,
+        filters,
+        scoring,
+        window,
+        PAGE_SIZE as u32,
+        offset,
+    )?)
 }
 
 /// The hits' chunks, in the hits' order.
@@ -400,10 +493,11 @@ pub fn recommend_chunks(
         }
     }
     let key = index::search_key(conn, reader.id())?;
-    let chunks_in_dataset = chunks::count_chunks_of_dataset(conn, reader.id())? as f64;
+    let frequencies = Frequencies::new(conn, key)?;
+    let chunks_in_dataset = frequencies.sizes().chunks as f64;
     let mut distinctive: Vec<(f64, String)> = Vec::with_capacity(frequency.len());
     for (stem, times) in frequency {
-        let holding = index::term_count(conn, &term(key, &stem))?.max(1) as f64;
+        let holding = frequencies.of(&Phrase::Term(term(key, &stem)))?.max(1) as f64;
         distinctive.push((
             times as f64 * (1.0 + chunks_in_dataset / holding).ln(),
             stem,
@@ -413,26 +507,126 @@ pub fn recommend_chunks(
     let terms: Vec<String> = distinctive
         .iter()
         .take(RECOMMEND_TERMS)
-        .map(|(_, stem)| format!("\"{}\"", term(key, stem)))
+        .map(|(_, stem)| term(key, stem))
         .collect();
     if terms.is_empty() {
         return Ok(Vec::new());
     }
+    let phrases: Vec<Phrase> = terms.into_iter().map(Phrase::Term).collect();
+    let expression = Expression {
+        text: phrases
+            .iter()
+            .map(Phrase::fts5)
+            .collect::<Vec<_>>()
+            .join(" OR "),
+        phrases,
+    };
     let filters = Filters {
         excluded: Some(serde_json::to_string(&positives).unwrap_or_default()),
         ..Filters::default()
     };
-    let expression = terms.join(" OR ");
-    let hits = index::top_matches(
+    let scoring = Scoring::of(conn, key, &expression, Ranking::Relevance, None)?;
+    let hits = page(
         conn,
         &expression,
         &filters,
-        Ranking::Relevance,
-        PAGE_SIZE as u32,
+        &scoring,
         0,
+        None,
+        RANKED_MATCHES,
     )?;
     Ok(chunks_of(conn, &hits)?
         .into_iter()
         .map(|(_, chunk)| chunk)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::chunks::{insert_chunk, NewChunk};
+    use crate::db::open_in_memory;
+    use crate::db::test_support::dataset_and_user;
+    use crate::domain::fields::Weight;
+
+    #[test]
+    fn one_edit_spells_every_drop_swap_change_and_insertion() {
+        let spellings: HashSet<String> = one_edit("cat").into_iter().collect();
+        for expected in [
+            "at", "ct", "ca", "act", "cta", "bat", "cut", "cab", "xcat", "cart", "cats",
+        ] {
+            assert!(spellings.contains(expected), "{expected}");
+        }
+        assert!(!spellings.contains("dog") && !spellings.contains("cat s"));
+        assert!(
+            one_edit("né").iter().any(|spelling| spelling == "éné"),
+            "the word's own letters"
+        );
+    }
+
+    #[test]
+    fn past_the_ranked_matches_pages_go_on_newest_first_and_miss_none() {
+        let conn = open_in_memory().unwrap();
+        let (dataset, user) = dataset_and_user(&conn);
+        // 25 chunks with "fish"; the 5 oldest weigh the most, so would rank first if all were
+        // ranked.
+        let mut contents = Vec::new();
+        for i in 0..25 {
+            let mut chunk = NewChunk::plain(dataset, user, &format!("fish number{i}"));
+            let weight = if i < 5 {
+                10.0
+            } else {
+                1.0 + (i % 7) as f64 / 10.0
+            };
+            chunk.weight = Weight::parse(weight).unwrap();
+            contents.push((weight, insert_chunk(&conn, &chunk).unwrap().content));
+        }
+        let key = index::search_key(&conn, dataset).unwrap();
+        let query = Query::parse("fish ").unwrap();
+        let expression = fts5(&query, key, Combine::All, &[]);
+        let filters = Filters::default();
+        let scoring = Scoring::of(&conn, key, &expression, Ranking::Relevance, None).unwrap();
+        let pages: Vec<Vec<String>> = (0..3)
+            .map(|n| {
+                let hits = page(
+                    &conn,
+                    &expression,
+                    &filters,
+                    &scoring,
+                    n * PAGE_SIZE,
+                    Some(25),
+                    20,
+                )
+                .unwrap();
+                chunks_of(&conn, &hits)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(_, chunk)| chunk.content)
+                    .collect()
+            })
+            .collect();
+        // The newest 20 are ranked (every match scores the same but for its weight): the
+        // heaviest first, the newest first among equals.
+        let mut ranked: Vec<(f64, usize, String)> = contents[5..]
+            .iter()
+            .enumerate()
+            .map(|(i, (weight, content))| (*weight, i, content.clone()))
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+        let ranked: Vec<String> = ranked.into_iter().map(|(_, _, content)| content).collect();
+        assert_eq!(pages[0], ranked[..10]);
+        assert_eq!(pages[1], ranked[10..]);
+        // Then the 5 older ones, newest first, heavy as they are.
+        let older: Vec<String> = contents[..5].iter().rev().map(|(_, c)| c.clone()).collect();
+        assert_eq!(pages[2], older);
+
+        // With room for all of them, the heavy ones lead.
+        let hits = page(&conn, &expression, &filters, &scoring, 0, Some(25), 100).unwrap();
+        let heavy: Vec<String> = chunks_of(&conn, &hits[..5])
+            .unwrap()
+            .into_iter()
+            .map(|(_, chunk)| chunk.content)
+            .collect();
+        assert_eq!(heavy, older);
+    }
 }

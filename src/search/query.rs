@@ -27,9 +27,9 @@ pub struct Query {
     pub last_is_prefix: bool,
 }
 
-/// The shortest prefix worth searching for: one or two letters would match most of the
-/// vocabulary.
-const MIN_PREFIX_CHARS: usize = 2;
+/// The shortest prefix worth searching for: one or two letters would match much of the
+/// vocabulary, and FTS5 merges the lists of every word a prefix matches.
+const MIN_PREFIX_CHARS: usize = 3;
 
 impl Query {
     /// None when the query has no word to find (only exclusions, or no letters or digits).
@@ -105,9 +105,39 @@ pub fn term(key: i64, stem: &str) -> String {
     format!("{key}_{stem}")
 }
 
+/// A phrase of an FTS5 expression, in the order FTS5 numbers them: what `chunk_rank` needs the
+/// document frequency of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phrase {
+    Term(String),
+    /// Every term that starts with this.
+    Prefix(String),
+    /// These terms, in a row.
+    Sequence(Vec<String>),
+}
+
+impl Phrase {
+    /// The phrase as FTS5 query text.
+    pub fn fts5(&self) -> String {
+        match self {
+            Phrase::Term(term) => quoted(term),
+            Phrase::Prefix(start) => format!("{} *", quoted(start)),
+            Phrase::Sequence(terms) => quoted(&terms.join(" ")),
+        }
+    }
+}
+
+/// An FTS5 query and its phrases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expression {
+    pub text: String,
+    pub phrases: Vec<Phrase>,
+}
+
 /// The FTS5 query for `query` in the dataset with `key`. `alternatives[i]`, if any, are other
 /// stems item `i` may match (typo corrections).
-pub fn fts5(query: &Query, key: i64, combine: Combine, alternatives: &[Vec<String>]) -> String {
+pub fn fts5(query: &Query, key: i64, combine: Combine, alternatives: &[Vec<String>]) -> Expression {
+    let mut phrases = Vec::new();
     let last = query.items.len() - 1;
     let positives: Vec<String> = query
         .items
@@ -116,47 +146,51 @@ pub fn fts5(query: &Query, key: i64, combine: Combine, alternatives: &[Vec<Strin
         .map(|(at, item)| {
             let prefix = query.last_is_prefix && at == last;
             let others = alternatives.get(at).map(Vec::as_slice).unwrap_or_default();
-            item_fts5(item, key, prefix, others)
+            item_fts5(item, key, prefix, others, &mut phrases)
         })
         .collect();
     let joiner = match combine {
         Combine::All => " AND ",
         Combine::Any => " OR ",
     };
-    let positive = format!("({})", positives.join(joiner));
-    if query.excluded.is_empty() {
-        return positive;
+    let mut text = format!("({})", positives.join(joiner));
+    if !query.excluded.is_empty() {
+        let excluded: Vec<String> = query
+            .excluded
+            .iter()
+            .map(|item| item_fts5(item, key, false, &[], &mut phrases))
+            .collect();
+        text = format!("{text} NOT ({})", excluded.join(" OR "));
     }
-    let excluded: Vec<String> = query
-        .excluded
-        .iter()
-        .map(|item| item_fts5(item, key, false, &[]))
-        .collect();
-    format!("{positive} NOT ({})", excluded.join(" OR "))
+    Expression { text, phrases }
 }
 
-fn quoted(key: i64, stem: &str) -> String {
-    format!("\"{}\"", term(key, stem))
+fn quoted(term: &str) -> String {
+    format!("\"{term}\"")
 }
 
-fn item_fts5(item: &Item, key: i64, prefix: bool, others: &[String]) -> String {
-    match item {
-        Item::Phrase(words) => {
-            let terms: Vec<String> = words.iter().map(|word| term(key, &word.stem)).collect();
-            format!("\"{}\"", terms.join(" "))
-        }
-        Item::Word(word) => {
-            let mut options = vec![quoted(key, &word.stem)];
-            if prefix {
-                options.push(format!("{} *", quoted(key, &word.folded)));
-            }
-            options.extend(others.iter().map(|stem| quoted(key, stem)));
-            if options.len() == 1 {
-                options.remove(0)
-            } else {
-                format!("({})", options.join(" OR "))
-            }
-        }
+fn item_fts5(
+    item: &Item,
+    key: i64,
+    prefix: bool,
+    others: &[String],
+    phrases: &mut Vec<Phrase>,
+) -> String {
+    let options: Vec<Phrase> = match item {
+        Item::Phrase(words) => vec![Phrase::Sequence(
+            words.iter().map(|word| term(key, &word.stem)).collect(),
+        )],
+        Item::Word(word) => std::iter::once(Phrase::Term(term(key, &word.stem)))
+            .chain(prefix.then(|| Phrase::Prefix(term(key, &word.folded))))
+            .chain(others.iter().map(|other| Phrase::Term(term(key, other))))
+            .collect(),
+    };
+    let texts: Vec<String> = options.iter().map(Phrase::fts5).collect();
+    phrases.extend(options);
+    if texts.len() == 1 {
+        texts.concat()
+    } else {
+        format!("({})", texts.join(" OR "))
     }
 }
 
@@ -165,7 +199,7 @@ mod tests {
     use super::*;
 
     fn fts(text: &str) -> String {
-        fts5(&Query::parse(text).unwrap(), 7, Combine::All, &[])
+        fts5(&Query::parse(text).unwrap(), 7, Combine::All, &[]).text
     }
 
     #[test]
@@ -175,8 +209,27 @@ mod tests {
             r#"("7_fish" AND ("7_chip" OR "7_chips" *))"#
         );
         assert_eq!(
-            fts5(&Query::parse("fish chips ").unwrap(), 7, Combine::Any, &[]),
+            fts5(&Query::parse("fish chips ").unwrap(), 7, Combine::Any, &[]).text,
             r#"("7_fish" OR "7_chip")"#
+        );
+    }
+
+    #[test]
+    fn phrases_are_listed_in_the_order_fts5_numbers_them() {
+        let expression = fts5(
+            &Query::parse(r#""fish soup" -chips pie"#).unwrap(),
+            2,
+            Combine::All,
+            &[],
+        );
+        assert_eq!(
+            expression.phrases,
+            [
+                Phrase::Sequence(vec!["2_fish".into(), "2_soup".into()]),
+                Phrase::Term("2_pie".into()),
+                Phrase::Prefix("2_pie".into()),
+                Phrase::Term("2_chip".into()),
+            ]
         );
     }
 
@@ -210,7 +263,7 @@ mod tests {
             "\"unterminated phrase",
         ] {
             let query = Query::parse(text).unwrap();
-            let expression = fts5(&query, 1, Combine::All, &[]);
+            let expression = fts5(&query, 1, Combine::All, &[]).text;
             // Only generated terms are quoted: letters, digits and the key's underscore.
             let inside: String = expression
                 .split('"')
@@ -231,9 +284,18 @@ mod tests {
     fn corrections_are_alternatives_of_their_word() {
         let query = Query::parse("recieve letter ").unwrap();
         let alternatives = vec![vec!["receiv".to_string()]];
+        let expression = fts5(&query, 3, Combine::All, &alternatives);
         assert_eq!(
-            fts5(&query, 3, Combine::All, &alternatives),
+            expression.text,
             r#"(("3_reciev" OR "3_receiv") AND "3_letter")"#
+        );
+        assert_eq!(
+            expression.phrases,
+            [
+                Phrase::Term("3_reciev".into()),
+                Phrase::Term("3_receiv".into()),
+                Phrase::Term("3_letter".into())
+            ]
         );
     }
 }

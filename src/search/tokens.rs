@@ -3,6 +3,8 @@
 //! stemmer, the one tantivy uses), so that "Cafés" finds "cafe" and "running" finds "runs".
 //! The index, the query and the highlighter all read words through this module, so they agree.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -28,18 +30,54 @@ pub struct Word {
 
 /// Lower case without diacritics.
 pub fn fold(word: &str) -> String {
-    word.nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut folded = String::with_capacity(word.len());
+    fold_into(word, &mut folded);
+    folded
+}
+
+fn fold_into(word: &str, folded: &mut String) {
+    folded.clear();
+    if word.is_ascii() {
+        folded.push_str(word);
+        folded.make_ascii_lowercase();
+    } else {
+        folded.extend(
+            word.nfd()
+                .filter(|c| !is_combining_mark(*c))
+                .flat_map(char::to_lowercase),
+        );
+    }
+}
+
+/// Stems a thread remembers: word frequencies are skewed, so most words of a text were stemmed
+/// before, and the stemmer was a third of the cost of indexing a chunk.
+const REMEMBERED_STEMS: usize = 50_000;
+
+thread_local! {
+    static STEMS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+}
+
+/// Call `with` with the stem of a folded word.
+fn with_stem<T>(folded: &str, with: impl FnOnce(&str) -> T) -> T {
+    STEMS.with_borrow_mut(|stems| {
+        if let Some(stem) = stems.get(folded) {
+            return with(stem);
+        }
+        if stems.len() >= REMEMBERED_STEMS {
+            stems.clear();
+        }
+        let stem = ENGLISH.stem(folded).into_owned();
+        with(stems.entry(folded.to_string()).or_insert(stem))
+    })
 }
 
 pub fn stem(folded: &str) -> String {
-    ENGLISH.stem(folded).into_owned()
+    with_stem(folded, str::to_string)
 }
 
-/// The words of a text, in order.
-pub fn words(text: &str) -> impl Iterator<Item = Word> + '_ {
+/// The byte ranges of a text's words, in order: runs of word characters, each cut to
+/// `MAX_WORD_CHARS` (the rest of a longer run is skipped).
+fn spans(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     let mut chars = text.char_indices().peekable();
     std::iter::from_fn(move || loop {
         let (start, first) = chars.next()?;
@@ -58,17 +96,32 @@ pub fn words(text: &str) -> impl Iterator<Item = Word> + '_ {
                 count += 1;
             }
         }
-        let folded = fold(&text[start..end]);
+        return Some(start..end);
+    })
+}
+
+/// The words of a text, in order.
+pub fn words(text: &str) -> impl Iterator<Item = Word> + '_ {
+    spans(text).filter_map(|span| {
+        let folded = fold(&text[span.clone()]);
         if folded.is_empty() {
-            continue;
+            return None;
         }
         let stem = stem(&folded);
-        return Some(Word {
-            span: start..end,
-            folded,
-            stem,
-        });
+        Some(Word { span, folded, stem })
     })
+}
+
+/// Call `each` with the stem of every word of a text, in order: what `words` gives as `stem`,
+/// without making a `Word` of each (the index's hot path).
+pub fn for_each_stem(text: &str, mut each: impl FnMut(&str)) {
+    let mut folded = String::new();
+    for span in spans(text) {
+        fold_into(&text[span], &mut folded);
+        if !folded.is_empty() {
+            with_stem(&folded, &mut each);
+        }
+    }
 }
 
 /// Letters, digits, and the combining marks that belong to them.
@@ -95,6 +148,15 @@ mod tests {
             ["what", "s", "new", "foo", "bar", "a", "b"]
         );
         assert!(stems("\" * NEAR( -- ").iter().eq(["near"].iter()));
+    }
+
+    #[test]
+    fn the_index_reads_the_same_stems_as_the_query() {
+        let text = "Cafés RUNNING, naïve runs! what's x\u{301}yz ".repeat(3);
+        let mut stems = Vec::new();
+        for_each_stem(&text, |stem| stems.push(stem.to_string()));
+        let from_words: Vec<String> = words(&text).map(|word| word.stem).collect();
+        assert_eq!(stems, from_words);
     }
 
     #[test]

@@ -73,6 +73,22 @@ async fn every_word_must_match_the_last_as_a_prefix_else_any_word() {
 }
 
 #[actix_web::test]
+async fn a_word_being_typed_that_is_already_a_word_matches_itself_only() {
+    let app = spawn_app().await;
+    chunks(&app, &[html("a cat"), html("a catalogue"), html("a dog")]).await;
+    assert_eq!(
+        found(&app, "cat").await,
+        ["a cat"],
+        "cat is a word: no prefix"
+    );
+    assert_eq!(found(&app, "cata").await, ["a catalogue"], "cata is not");
+    assert!(
+        found(&app, "ca").await.is_empty(),
+        "two letters are too few for a prefix"
+    );
+}
+
+#[actix_web::test]
 async fn phrases_and_exclusions() {
     let app = spawn_app().await;
     chunks(
@@ -123,9 +139,20 @@ async fn a_word_that_matches_nothing_is_corrected_to_the_datasets_nearest_words(
             html("receive the parcel"),
             html("accommodation nearby"),
             html("the cat sat"),
+            html("a grand appearance"),
         ],
     )
     .await;
+    assert_eq!(
+        found(&app, "appearancx ").await,
+        ["a grand appearance"],
+        "a typo in an ending the stemmer would have cut"
+    );
+    assert_eq!(
+        found(&app, "xeceive ").await,
+        ["receive the parcel"],
+        "a typo in the first letter"
+    );
     assert_eq!(
         found(&app, "recieve ").await,
         ["receive the parcel"],
@@ -427,15 +454,33 @@ async fn semantic_and_hybrid_need_vectors_and_other_types_are_refused() {
     );
 }
 
+/// The index's per-dataset sizes agree with its rows: chunks, terms and weighted chunks.
+fn assert_sizes_match_the_index(app: &TestApp) {
+    for (kept, counted) in [
+        ("chunks", "count(*)"),
+        ("terms", "sum(length)"),
+        ("weighted", "sum(weight <> 1.0)"),
+    ] {
+        assert_eq!(
+            app.count(&format!(
+                "SELECT coalesce(sum({kept}), 0) FROM search_sizes"
+            )),
+            app.count(&format!("SELECT coalesce({counted}, 0) FROM chunks_fts")),
+            "{kept}"
+        );
+    }
+}
+
 #[actix_web::test]
 async fn the_index_follows_every_write() {
     let app = spawn_app().await;
     let ids = chunks(
         &app,
-        &[json!({"chunk_html": "<p>alpha</p>", "tracking_id": "t"})],
+        &[json!({"chunk_html": "<p>alpha</p>", "tracking_id": "t", "weight": 2.0})],
     )
     .await;
-    let update = json!({"chunk_uuid": ids[0], "chunk_html": "<p>beta</p>"});
+    assert_sizes_match_the_index(&app);
+    let update = json!({"chunk_uuid": ids[0], "chunk_html": "<p>beta gamma</p>", "weight": 1.0});
     assert_eq!(
         app.call(
             Method::PUT,
@@ -448,7 +493,8 @@ async fn the_index_follows_every_write() {
         204
     );
     assert!(found(&app, "alpha ").await.is_empty());
-    assert_eq!(found(&app, "beta").await, ["beta"]);
+    assert_eq!(found(&app, "beta").await, ["beta gamma"]);
+    assert_sizes_match_the_index(&app);
     let by_tracking = json!({"tracking_id": "t", "chunk_html": "<p>gamma</p>"});
     app.call(
         Method::PUT,
@@ -458,6 +504,7 @@ async fn the_index_follows_every_write() {
     )
     .await;
     assert_eq!(found(&app, "gamma").await, ["gamma"]);
+    assert_sizes_match_the_index(&app);
     app.call(
         Method::DELETE,
         &format!("/api/chunk/{}", ids[0]),
@@ -466,6 +513,7 @@ async fn the_index_follows_every_write() {
     )
     .await;
     assert!(found(&app, "gamma").await.is_empty());
+    assert_sizes_match_the_index(&app);
 
     // An upload's chunks are found, and leave the index with their file.
     let upload = json!({"base64_file": "ZGVsdGEgZXBzaWxvbg", "file_name": "d.txt", "file_mime_type": "text/plain"});
@@ -486,6 +534,52 @@ async fn the_index_follows_every_write() {
     .await;
     assert!(found(&app, "epsilon").await.is_empty());
     assert_eq!(app.count("SELECT count(*) FROM chunks_fts"), 0);
+    assert_sizes_match_the_index(&app);
+}
+
+#[actix_web::test]
+async fn a_dataset_ranks_as_it_would_alone() {
+    let app = spawn_app().await;
+    chunks(
+        &app,
+        &[
+            html("fish and chips"),
+            html("fish soup with fish"),
+            html("chips alone"),
+        ],
+    )
+    .await;
+    let scores = |res: &Response| -> Vec<(String, f64)> {
+        contents(res)
+            .into_iter()
+            .zip(res.body["score_chunks"].as_array().unwrap())
+            .map(|(content, hit)| (content, hit["score"].as_f64().unwrap()))
+            .collect()
+    };
+    let query = json!({"query": "fish chips", "search_type": "fulltext"});
+    let alone = scores(&search(&app, &app.owner_key, query.clone()).await);
+    assert_eq!(alone.len(), 1);
+
+    // Another organization's dataset, bigger, with the same words in other proportions.
+    let (_, other_dataset, other_owner) =
+        app.add_organization("other", "owner@other.example").await;
+    for i in 0..30 {
+        let body = html(&format!("fish {i} and more fish, chips {}", "x ".repeat(i)));
+        let res = app
+            .send(
+                Method::POST,
+                "/api/chunk",
+                &[
+                    ("Authorization", &other_owner.key),
+                    ("TR-Dataset", &other_dataset),
+                ],
+                Some(&body),
+            )
+            .await;
+        assert_eq!(res.status, 200);
+    }
+    let beside = scores(&search(&app, &app.owner_key, query).await);
+    assert_eq!(beside, alone, "the same scores, to the last digit");
 }
 
 #[actix_web::test]
@@ -596,4 +690,38 @@ async fn recommendations_share_the_positives_most_distinctive_words_without_them
     );
     let unknown = recommend(json!({"positive_chunk_ids": [uuid::Uuid::new_v4()]})).await;
     assert_eq!(unknown.status, 404);
+}
+
+#[actix_web::test]
+async fn chunks_imported_around_the_server_are_found_and_counted_after_reindex() {
+    let app = spawn_app().await;
+    chunks(&app, &[html("served chunk")]).await;
+    let (dataset, owner) = (app.dataset_id.clone(), app.owner_id.clone());
+    app.write(move |conn| {
+        conn.execute(
+            "INSERT INTO chunks (id, dataset_id, author_id, content, created_at, updated_at)
+             VALUES ('6f1e8c53-7a0b-4f3e-9d6c-1b2a3c4d5e6f', ?1, ?2, 'imported chunk',
+                     '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+            [&dataset, &owner],
+        )
+        .unwrap();
+        Ok(())
+    })
+    .await;
+    assert!(found(&app, "imported").await.is_empty());
+    assert_eq!(app.count("SELECT sum(n) FROM chunk_counts"), 1);
+
+    // While the server runs.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_trieve-lite"))
+        .arg("--db")
+        .arg(&app.db_path)
+        .arg("reindex")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("Indexed 2 chunks"));
+    assert_eq!(found(&app, "imported").await, ["imported chunk"]);
+    assert_eq!(found(&app, "served").await, ["served chunk"]);
+    assert_eq!(app.count("SELECT sum(n) FROM chunk_counts"), 2);
+    assert_sizes_match_the_index(&app);
 }

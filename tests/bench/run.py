@@ -122,7 +122,8 @@ def context(port):
 
 
 def fill_big_database(db, user_id, dataset_id, n):
-    """n chunks by one user, written straight into SQLite (the schema's triggers keep counts)."""
+    """n chunks by one user, written straight into SQLite, and counted as the server counts them
+    (not indexed for search: this database measures paging)."""
     base = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
     with sqlite3.connect(db) as conn:
         conn.execute("PRAGMA synchronous = OFF")
@@ -136,6 +137,11 @@ def fill_big_database(db, user_id, dataset_id, n):
             "INSERT INTO chunks (id, dataset_id, author_id, content, chunk_html, weight, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, 1.0, ?, ?)",
             rows(),
+        )
+        conn.execute(
+            "INSERT INTO chunk_counts (dataset_id, author_id, n) VALUES (?, ?, ?)"
+            " ON CONFLICT (dataset_id, author_id) DO UPDATE SET n = n + excluded.n",
+            (dataset_id, user_id, n),
         )
 
 
