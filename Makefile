@@ -28,11 +28,16 @@ test-rust:
 test-python: build test-deps $(VENV)/.installed
 	TRIEVE_LITE_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python -m pytest -q tests/client tests/openapi tests/browser tests/durability
 
-# trieve-lite against an actix-web hello world on 127.0.0.1 with wrk; prints BENCHMARKS.md's table.
-bench: build
-	$(CARGO) build --release --locked --example hello
+# trieve-lite against an actix-web hello world on 127.0.0.1 with wrk (tests/bench/run.py), and
+# search on a generated corpus of a million chunks against the same search in-process and against
+# tantivy (tests/bench/search.py); prints BENCHMARKS.md's tables. The search section also builds
+# the server without its index (feature bench-unindexed, in target/unindexed) as ingest's baseline.
+bench: build $(VENV)/.bench-installed
+	$(CARGO) build --release --locked --example hello --example search_bench
+	$(CARGO) build --release --locked --features bench-unindexed --target-dir target/unindexed
 	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(PYTHON) tests/bench/run.py
+	$(VENV)/bin/python tests/bench/search.py
 
 # Python with venv, Chromium and its driver: apt-get installs what is missing when run as root;
 # otherwise one line says what to install.
@@ -44,6 +49,10 @@ test-deps:
 $(VENV)/.installed: tests/requirements.txt | test-deps
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	touch $@
+
+$(VENV)/.bench-installed: tests/bench/requirements.txt $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/bench/requirements.txt
 	touch $@
 
 clean:

@@ -108,7 +108,7 @@ pub fn insert_chunk(conn: &Connection, chunk: &NewChunk) -> Result<ChunkMetadata
          ON CONFLICT (dataset_id, author_id) DO UPDATE SET n = n + 1",
     )?
     .execute(params![stored.dataset_id, stored.author_id])?;
-    index(conn, pk, &stored)?;
+    index(conn, pk, &stored, false)?;
     Ok(stored)
 }
 
@@ -123,16 +123,21 @@ pub fn recount(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Write the chunk's entry in the search index, in the caller's transaction.
-fn index(conn: &Connection, pk: i64, chunk: &ChunkMetadata) -> Result<()> {
+/// Write the chunk's entry in the search index, in the caller's transaction; `replaces` when
+/// the chunk was indexed before.
+fn index(conn: &Connection, pk: i64, chunk: &ChunkMetadata, replaces: bool) -> Result<()> {
+    if cfg!(feature = "bench-unindexed") {
+        return Ok(());
+    }
     search::index_chunk(
         conn,
-        &search::Indexed {
+        search::Indexed {
             pk,
             search_key: search::search_key(conn, chunk.dataset_id)?,
-            content: &chunk.content,
+            content: chunk.content.clone(),
             weight: chunk.weight,
             at: chunk.time_stamp.unwrap_or(chunk.created_at),
+            replaces,
         },
     )
 }
@@ -218,7 +223,7 @@ pub fn update_chunk(conn: &Connection, chunk: &ChunkMetadata) -> Result<ChunkMet
             ],
             |row| row.get(0),
         )?;
-    index(conn, pk, chunk)?;
+    index(conn, pk, chunk, true)?;
     Ok(ChunkMetadata {
         updated_at: now,
         ..chunk.clone()

@@ -15,6 +15,7 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+use super::search::Deferral;
 use super::Error;
 
 /// Most jobs committed in one transaction.
@@ -105,11 +106,13 @@ fn run_in_savepoint<T, E: From<Error>>(
     work: impl FnOnce(&Connection) -> Result<T, E>,
 ) -> Result<T, E> {
     conn.execute_batch("SAVEPOINT job").map_err(Error::from)?;
+    let held = Deferral::mark();
     let outcome = catch_unwind(AssertUnwindSafe(|| work(conn)))
         .unwrap_or_else(|_| Err(Error::Panicked.into()));
     let end = if outcome.is_ok() {
         "RELEASE job"
     } else {
+        Deferral::forget_since(held);
         "ROLLBACK TO job; RELEASE job"
     };
     conn.execute_batch(end).map_err(Error::from)?;
@@ -144,6 +147,8 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
         }
         return;
     }
+    // The batch's chunks are indexed together, before COMMIT (see `Deferral`).
+    let deferral = Deferral::start();
     let completions: Vec<Completion> = batch
         .into_iter()
         .map(|job| {
@@ -156,7 +161,12 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
             }
         })
         .collect();
-    let committed = match conn.execute_batch("COMMIT") {
+    let indexed = if conn.is_autocommit() {
+        Ok(())
+    } else {
+        deferral.write(conn)
+    };
+    let committed = match indexed.and_then(|()| Ok(conn.execute_batch("COMMIT")?)) {
         Ok(()) => true,
         Err(err) => {
             log::error!("commit failed: {err}");

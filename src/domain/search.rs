@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use crate::db::chunks;
 use crate::db::search::{self as index, Filters, Frequencies, Hit, Ranking, Scoring, Window};
 use crate::domain::grants::DatasetScope;
-use crate::domain::ids::ChunkId;
+use crate::domain::ids::{ChunkId, DatasetId};
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 use crate::models::{ChunkMetadataWithFileData, ScoreChunkDto, SearchChunkQueryResponseBody};
@@ -364,8 +364,18 @@ pub fn search_chunks(
     reader: &DatasetScope,
     data: SearchChunkData,
 ) -> AppResult<SearchChunkQueryResponseBody> {
+    search_dataset(conn, reader.id(), data)
+}
+
+/// A search of one dataset, whoever asks: what `search_chunks` answers once the caller's grant
+/// is checked, and what the benchmark runs in-process (examples/search_floor.rs).
+pub fn search_dataset(
+    conn: &Connection,
+    dataset_id: DatasetId,
+    data: SearchChunkData,
+) -> AppResult<SearchChunkQueryResponseBody> {
     let search = Search::parse(data)?;
-    let key = index::search_key(conn, reader.id())?;
+    let key = index::search_key(conn, dataset_id)?;
     let plan = plan(conn, key, search.query)?;
     let mut expression = plan.all;
     let mut total = index::count_matches(conn, &expression, &search.filters)?;

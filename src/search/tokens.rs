@@ -3,8 +3,6 @@
 //! stemmer, the one tantivy uses), so that "Cafés" finds "cafe" and "running" finds "runs".
 //! The index, the query and the highlighter all read words through this module, so they agree.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -49,26 +47,9 @@ fn fold_into(word: &str, folded: &mut String) {
     }
 }
 
-/// Stems a thread remembers: word frequencies are skewed, so most words of a text were stemmed
-/// before, and the stemmer was a third of the cost of indexing a chunk.
-const REMEMBERED_STEMS: usize = 50_000;
-
-thread_local! {
-    static STEMS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
-}
-
 /// Call `with` with the stem of a folded word.
 fn with_stem<T>(folded: &str, with: impl FnOnce(&str) -> T) -> T {
-    STEMS.with_borrow_mut(|stems| {
-        if let Some(stem) = stems.get(folded) {
-            return with(stem);
-        }
-        if stems.len() >= REMEMBERED_STEMS {
-            stems.clear();
-        }
-        let stem = ENGLISH.stem(folded).into_owned();
-        with(stems.entry(folded.to_string()).or_insert(stem))
-    })
+    with(&ENGLISH.stem(folded))
 }
 
 pub fn stem(folded: &str) -> String {

@@ -2,7 +2,12 @@
 
 use actix_web::http::Method;
 use serde_json::{json, Value};
+use trieve_lite::db::chunks::{delete_chunk, insert_chunk, update_chunk, NewChunk};
+use trieve_lite::domain::ids::{DatasetId, UserId};
 use trieve_lite::domain::roles::Role;
+use trieve_lite::error::AppError;
+use trieve_lite::models::ChunkMetadata;
+use uuid::Uuid;
 
 use crate::helpers::{spawn_app, Response, TestApp};
 
@@ -723,5 +728,49 @@ async fn chunks_imported_around_the_server_are_found_and_counted_after_reindex()
     assert_eq!(found(&app, "imported").await, ["imported chunk"]);
     assert_eq!(found(&app, "served").await, ["served chunk"]);
     assert_eq!(app.count("SELECT sum(n) FROM chunk_counts"), 2);
+    assert_sizes_match_the_index(&app);
+}
+
+#[actix_web::test]
+async fn a_batch_indexes_each_chunk_as_the_batch_leaves_it() {
+    let app = spawn_app().await;
+    let dataset = DatasetId::from(Uuid::parse_str(&app.dataset_id).unwrap());
+    let owner = UserId::from(Uuid::parse_str(&app.owner_id).unwrap());
+    let new = move |text: &str| NewChunk::new(dataset, owner, text.into(), None);
+    // One job of the writer: every index entry is held back to the end of its batch.
+    app.write(move |conn| {
+        let a = insert_chunk(conn, &new("alpha"))?;
+        update_chunk(
+            conn,
+            &ChunkMetadata {
+                content: "beta".into(),
+                ..a
+            },
+        )?;
+        let b = insert_chunk(conn, &new("gamma"))?;
+        delete_chunk(conn, dataset, b.id)?;
+        // b had the highest key: the next chunk is given it again.
+        insert_chunk(conn, &new("delta"))?;
+        Ok(())
+    })
+    .await;
+    let failed = app
+        .database
+        .write(move |conn| {
+            insert_chunk(conn, &new("epsilon"))?;
+            Err::<(), AppError>(AppError::NotFound("rolled back".into()))
+        })
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(
+        app.count("SELECT pk FROM chunks WHERE content = 'delta'"),
+        2,
+        "the freed key was reused"
+    );
+    assert!(found(&app, "alpha ").await.is_empty());
+    assert_eq!(found(&app, "beta ").await, ["beta"]);
+    assert!(found(&app, "gamma ").await.is_empty());
+    assert_eq!(found(&app, "delta ").await, ["delta"]);
+    assert!(found(&app, "epsilon ").await.is_empty());
     assert_sizes_match_the_index(&app);
 }

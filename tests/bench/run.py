@@ -51,10 +51,10 @@ def wait_healthy(port, timeout=30.0):
     raise RuntimeError("server did not start")
 
 
-def start_server(db):
+def start_server(db, binary=BINARY):
     port = free_port()
     process = subprocess.Popen(
-        [str(BINARY), "--db", str(db), "--bind", f"127.0.0.1:{port}"],
+        [str(binary), "--db", str(db), "--bind", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "ADMIN_API_KEY": KEY, "RUST_LOG": "error"},
@@ -86,13 +86,15 @@ def call(port, method, path, body=None, dataset=None):
     return response.status, data
 
 
-def wrk(port, path, connections, method="GET", body=None, headers=None, seconds=DURATION):
+def wrk(port, path, connections, method="GET", body=None, headers=None, seconds=DURATION, extra_lua=""):
+    """Requests per second and non-2xx answers; `extra_lua` may define `request` (a body per request)."""
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     script.write(f'wrk.method = "{method}"\n')
     if body is not None:
         script.write(f"wrk.body = {json.dumps(body)}\n")
     for name, value in (headers or {}).items():
         script.write(f'wrk.headers["{name}"] = "{value}"\n')
+    script.write(extra_lua)
     script.close()
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script.name, f"http://127.0.0.1:{port}{path}"],
