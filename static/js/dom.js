@@ -1,7 +1,7 @@
 // Small DOM helpers shared by the panels.
 //
 // Server text only ever reaches the page through textContent and createElement, never innerHTML
-// (a search hit's HTML too: chunk-view.js copies its text and <b> elements into new nodes).
+// (a search hit too: chunk-view.js builds it from the chunk's plain text and new <b> elements).
 // No inline styles (the page's CSP forbids them): visibility is the `hidden` attribute, anything
 // else a class in style.css.
 

@@ -33,20 +33,32 @@ HOSTILE_HTML = (
     '<p><b onclick="window.pwned = 2" class="evil">deep</b>  <a href="javascript:alert(2)">sea</a>'
     "<!-- <img src=x onerror=alert(4)> --><style>p { color: red }</style></p>"
 )
-# HTML of every shape a chunk may hold; each must read on the page as the server's `content`.
+# HTML of every shape a chunk may hold, a query that finds it (None: none can) and the words its
+# hit shows in bold. Each hit must read on the page as the server's `content`.
 ODD_HTML = [
-    "plain text, no markup",
-    "<h1>Title</h1><ul><li>one</li><li>two <em>three</em></li></ul>"
-    "<table><tr><td>a</td><td>b</td></tr></table>",
-    "a<br>b<br/>c<hr>d",
-    "Fish &amp; chips &eacute;t&eacute; &#x263A; &nbsp;x 1 < 2 <3 > 0",
-    "<a title=it's>text</a> <!doctype html><?php echo 1 ?>after</ odd>end",
-    "<textarea><img src=x onerror=alert(1)> &amp; kept</textarea> and <title>hidden</title> shown",
-    "<script>never <b>closed",
-    "<noscript><img src=x onerror=alert(1)>hidden</noscript><template><b>hidden</b></template>shown",
-    "<svg><style><img src=x onerror=alert(1)></style><text>vector</text></svg> after",
-    "<o:p>word</o:p> <p =x onclick=y>z</p ><b\n class='a'\n>bold</b\n> <!-->a<!--->b<!---->c",
-    "<div>\n  indented\n    <span>inline</span>\n</div>",
+    ("plain text, no markup", "plain", ["plain"]),
+    ("<h1>Title</h1><ul><li>one</li><li>two <em>three</em></li></ul>"
+     "<table><tr><td>a</td><td>b</td></tr></table>", "three", ["three"]),
+    ("a<br>b<br/>c<hr>d", "d", ["d"]),
+    ("Fish &amp; chips &eacute;t&eacute; &#x263A; &nbsp;x 1 < 2 <3 > 0", "chips", ["chips"]),
+    # The server reads the `'` of it's as opening a quote (a malformed tag may cost a highlight).
+    ("<a title=it's>text</a> <!doctype html><?php echo 1 ?>after</ odd>end", "text", []),
+    # The server marks no word in a textarea: the hit has no <b>, and shows as its content.
+    ("<textarea><img src=x onerror=alert(1)> &amp; kept</textarea> and <title>hidden</title> shown",
+     "kept", []),
+    ("<script>never <b>closed", None, []),
+    ("<noscript><img src=x onerror=alert(1)>hidden</noscript><template><b>hidden</b></template>shown",
+     "shown", ["shown"]),
+    ("<svg><style><img src=x onerror=alert(1)></style><text>vector</text></svg> after",
+     "vector", ["vector"]),
+    ("<o:p>word</o:p> <p =x onclick=y>z</p ><b\n class='a'\n>bold</b\n> <!-->a<!--->b<!---->c",
+     "bold", ["bold"]),
+    ("<div>\n  indented\n    <span>inline</span>\n</div>", "indented", ["indented"]),
+    # Whole words only: "ice" is not bold in "price".
+    ("<p>The ice, the price, the Ice</p>", "ice", ["ice", "Ice"]),
+    # A bare <b> of the chunk's own counts as a highlight; its references decoded, as text.
+    ("<p><b>&lt;img src=x onerror=alert(1)&gt;</b> fish &amp; chips</p>", "fish",
+     ["<img src=x onerror=alert(1)>", "fish"]),
 ]
 
 
@@ -172,13 +184,14 @@ def test_a_hostile_chunk_html_is_shown_as_text(page, server, chunks):
     [(_, text, _, _, highlighted)] = wait_hits(page, "Page 1 of 1", [hostile])
 
     assert text == "kraken <img src=x onerror=alert(1)> deep sea" == chunks[hostile]["content"]
-    assert highlighted == ["kraken", "deep"]
+    # The matched word only: the chunk's own <b onclick class> is not a highlight.
+    assert highlighted == ["kraken"]
     # Only bare <b> elements of the page's own making: no image, script, link or attribute.
     elements = page.execute_script(
         "return [...document.querySelectorAll('#search-list [data-testid=\"search-content\"] *')]"
         ".map((node) => [node.localName, node.attributes.length])"
     )
-    assert elements == [["b", 0], ["b", 0]]
+    assert elements == [["b", 0]]
     assert page.find_elements(By.CSS_SELECTOR, "#search img, #search script, #search a") == []
     assert page.execute_script("return window.pwned === undefined")
     with pytest.raises(TimeoutException):
@@ -188,34 +201,45 @@ def test_a_hostile_chunk_html_is_shown_as_text(page, server, chunks):
     assert_console_clean(page)
 
 
-def test_chunk_html_of_any_shape_reads_as_the_chunks_content(page, server, owner):
-    """The page's reading of a chunk's HTML, run on each of ODD_HTML in the page itself: the text
-    the server stored as `content`, only bare <b> elements, and not one CSP report."""
+def test_a_hit_of_any_shape_reads_as_the_chunks_content(page, server, owner):
+    """The page's rendering of a search hit, run on the server's hit for each of ODD_HTML in the
+    page itself: the text the server stored as `content`, the matched words in bare <b> elements
+    and nothing else, and not one CSP report."""
     _, _, dataset_id = owner
-    contents = []
-    for html in ODD_HTML:
+    hits = []
+    for html, query, _ in ODD_HTML:
         status, created = call(server, "POST", "/api/chunk", server.owner_key,
                                body={"chunk_html": html}, dataset=dataset_id)
         assert status == 200, created
-        contents.append(created["chunk_metadata"]["content"])
+        chunk = created["chunk_metadata"]
+        if query:
+            status, answer = search_api(server, server.owner_key, dataset_id, query)
+            assert status == 200, answer
+            [chunk] = [hit["metadata"][0] for hit in answer["score_chunks"]
+                       if hit["metadata"][0]["id"] == chunk["id"]]
+        hits.append(chunk)
 
     sign_in(page, server.owner_key)
     read = page.execute_async_script(
         """
-        const [htmls, done] = arguments;
-        import('/js/chunk-view.js').then(({ highlightedText }) => done(htmls.map((html) => {
+        const [hits, done] = arguments;
+        import('/js/chunk-view.js').then(({ highlightedContent }) => done(hits.map((hit) => {
           const node = document.createElement('p');
-          node.append(highlightedText(html));
+          node.append(highlightedContent(hit));
           return [node.textContent,
-                  [...node.querySelectorAll('*')].map((e) => [e.localName, e.attributes.length])];
+                  [...node.querySelectorAll('*')].map((e) => [e.localName, e.attributes.length]),
+                  [...node.querySelectorAll('b')].map((b) => b.textContent)];
         })));
         """,
-        ODD_HTML,
+        hits,
     )
-    for html, content, (text, elements) in zip(ODD_HTML, contents, read):
-        assert text == content, html
+    for (html, _, bold), hit, (text, elements, highlighted) in zip(ODD_HTML, hits, read):
+        assert text == hit["content"], html
         assert all(element == ["b", 0] for element in elements), html
+        assert highlighted == bold, html
     assert page.execute_script("return window.pwned === undefined")
+    with pytest.raises(TimeoutException):
+        wait(page, EC.alert_is_present(), timeout=1)
     assert_console_clean(page)
 
 

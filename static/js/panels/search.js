@@ -2,7 +2,7 @@
 // highlighted and its score, a page at a time. It searches once the user pauses typing, or at
 // once on Enter; another dataset clears it.
 
-import { chunkDetails, highlightedText } from '../chunk-view.js';
+import { chunkDetails, highlightedContent } from '../chunk-view.js';
 import { $, clearError, el, latestOnly, loadInto, pager, setBusy, setStatus } from '../dom.js';
 import { formatScore } from '../format.js';
 
@@ -112,7 +112,7 @@ export function setUpSearch({ api, session }) {
 function resultItem({ metadata, score }) {
   const chunk = metadata[0];
   const content = el('p', { className: 'chunk-content', testid: 'search-content' }, [
-    chunk.chunk_html ? highlightedText(chunk.chunk_html) : chunk.content,
+    highlightedContent(chunk),
   ]);
   if (content.textContent === '') content.textContent = '(no text)';
   const scoreNode = el('span', {
