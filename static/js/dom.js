@@ -1,6 +1,7 @@
 // Small DOM helpers shared by the panels.
 //
-// Server text only ever reaches the page through textContent and createElement, never innerHTML.
+// Server text only ever reaches the page through textContent and createElement, never innerHTML
+// (a search hit too: chunk-view.js builds it from the chunk's plain text and new <b> elements).
 // No inline styles (the page's CSP forbids them): visibility is the `hidden` attribute, anything
 // else a class in style.css.
 
@@ -85,6 +86,37 @@ export function latestOnly() {
       latest += 1;
     },
   };
+}
+
+/**
+ * "Page N of M" in `label`, and the previous and next buttons, of a list loaded a page at a time.
+ * A click asks `onPage(n)` for page n; once it is loaded, the panel calls `show(n, pages)`.
+ */
+export function pager({ label, prev, next, onPage }) {
+  let current = 1;
+  prev.addEventListener('click', () => onPage(Math.max(1, current - 1)));
+  next.addEventListener('click', () => onPage(current + 1));
+  const shown = {
+    /** The page shown. */
+    get page() {
+      return current;
+    },
+    /** Page `page` of `pages` (none counts as one) is shown. */
+    show(page, pages) {
+      const count = Math.max(1, pages);
+      current = page;
+      label.textContent = `Page ${page} of ${count}`;
+      prev.disabled = page <= 1;
+      next.disabled = page >= count;
+    },
+    /** While a page loads: no other page can be asked for. */
+    hold() {
+      prev.disabled = true;
+      next.disabled = true;
+    },
+  };
+  shown.show(1, 1);
+  return shown;
 }
 
 /**

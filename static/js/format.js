@@ -1,4 +1,4 @@
-// How values read in the page: times, sizes, roles and users.
+// How values read in the page: times, sizes, scores, roles and users.
 
 import { el } from './dom.js';
 
@@ -55,4 +55,12 @@ export function formatBytes(size) {
   }
   if (unit === 0) return `${value} ${value === 1 ? 'byte' : 'bytes'}`;
   return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** A search score: three decimals, or three significant digits when it is smaller than that
+ *  (full-text scores of a small dataset can be a few millionths). */
+export function formatScore(score) {
+  const value = Number(score);
+  if (!Number.isFinite(value)) return String(score);
+  return value === 0 || Math.abs(value) >= 0.001 ? value.toFixed(3) : value.toExponential(2);
 }

@@ -7,6 +7,7 @@ import { setUpContext } from './panels/context.js';
 import { setUpKeys } from './panels/keys.js';
 import { setUpMembers } from './panels/members.js';
 import { setUpProfile } from './panels/profile.js';
+import { setUpSearch } from './panels/search.js';
 import { setUpSignIn } from './panels/signin.js';
 import { setUpUserData } from './panels/user-data.js';
 import { Session } from './session.js';
@@ -26,6 +27,7 @@ const signIn = setUpSignIn({ api, session });
 setUpProfile({ api, session });
 setUpKeys({ api, session });
 const context = setUpContext({ api, session });
+setUpSearch({ api, session });
 const userData = setUpUserData({ api, session, onUploaded: () => context.reloadDatasets() });
 setUpMembers({
   api,

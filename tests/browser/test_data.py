@@ -1,5 +1,5 @@
 """The admin page in headless Chromium: a user's chunks and files, the served modules, the
-screenshot and a phone-width layout.
+screenshot and a phone-width layout (the search box has tests/browser/test_search_box.py).
 
 Every flow checks both what the page shows and what the server then holds (over HTTP), and that
 the browser logged no error on the way. Chromium logs a failed fetch (any 4xx) as a SEVERE
@@ -16,6 +16,7 @@ from browser_page import (
     ROOT,
     SCREENSHOT,
     call,
+    fill,
     suffix,
     wait,
     wait_text,
@@ -169,12 +170,18 @@ def test_phone_width_has_no_horizontal_overflow(page, server, writer):
     page.set_window_size(375, 800)
     try:
         sign_in(page, server.owner_key)
-        assert_fits(page, ("signout", "org-select", "dataset-select", "profile-save", "key-create",
-                           "member-add", "data-user", "file-input", "file-upload"))
+        assert_fits(page, ("signout", "org-select", "dataset-select", "search-query", "search-submit",
+                           "profile-save", "key-create", "member-add", "data-user", "file-input",
+                           "file-upload"))
         # Another member's data: 23 chunks, the members table with several rows.
         Select(page.find_element(By.ID, "data-user")).select_by_value(writer["user_id"])
         wait_page(page, "Page 1 of 3", 22, 13)
         assert_fits(page, ("chunks-prev", "chunks-next", "show-mine"))
+        # Search results, several pages of them.
+        fill(page, "search-query", "chunk")
+        page.find_element(By.ID, "search-submit").click()
+        wait_text(page, "search-page", "Page 1 of 3")
+        assert_fits(page, ("search-list", "search-prev", "search-next"))
         assert_console_clean(page)
     finally:
         page.set_window_size(1280, 900)
