@@ -25,11 +25,11 @@ const B: f64 = 0.75;
 /// The indexed column (`terms`); the others are UNINDEXED.
 const TERMS: c_int = 0;
 
-/// BM25's inverse document frequency, floored as FTS5 floors it (a word in more than half the
-/// chunks would otherwise count against a match).
+/// BM25's inverse document frequency as Lucene and tantivy write it, never negative: FTS5's own
+/// (ln((N - n + 0.5) / (n + 0.5)), floored at 1e-6) scores a word in more than half of a
+/// dataset's chunks at about 0, which made every score of a small dataset read 0.000001.
 fn idf(chunks: i64, holding: i64) -> f64 {
-    let idf = ((chunks - holding) as f64 + 0.5).ln() - (holding as f64 + 0.5).ln();
-    idf.max(1e-6)
+    (1.0 + (chunks - holding) as f64 / (holding as f64 + 0.5) + 0.5 / (holding as f64 + 0.5)).ln()
 }
 
 /// Register `chunk_rank` on a connection.
@@ -204,11 +204,15 @@ pub fn dfs_blob(holding: &[i64]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
     use crate::db::open_in_memory;
 
+    /// FTS5's bm25() for one phrase is idf x (the row's part); FTS5's idf is known, so each row's
+    /// part is too, and chunk_rank must be the sum of this module's idf times those parts.
     #[test]
-    fn the_score_is_fts5s_bm25_when_given_the_true_document_frequencies() {
+    fn the_score_is_bm25_with_the_given_frequencies_over_the_given_collection() {
         let conn = open_in_memory().unwrap();
         let texts = [
             "1_fish 1_chip 1_fish",
@@ -229,18 +233,48 @@ mod tests {
             .iter()
             .map(|text| text.split(' ').count() as i64)
             .sum::<i64>();
-        for (expression, dfs) in [
-            ("\"1_fish\"", vec![3]),
-            ("\"1_fish\" OR \"1_chip\"", vec![3, 2]),
-            ("\"1_soup\" OR (\"1_fish\" AND \"1_chip\")", vec![1, 3, 2]),
+        let holding = |term: &str| texts.iter().filter(|text| text.contains(term)).count() as i64;
+        let fts5_idf =
+            |n: i64| (((chunks - n) as f64 + 0.5).ln() - (n as f64 + 0.5).ln()).max(1e-6);
+        // Each row's part for one term, from FTS5's bm25().
+        let parts = |term: &str| -> Vec<(i64, f64)> {
+            conn.prepare(
+                "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?1",
+            )
+            .unwrap()
+            .query_map([format!("\"{term}\"")], |row| {
+                Ok((row.get(0)?, row.get::<_, f64>(1)?))
+            })
+            .unwrap()
+            .map(|row| {
+                let (rowid, bm25) = row.unwrap();
+                (rowid, bm25 / fts5_idf(holding(term)))
+            })
+            .collect()
+        };
+        for words in [
+            vec!["1_fish"],
+            vec!["1_fish", "1_chip"],
+            vec!["1_soup", "1_shop", "1_fish"],
         ] {
-            let mut stmt = conn
+            let expression = words
+                .iter()
+                .map(|word| format!("\"{word}\""))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let dfs: Vec<i64> = words.iter().map(|word| holding(word)).collect();
+            let mut expected: HashMap<i64, f64> = HashMap::new();
+            for word in &words {
+                for (rowid, part) in parts(word) {
+                    *expected.entry(rowid).or_default() += idf(chunks, holding(word)) * part;
+                }
+            }
+            let ours: Vec<(i64, f64)> = conn
                 .prepare(
-                    "SELECT chunk_rank(chunks_fts, ?2, ?3, ?4), -bm25(chunks_fts) FROM chunks_fts
+                    "SELECT rowid, chunk_rank(chunks_fts, ?2, ?3, ?4) FROM chunks_fts
                      WHERE chunks_fts MATCH ?1",
                 )
-                .unwrap();
-            let rows: Vec<(f64, f64)> = stmt
+                .unwrap()
                 .query_map(
                     rusqlite::params![expression, dfs_blob(&dfs), chunks, terms],
                     |row| Ok((row.get(0)?, row.get(1)?)),
@@ -248,13 +282,16 @@ mod tests {
                 .unwrap()
                 .collect::<Result<_, _>>()
                 .unwrap();
-            assert!(!rows.is_empty(), "{expression}");
-            for (ours, fts5) in rows {
+            assert_eq!(ours.len(), expected.len(), "{expression}");
+            for (rowid, score) in ours {
+                assert!(score > 0.0);
                 assert!(
-                    (ours - fts5).abs() < 1e-9,
-                    "{expression}: {ours} against {fts5}"
+                    (score - expected[&rowid]).abs() < 1e-9,
+                    "{expression}, row {rowid}: {score} against {}",
+                    expected[&rowid]
                 );
             }
         }
+        assert!(idf(100, 90) > 0.0 && idf(100, 90) < idf(100, 10));
     }
 }

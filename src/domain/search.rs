@@ -1,9 +1,9 @@
 //! Full-text search of a dataset's chunks, and "more like this". Every word of a query must
-//! match (the last also as a prefix, while it is being typed); when that finds nothing, any word
-//! may. A word that matches nothing in the dataset is corrected to its nearest words there: one
-//! typo from 5 letters, two from 9 (a typo in the first letter is not: the search for
-//! corrections reads the dataset's words that begin with the same letter). Results are ranked
-//! by BM25 times the chunk's weight, and paged by ten.
+//! match (the last also as a prefix while it is being typed, unless it is a word of the dataset
+//! already); when that finds nothing, any word may. A word that matches nothing in the dataset
+//! is corrected to its nearest words there: one typo from 5 letters, two from 9. Results are
+//! ranked by BM25 over the dataset times the chunk's weight (of many matches, the newest
+//! `RANKED_MATCHES`), and paged by ten. The README's "Search" says the rules for users.
 
 use std::collections::{HashMap, HashSet};
 
@@ -39,8 +39,9 @@ pub const RANKED_MATCHES: i64 = 10_000;
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"query": "fish and chips", "search_type": "fulltext", "page": 1}))]
 pub struct SearchChunkData {
-    /// 1 to 1,000 characters. Every word must match, the last also as a prefix; when none then
-    /// matches, any word. `"a phrase"` must appear as written; `-word` must not appear.
+    /// 1 to 1,000 characters. Every word must match (the last, while typed, also as a prefix
+    /// when it is not a word of the dataset); when none then matches, any word. `"a phrase"` must
+    /// appear as written; `-word` must not appear.
     #[schema(min_length = 1, max_length = 1000)]
     pub query: String,
     /// `fulltext`. `semantic` and `hybrid` need vectors, which this server does not keep yet.

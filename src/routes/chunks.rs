@@ -99,11 +99,13 @@ async fn create_chunk(
 
 /// Search the dataset's chunks
 ///
-/// Full text: every word must match (the last also as a prefix while it is typed), else any
-/// word; `"phrases"`; `-exclusions`; case, diacritics and English word endings do not matter;
-/// a word that matches nothing is corrected to the dataset's nearest words (one typo from 5
-/// letters, two from 9). Ranked by BM25 times the chunk's weight, ten a page; filters narrow the
-/// matches first. Matched words are wrapped in `<b>` in the results' `chunk_html`.
+/// Full text: every word must match (the last, while typed, also as a prefix of 3 letters or
+/// more when it is not a word of the dataset), else any word; `"phrases"`; `-exclusions`; case,
+/// diacritics and English word endings do not matter; a word that matches nothing is corrected
+/// to the dataset's nearest words (one typo from 5 letters, two from 9). Ranked by BM25 over the
+/// dataset times the chunk's weight (of more than 10,000 matches, the newest 10,000; the older
+/// follow, newest first), ten a page; filters narrow the matches first. Matched words are
+/// wrapped in `<b>` in the results' `chunk_html`.
 #[utoipa::path(post, path = "/search", params(DatasetHeader), request_body = SearchChunkData,
     responses((status = 200, description = "A page of results, best first", body = SearchChunkQueryResponseBody),
         DatasetReader, JsonBody))]

@@ -148,26 +148,22 @@ async fn a_word_that_matches_nothing_is_corrected_to_the_datasets_nearest_words(
         ],
     )
     .await;
-    assert_eq!(
-        found(&app, "appearancx ").await,
-        ["a grand appearance"],
-        "a typo in an ending the stemmer would have cut"
-    );
-    assert_eq!(
-        found(&app, "xeceive ").await,
-        ["receive the parcel"],
-        "a typo in the first letter"
-    );
-    assert_eq!(
-        found(&app, "recieve ").await,
-        ["receive the parcel"],
-        "one typo from 5 letters"
-    );
-    assert_eq!(
-        found(&app, "acomodation ").await,
-        ["accommodation nearby"],
-        "two from 9"
-    );
+    for (query, expected, why) in [
+        ("recieve ", "receive the parcel", "one typo from 5 letters"),
+        (
+            "xeceive ",
+            "receive the parcel",
+            "a typo in the first letter",
+        ),
+        (
+            "appearancx ",
+            "a grand appearance",
+            "a typo in an ending the stemmer cuts",
+        ),
+        ("acomodation ", "accommodation nearby", "two from 9"),
+    ] {
+        assert_eq!(found(&app, query).await, [expected], "{why}");
+    }
     assert!(
         found(&app, "reciave ").await.is_empty(),
         "two typos in 7 letters are too many"

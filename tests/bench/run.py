@@ -60,6 +60,8 @@ def start_server(db, binary=BINARY):
         env={**os.environ, "ADMIN_API_KEY": KEY, "RUST_LOG": "error"},
     )
     started = wait_healthy(port)
+    # Not another process answering on a port this one failed to bind.
+    assert process.poll() is None, f"{binary} exited: {process.returncode}"
     return process, port, started
 
 
@@ -96,13 +98,17 @@ def wrk(port, path, connections, method="GET", body=None, headers=None, seconds=
         script.write(f'wrk.headers["{name}"] = "{value}"\n')
     script.write(extra_lua)
     script.close()
-    out = subprocess.run(
+    run = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script.name, f"http://127.0.0.1:{port}{path}"],
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
+    )
     os.unlink(script.name)
+    # wrk reports a script it cannot load on stderr, then runs without it.
+    if run.stderr.strip():
+        raise RuntimeError(f"wrk: {run.stderr.strip()}")
+    out = run.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = int(non2xx.group(1)) if non2xx else 0
