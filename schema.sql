@@ -17,6 +17,8 @@ CREATE TABLE users (
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL
 );
+-- A username is unique whatever its case: "Ada" and "ada" are one person to a reader.
+CREATE UNIQUE INDEX users_by_username ON users (username COLLATE NOCASE);
 
 CREATE TABLE organizations (
     id           TEXT PRIMARY KEY NOT NULL,
@@ -67,6 +69,12 @@ CREATE TABLE api_keys (
     updated_at   TEXT NOT NULL
 );
 CREATE INDEX api_keys_by_user ON api_keys (user_id, created_at);
+-- The ADMIN_API_KEY keys revoked through the API, by digest: a start that stores one again
+-- (the variable is still set) says so loudly.
+CREATE TABLE revoked_admin_keys (
+    key_hash   BLOB PRIMARY KEY NOT NULL,
+    revoked_at TEXT NOT NULL
+);
 
 CREATE TABLE files (
     id         TEXT PRIMARY KEY NOT NULL,
@@ -169,4 +177,4 @@ CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
     DELETE FROM chunks_fts WHERE rowid = OLD.pk;
 END;
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;

@@ -55,6 +55,16 @@ impl<G> Clone for Auth<G> {
 }
 
 impl<G: Grant> Auth<G> {
+    /// Whether the presented key is the secret with this digest (a configured token rather
+    /// than a user's key); compared in constant time.
+    pub fn presents(&self, digest: &[u8; 32]) -> bool {
+        self.key_hash
+            .iter()
+            .zip(digest)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+    }
+
     /// The scope the request's headers name.
     pub fn headers(&self) -> ScopeHeaders {
         self.headers
@@ -87,7 +97,8 @@ impl<G: Grant> Auth<G> {
         F: FnOnce(&Connection, G) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        db.read(move |conn| work(conn, self.resolve(conn, target)?))
+        let lane = self.key_hash;
+        db.read_as(lane, move |conn| work(conn, self.resolve(conn, target)?))
             .await
     }
 
@@ -100,6 +111,18 @@ impl<G: Grant> Auth<G> {
     {
         let target = G::target_in(&self.headers)?;
         self.write_in(db, target, work).await
+    }
+
+    /// On the writer, as heavy work (`Database::write_heavy`): resolve the grant over the
+    /// target the headers name, then `work`.
+    pub async fn write_heavy<T, F>(self, db: &Database, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&Connection, G) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let target = G::target_in(&self.headers)?;
+        db.write_heavy(move |conn| work(conn, self.resolve(conn, target)?))
+            .await
     }
 
     /// On the writer: resolve the grant over `target` (from a path or body), then `work`.

@@ -12,7 +12,7 @@ use crate::db::{self, backup};
 use crate::domain::bootstrap::FirstStart;
 use crate::domain::fields::{Email, Name};
 use crate::domain::members::{self, AddedMember};
-use crate::domain::organizations::find_or_create_organization;
+use crate::domain::organizations::organization_to_join;
 use crate::domain::roles::Role;
 use crate::error::AppError;
 use crate::startup::Application;
@@ -20,10 +20,11 @@ use crate::startup::Application;
 const ENVIRONMENT_HELP: &str = "\
 Environment:
   TRIEVE_BIND, TRIEVE_DB, TRIEVE_MAX_UPLOAD_MB, TRIEVE_REQUEST_TIMEOUT_SECS,
-  TRIEVE_MAX_CONNECTIONS, TRIEVE_WORKERS
+  TRIEVE_MAX_CONNECTIONS, TRIEVE_MAX_CONNECTIONS_PER_IP, TRIEVE_MAX_BODY_MEMORY_MB,
+  TRIEVE_MAX_KEY_FAILURES, TRIEVE_METRICS_TOKEN, TRIEVE_WORKERS
                   the same as the flags; a flag wins over its variable
-  ADMIN_API_KEY   if set (16 to 256 characters), the owner admin@localhost's API key, kept in
-                  step on every start; a new value replaces the previous one
+  ADMIN_API_KEY   if set (16 to 256 characters, not guessable), the owner admin@localhost's API
+                  key, kept in step on every start; a new value replaces the previous one
   RUST_LOG        log filter (default: info), for example RUST_LOG=debug
 
 With no sub-command, trieve-lite serves. The first start on an empty database creates
@@ -203,7 +204,7 @@ fn add_user(
     let pool = db::open_pool(db_path, 1).map_err(|err| err.to_string())?;
     let mut conn = pool.get().map_err(|err| err.to_string())?;
     let added = db::in_write_transaction(&mut conn, |tx| {
-        let organization = find_or_create_organization(tx, &Name::parse("org", org)?)?;
+        let organization = organization_to_join(tx, &Name::parse("org", org)?, role)?;
         let name = name
             .map(|name| Name::parse_optional("name", name))
             .transpose()?

@@ -14,6 +14,13 @@ pub const DEFAULT_MAX_UPLOAD_MB: u64 = 32;
 pub const DEFAULT_JSON_LIMIT_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_MAX_CONNECTIONS: u64 = 1024;
+pub const DEFAULT_MAX_CONNECTIONS_PER_IP: u64 = 128;
+pub const DEFAULT_MAX_BODY_MEMORY_MB: u64 = 256;
+pub const DEFAULT_MAX_KEY_FAILURES: u32 = 30;
+/// A client has this long to send a request's headers (at most the request timeout).
+pub const HEADERS_TIMEOUT: Duration = Duration::from_secs(5);
+/// An idle keep-alive connection is closed after this long.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
 const MIN_ADMIN_KEY_LEN: usize = 16;
 const MAX_ADMIN_KEY_LEN: usize = 256;
 
@@ -29,8 +36,8 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1..=4096), value_name = "MIB")]
     pub max_upload_mb: u64,
 
-    /// Seconds a client has to send a request's headers, and again its body; slower clients get
-    /// 408 and are disconnected, so they cannot hold the server.
+    /// Seconds a client has to send a request's body (its headers: 5 seconds, or this if
+    /// shorter); slower clients get 408 and are disconnected, so they cannot hold the server.
     #[arg(long, env = "TRIEVE_REQUEST_TIMEOUT_SECS", default_value_t = DEFAULT_REQUEST_TIMEOUT_SECS,
           value_parser = clap::value_parser!(u64).range(1..=3600), value_name = "SECS")]
     pub request_timeout_secs: u64,
@@ -39,6 +46,37 @@ pub struct ServeArgs {
     #[arg(long, env = "TRIEVE_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS,
           value_parser = clap::value_parser!(u64).range(1..=100_000), value_name = "N")]
     pub max_connections: u64,
+
+    /// Connections one client address may hold at once; past it, its new connections are
+    /// closed at once (other addresses are not affected). Behind a reverse proxy every client
+    /// has the proxy's address: raise it there, and cap per client in the proxy.
+    #[arg(long, env = "TRIEVE_MAX_CONNECTIONS_PER_IP", default_value_t = DEFAULT_MAX_CONNECTIONS_PER_IP,
+          value_parser = clap::value_parser!(u64).range(1..=100_000), value_name = "N")]
+    pub max_connections_per_ip: u64,
+
+    /// Memory, in MiB, that all request bodies being received and handled may hold together;
+    /// a body that would go past it is refused with 503. Never less than one largest upload.
+    #[arg(long, env = "TRIEVE_MAX_BODY_MEMORY_MB", default_value_t = DEFAULT_MAX_BODY_MEMORY_MB,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576), value_name = "MIB")]
+    pub max_body_memory_mb: u64,
+
+    /// Wrong API keys one client address may present within a minute; past it, that address
+    /// is answered 429 with Retry-After until the minute is over (other addresses are not
+    /// affected). Behind a reverse proxy every client has the proxy's address.
+    #[arg(long, env = "TRIEVE_MAX_KEY_FAILURES", default_value_t = DEFAULT_MAX_KEY_FAILURES,
+          value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub max_key_failures: u32,
+
+    /// A token that reads /metrics (as `Authorization: Bearer <token>`) for a Prometheus that
+    /// holds no user's key; without it, only owners of the instance's first organization read
+    /// them. 16 to 256 characters.
+    #[arg(
+        long,
+        env = "TRIEVE_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
 
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "TRIEVE_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256),
@@ -52,14 +90,7 @@ pub struct AdminKey(String);
 
 impl AdminKey {
     pub fn new(value: String) -> Result<AdminKey, String> {
-        if value.len() < MIN_ADMIN_KEY_LEN || value.len() > MAX_ADMIN_KEY_LEN {
-            return Err(format!(
-                "ADMIN_API_KEY must be {MIN_ADMIN_KEY_LEN} to {MAX_ADMIN_KEY_LEN} characters long"
-            ));
-        }
-        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err("ADMIN_API_KEY must not contain spaces or control characters".into());
-        }
+        check_secret("ADMIN_API_KEY", &value)?;
         Ok(AdminKey(value))
     }
 
@@ -68,11 +99,62 @@ impl AdminKey {
     }
 }
 
+/// Guess-resistance asked of a secret set by hand, in bits: its length times the Shannon
+/// entropy of its own characters, which a repeated or ordered string does not reach
+/// (`aaaaaaaaaaaaaaaa` has 0; 22 random base64 characters about 90).
+const MIN_SECRET_BITS: f64 = 64.0;
+
+/// A secret set by hand (ADMIN_API_KEY, the metrics token): its length, its characters, and
+/// that it is not guessable from its shape. `name` is what the message calls it.
+pub fn check_secret(name: &str, value: &str) -> Result<(), String> {
+    if value.len() < MIN_ADMIN_KEY_LEN || value.len() > MAX_ADMIN_KEY_LEN {
+        return Err(format!(
+            "{name} must be {MIN_ADMIN_KEY_LEN} to {MAX_ADMIN_KEY_LEN} characters long"
+        ));
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "{name} must not contain spaces or control characters"
+        ));
+    }
+    let chars: Vec<char> = value.chars().collect();
+    let mut counts = std::collections::HashMap::new();
+    for c in &chars {
+        *counts.entry(*c).or_insert(0usize) += 1;
+    }
+    let n = chars.len() as f64;
+    let per_char: f64 = counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2()
+        })
+        .sum();
+    // Each character that only continues a run (the same as the last, or the next or previous
+    // letter or digit) is as good as known.
+    let steps = chars
+        .windows(2)
+        .filter(|w| (w[1] as i64 - w[0] as i64).abs() <= 1)
+        .count();
+    let bits = per_char * (n - steps as f64);
+    if bits < MIN_SECRET_BITS {
+        return Err(format!(
+            "{name} is too easy to guess (repeated or ordered characters); use a random value, \
+             for example: openssl rand -base64 24"
+        ));
+    }
+    Ok(())
+}
+
 impl fmt::Debug for AdminKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("AdminKey(<redacted>)")
     }
 }
+
+/// The digest of the token that reads /metrics, when one is set.
+#[derive(Debug, Clone, Copy)]
+pub struct MetricsToken(pub Option<[u8; 32]>);
 
 /// The size limits the routes enforce, derived from Settings.
 #[derive(Debug, Clone, Copy)]
@@ -100,11 +182,24 @@ pub struct Settings {
     pub json_limit_bytes: usize,
     pub request_timeout: Duration,
     pub max_connections: usize,
+    pub max_connections_per_ip: usize,
+    /// Wrong keys one address may present per minute before it is answered 429.
+    pub max_key_failures: u32,
+    /// Bytes all request bodies may hold together (at least one largest upload's body).
+    pub max_body_memory: usize,
     pub workers: Option<usize>,
     pub admin_api_key: Option<AdminKey>,
+    /// The digest of the token that reads /metrics without a user's key.
+    pub metrics_token: Option<[u8; 32]>,
 }
 
 impl Settings {
+    /// The memory request bodies may hold together: the setting, but room for one largest
+    /// upload at least, so that an upload the limits allow is never refused on an idle server.
+    pub fn body_budget(&self) -> usize {
+        self.max_body_memory.max(self.limits().upload_body_bytes())
+    }
+
     pub fn limits(&self) -> Limits {
         Limits {
             json_body_bytes: self.json_limit_bytes,
@@ -130,8 +225,20 @@ impl Settings {
             json_limit_bytes: DEFAULT_JSON_LIMIT_BYTES,
             request_timeout: Duration::from_secs(args.request_timeout_secs),
             max_connections: args.max_connections as usize,
+            max_connections_per_ip: args.max_connections_per_ip as usize,
+            max_key_failures: args.max_key_failures,
+            max_body_memory: (args.max_body_memory_mb as usize).saturating_mul(1024 * 1024),
             workers: args.workers.map(usize::from),
             admin_api_key,
+            metrics_token: args
+                .metrics_token
+                .as_deref()
+                .filter(|token| !token.is_empty())
+                .map(|token| {
+                    check_secret("TRIEVE_METRICS_TOKEN", token)
+                        .map(|_| crate::domain::keys::hash_api_key(token))
+                })
+                .transpose()?,
         })
     }
 
@@ -144,8 +251,12 @@ impl Settings {
             json_limit_bytes: DEFAULT_JSON_LIMIT_BYTES,
             request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
             max_connections: DEFAULT_MAX_CONNECTIONS as usize,
+            max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP as usize,
+            max_key_failures: DEFAULT_MAX_KEY_FAILURES,
+            max_body_memory: (DEFAULT_MAX_BODY_MEMORY_MB as usize) * 1024 * 1024,
             workers: Some(1),
             admin_api_key: None,
+            metrics_token: None,
         }
     }
 }
@@ -158,6 +269,26 @@ mod tests {
     fn admin_key_is_checked_and_never_debug_printed() {
         assert!(AdminKey::new("short".into()).is_err());
         assert!(AdminKey::new("has a space in it, long".into()).is_err());
+        for guessable in [
+            "aaaaaaaaaaaaaaaa",
+            "abcdefghijklmnopqrstuvwxyz",
+            "1234567890123456",
+            "abababababababababab",
+            "password12345678",
+        ] {
+            let refused = AdminKey::new(guessable.into()).unwrap_err();
+            assert!(
+                refused.contains("too easy to guess"),
+                "{guessable}: {refused}"
+            );
+        }
+        for random in [
+            "Zk3q9XvLp0wR7tYb2nHs4c",
+            "tr-4f9c2a7be01d4c3f9a8e6b5d",
+            "correct-horse-battery-staple",
+        ] {
+            assert!(AdminKey::new(random.into()).is_ok(), "{random}");
+        }
         let key = AdminKey::new("a-long-enough-admin-key".into()).unwrap();
         assert!(!format!("{key:?}").contains("long-enough"));
     }

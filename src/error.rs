@@ -27,6 +27,11 @@ pub enum AppError {
     Timeout,
     #[error("The server is busy; try again")]
     Busy,
+    /// A 503 that says what is exhausted.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("The server's disk is full: nothing was written. Reads still work; try again once the server's operator has freed space")]
+    DiskFull,
     /// Anything the client cannot act on. The detail goes to the log, never to the client.
     #[error("Internal server error")]
     Internal(String),
@@ -82,6 +87,7 @@ pub fn message_response(status: StatusCode, message: &str) -> HttpResponse {
 fn error_response(status: StatusCode, message: &str, field: Option<&str>) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .json(ErrorBody { message, field })
 }
 
@@ -95,7 +101,8 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
-            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Busy | AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Field { error, .. } => error.status_code(),
         }
@@ -138,6 +145,7 @@ impl From<db::Error> for AppError {
                 "A chunk with that tracking_id already exists in the dataset",
             ),
             db::Error::Busy | db::Error::Closing => AppError::Busy,
+            db::Error::DiskFull => AppError::DiskFull,
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -1,12 +1,15 @@
 //! Request body extraction that fails the way the rest of the API does: a 400 (or 413)
-//! `{"message"}` that names the offending field.
+//! `{"message"}` that names the offending field; and the server-wide budget that bounds the
+//! memory all bodies being read may hold together.
 
-use std::future::Future;
+use std::future::{ready, Future, Ready};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
+use actix_web::http::header;
 use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::StreamExt;
@@ -23,15 +26,164 @@ fn body_too_large() -> AppError {
     AppError::PayloadTooLarge("The request body is too large".into())
 }
 
-/// Read a whole request body of at most `limit` bytes, within `timeout`.
-async fn read_body(payload: Payload, limit: usize, timeout: Duration) -> Result<Bytes, AppError> {
-    actix_web::rt::time::timeout(timeout, read_body_within(payload, limit))
-        .await
-        .map_err(|_| AppError::Timeout)?
+/// The memory every request body being read or handled may hold together, server-wide: what
+/// keeps a thousand connections each sending a large body from taking all the machine's
+/// memory. A body that would take the total past it is refused with a 503 (the client may
+/// retry).
+#[derive(Debug)]
+pub struct BodyBudget {
+    used: AtomicUsize,
+    capacity: usize,
 }
 
-async fn read_body_within(mut payload: Payload, limit: usize) -> Result<Bytes, AppError> {
-    let mut body = BytesMut::new();
+impl BodyBudget {
+    pub fn new(capacity: usize) -> BodyBudget {
+        BodyBudget {
+            used: AtomicUsize::new(0),
+            capacity,
+        }
+    }
+
+    /// Bytes held by bodies now.
+    pub fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+}
+
+/// The share of the budget one body holds, given back when dropped (once the handler that read
+/// the body is done with it).
+pub struct Lease {
+    budget: Option<web::Data<BodyBudget>>,
+    held: usize,
+}
+
+impl Lease {
+    fn new(req: &HttpRequest) -> Lease {
+        Lease {
+            budget: req.app_data::<web::Data<BodyBudget>>().cloned(),
+            held: 0,
+        }
+    }
+
+    /// Hold `bytes` in all, taking more of the budget if needed.
+    fn hold(&mut self, bytes: usize) -> Result<(), AppError> {
+        let Some(budget) = &self.budget else {
+            return Ok(());
+        };
+        if bytes <= self.held {
+            return Ok(());
+        }
+        let more = bytes - self.held;
+        let before = budget.used.fetch_add(more, Ordering::Relaxed);
+        if before.saturating_add(more) > budget.capacity {
+            budget.used.fetch_sub(more, Ordering::Relaxed);
+            return Err(AppError::Unavailable(
+                "The server is receiving too many request bodies at once; try again shortly".into(),
+            ));
+        }
+        self.held = bytes;
+        Ok(())
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(budget) = &self.budget {
+            budget.used.fetch_sub(self.held, Ordering::Relaxed);
+        }
+    }
+}
+
+fn limits(req: &HttpRequest) -> Limits {
+    req.app_data::<web::Data<Limits>>()
+        .map(|limits| *limits.get_ref())
+        .unwrap_or(Limits {
+            json_body_bytes: DEFAULT_JSON_LIMIT_BYTES,
+            upload_bytes: DEFAULT_JSON_LIMIT_BYTES,
+            body_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
+        })
+}
+
+/// A request body not read yet: read it whole (`read`) or throw it away (`discard`).
+pub struct PendingBody {
+    payload: Payload,
+    limit: usize,
+    timeout: Duration,
+    /// The length the request declares, if it declares one.
+    declared: Option<usize>,
+    lease: Lease,
+}
+
+impl PendingBody {
+    fn new(req: &HttpRequest, payload: &mut Payload, limit: usize) -> PendingBody {
+        PendingBody {
+            payload: payload.take(),
+            limit,
+            timeout: limits(req).body_timeout,
+            declared: req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.parse().ok()),
+            lease: Lease::new(req),
+        }
+    }
+
+    /// The whole body, at most the limit, within the timeout; its memory counted against the
+    /// server's body budget until the lease is dropped.
+    pub async fn read(self) -> Result<(Bytes, Lease), AppError> {
+        let PendingBody {
+            payload,
+            limit,
+            timeout,
+            declared,
+            mut lease,
+        } = self;
+        if declared.is_some_and(|declared| declared > limit) {
+            discard_within(payload, limit, timeout).await;
+            return Err(body_too_large());
+        }
+        let body = actix_web::rt::time::timeout(
+            timeout,
+            read_within(payload, limit, declared, &mut lease),
+        )
+        .await
+        .map_err(|_| AppError::Timeout)??;
+        Ok((body, lease))
+    }
+
+    /// Read the body to its end (up to a few times the limit, within the timeout) keeping none
+    /// of it, so that a client still sending gets to read an answer given before its body was
+    /// wanted.
+    pub async fn discard(self) {
+        discard_within(self.payload, self.limit, self.timeout).await;
+    }
+}
+
+async fn discard_within(mut payload: Payload, limit: usize, timeout: Duration) {
+    let drain = async {
+        let mut received = 0usize;
+        while let Some(Ok(chunk)) = payload.next().await {
+            received = received.saturating_add(chunk.len());
+            if received > limit.saturating_mul(DRAIN_FACTOR) {
+                break;
+            }
+        }
+    };
+    let _ = actix_web::rt::time::timeout(timeout, drain).await;
+}
+
+async fn read_within(
+    mut payload: Payload,
+    limit: usize,
+    declared: Option<usize>,
+    lease: &mut Lease,
+) -> Result<Bytes, AppError> {
+    // A declared length is allocated (and counted) at once; without one, the buffer grows as
+    // bytes arrive, counted as it grows.
+    let initial = declared.unwrap_or(0).min(limit);
+    lease.hold(initial)?;
+    let mut body = BytesMut::with_capacity(initial);
     let mut received = 0usize;
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|err| match err {
@@ -46,22 +198,14 @@ async fn read_body_within(mut payload: Payload, limit: usize) -> Result<Bytes, A
             }
             continue;
         }
+        body.reserve(chunk.len());
+        lease.hold(body.capacity())?;
         body.extend_from_slice(&chunk);
     }
     if received > limit {
         return Err(body_too_large());
     }
     Ok(body.freeze())
-}
-
-fn limits(req: &HttpRequest) -> Limits {
-    req.app_data::<web::Data<Limits>>()
-        .map(|limits| *limits.get_ref())
-        .unwrap_or(Limits {
-            json_body_bytes: DEFAULT_JSON_LIMIT_BYTES,
-            upload_bytes: DEFAULT_JSON_LIMIT_BYTES,
-            body_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
-        })
 }
 
 /// A JSON body within the JSON limit. Unknown fields are ignored; a wrong type or missing field
@@ -79,27 +223,26 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limits = limits(req);
-        let body = read_body(payload.take(), limits.json_body_bytes, limits.body_timeout);
-        Box::pin(async move { parse_json(&body.await?).map(Json) })
+        let body = PendingBody::new(req, payload, limits(req).json_body_bytes);
+        Box::pin(async move {
+            // The body's share of the budget is given back once it is parsed.
+            let (bytes, _lease) = body.read().await?;
+            parse_json(&bytes).map(Json)
+        })
     }
 }
 
-/// A file upload's raw body, within the upload limit; parsed later, off the async workers.
-pub struct UploadBody(pub Bytes);
+/// A file upload's body, within the upload limit, not read yet: its handler checks the key
+/// from the headers first, so that no body is read (and held) for a caller who may not upload.
+pub struct UploadBody(pub PendingBody);
 
 impl FromRequest for UploadBody {
     type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limits = limits(req);
-        let body = read_body(
-            payload.take(),
-            limits.upload_body_bytes(),
-            limits.body_timeout,
-        );
-        Box::pin(async move { body.await.map(UploadBody) })
+        let limit = limits(req).upload_body_bytes();
+        ready(Ok(UploadBody(PendingBody::new(req, payload, limit))))
     }
 }
 
@@ -177,6 +320,32 @@ mod tests {
         let err = parse_json::<Required>(br#"{"role": 0}"#).unwrap_err();
         assert_eq!(err.field(), Some("email"));
         assert!(err.to_string().contains("missing field `email`"));
+    }
+
+    #[test]
+    fn bodies_share_one_budget_and_give_it_back() {
+        let budget = web::Data::new(BodyBudget::new(100));
+        let lease = || Lease {
+            budget: Some(budget.clone()),
+            held: 0,
+        };
+        let mut first = lease();
+        first.hold(60).unwrap();
+        first.hold(40).unwrap();
+        assert_eq!(
+            budget.used(),
+            60,
+            "holding less than held takes nothing more"
+        );
+        let mut second = lease();
+        let refused = second.hold(41).unwrap_err();
+        assert_eq!(refused.status_code().as_u16(), 503);
+        assert_eq!(budget.used(), 60, "a refused share is not kept");
+        second.hold(40).unwrap();
+        drop(first);
+        assert_eq!(budget.used(), 40);
+        drop(second);
+        assert_eq!(budget.used(), 0);
     }
 
     #[test]

@@ -68,6 +68,9 @@ pub struct ApiKeyDto {
     pub role: KeyRole,
     #[schema(required = true)]
     pub expires_at: Option<Timestamp>,
+    /// The key the ADMIN_API_KEY variable sets: revoked, it comes back on the next start while
+    /// the variable is set.
+    pub managed_by_environment: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

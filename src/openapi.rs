@@ -11,7 +11,7 @@ use utoipa::{IntoParams, IntoResponses, Modify, PartialSchema, ToResponse, ToSch
 use uuid::Uuid;
 
 use crate::domain::grants::{
-    Caller, DatasetReader, DatasetWriter, InstanceAdmin, OrgAdmin, OrgMember, OrgOwner, Write,
+    Caller, DatasetReader, DatasetWriter, InstanceOwner, OrgAdmin, OrgMember, OrgOwner, Write,
 };
 use crate::error::ErrorBody;
 
@@ -148,7 +148,8 @@ shared_responses! {
     Timeout => "The request body took too long to arrive",
     TooLarge => "The request body is over its limit (1 MiB; a file upload, the upload limit)",
     Internal => "Internal server error; the detail is only in the server's log",
-    Busy => "The database is busy; try again",
+    Busy => "The database is busy, or request bodies being received fill their memory; try again",
+    Throttled => "Too many wrong API keys from this address within a minute; try again after Retry-After seconds",
 }
 
 type Responses = BTreeMap<String, RefOr<Response>>;
@@ -157,9 +158,10 @@ fn shared(name: &str) -> RefOr<Response> {
     RefOr::Ref(Ref::from_response_name(name))
 }
 
-/// What any request may get: 500 and 503.
+/// What any request may get: 429 (from an address guessing keys), 500 and 503.
 fn always() -> Responses {
     BTreeMap::from([
+        ("429".to_string(), shared("Throttled")),
         ("500".to_string(), shared("Internal")),
         ("503".to_string(), shared("Busy")),
     ])
@@ -226,6 +228,10 @@ macro_rules! error_responses {
 const NO_DATASET: (u16, &str) = (400, "A malformed header, or no TR-Dataset");
 const NO_SUCH_DATASET: (u16, &str) = (404, "No such dataset");
 const NO_SUCH_ORGANIZATION: (u16, &str) = (404, "No such organization");
+const DISK_FULL: (u16, &str) = (
+    507,
+    "The server's disk is full: nothing was written (reads still work)",
+);
 
 /// The error responses of each grant, so that an operation documents them by naming the grant
 /// its handler takes.
@@ -241,24 +247,27 @@ macro_rules! grant_responses {
 
 grant_responses! {
     Caller => [],
-    Write<Caller> => [(403, "A read-only key")],
+    Write<Caller> => [(403, "A read-only key"), DISK_FULL],
     DatasetReader => [NO_DATASET, (403, "Not a member of the dataset's organization"), NO_SUCH_DATASET],
     DatasetWriter => [
         NO_DATASET,
         (403, "A read-only key, or not an admin or owner of the dataset's organization"),
-        NO_SUCH_DATASET
+        NO_SUCH_DATASET,
+        DISK_FULL
     ],
     OrgMember => [(403, "Not a member of the organization"), NO_SUCH_ORGANIZATION],
     OrgAdmin => [(403, "Not an admin or owner of the organization"), NO_SUCH_ORGANIZATION],
     Write<OrgAdmin> => [
         (403, "A read-only key, or not an admin or owner of the organization"),
-        NO_SUCH_ORGANIZATION
+        NO_SUCH_ORGANIZATION,
+        DISK_FULL
     ],
     Write<OrgOwner> => [
         (403, "A read-only key, or not an owner of the organization"),
-        NO_SUCH_ORGANIZATION
+        NO_SUCH_ORGANIZATION,
+        DISK_FULL
     ],
-    InstanceAdmin => [(403, "Not an admin or owner of any organization")],
+    InstanceOwner => [(403, "Not an owner of the instance's first organization")],
 }
 
 /// `TR-Dataset`: the dataset a chunk, file or user-data request acts in.

@@ -3,17 +3,21 @@
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, Condition, Logger};
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Condition, DefaultHeaders, Logger};
 use actix_web::{web, App, HttpMessage, HttpServer};
 
 use crate::auth::CallerId;
-use crate::config::Settings;
+use crate::config::{MetricsToken, Settings, HEADERS_TIMEOUT, KEEP_ALIVE};
+use crate::connections::PerAddress;
 use crate::db::{self, Database, OpenError};
 use crate::domain::bootstrap::{self, FirstStart};
 use crate::error::{AppError, AppResult};
+use crate::extract::BodyBudget;
 use crate::metrics::{self, Metrics};
 use crate::middleware::{head_as_get, json_errors};
 use crate::routes;
+use crate::throttle::{throttle_key_guessing, AuthThrottle};
 
 /// How long a stopping server waits for in-flight requests.
 const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
@@ -46,6 +50,7 @@ pub struct Application {
 impl Application {
     /// Open the database (creating and bootstrapping it if needed) and bind the listener.
     pub fn build(settings: &Settings) -> Result<Application, StartupError> {
+        raise_open_files_limit();
         let database = Database::open(&settings.db_path, READERS)?;
         let first_start = first_start(&database, settings).map_err(StartupError::Bootstrap)?;
         let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
@@ -92,6 +97,26 @@ impl Application {
     }
 }
 
+/// Every connection is a file descriptor: the soft limit (often 1,024) is raised to the hard
+/// one, so that a flood of connections is refused by the per-address cap, not by accept()
+/// failing for everyone.
+fn raise_open_files_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit read and write the one rlimit struct passed by pointer.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                log::warn!("cannot raise the open-files limit");
+            }
+        }
+    }
+}
+
 fn first_start(database: &Database, settings: &Settings) -> AppResult<Option<FirstStart>> {
     let mut conn = database.pool().get().map_err(db::Error::from)?;
     let admin_key = settings
@@ -124,12 +149,19 @@ fn serve(
 ) -> std::io::Result<Server> {
     let database = web::Data::new(database);
     let limits = settings.limits();
+    let metrics_token = settings.metrics_token;
+    let bodies = web::Data::new(BodyBudget::new(settings.body_budget()));
+    let per_address = PerAddress::new(settings.max_connections_per_ip);
+    let throttle = web::Data::new(AuthThrottle::new(settings.max_key_failures));
     let metrics = web::Data::new(Metrics::new(database.get_ref().clone()));
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(database.clone())
             .app_data(metrics.clone())
             .app_data(web::Data::new(limits))
+            .app_data(bodies.clone())
+            .app_data(throttle.clone())
+            .app_data(web::Data::new(MetricsToken(metrics_token)))
             .app_data(web::PathConfig::default().error_handler(|err, _| {
                 AppError::BadRequest(format!("Invalid path: {err}")).into()
             }))
@@ -143,7 +175,11 @@ fn serve(
             }))
             .wrap(from_fn(head_as_get))
             .wrap(from_fn(json_errors))
+            .wrap(from_fn(throttle_key_guessing))
             .wrap(from_fn(metrics::record))
+            // No answer is to be read by a browser as anything but its declared type (an error
+            // that leaves the middleware as an `Error` gets it from `error::message_response`).
+            .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             // Formatting the line costs on every request: skipped when it would not be logged.
             .wrap(Condition::new(
                 log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info),
@@ -151,10 +187,13 @@ fn serve(
             ))
     })
     .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
-    .client_request_timeout(settings.request_timeout)
+    // Idle and slow connections are closed quickly, and one address holds only so many: a
+    // client that opens thousands of sockets and sends nothing cannot fill every slot.
+    .client_request_timeout(HEADERS_TIMEOUT.min(settings.request_timeout))
     .client_disconnect_timeout(std::time::Duration::from_secs(5))
-    .keep_alive(std::time::Duration::from_secs(75))
+    .keep_alive(KEEP_ALIVE)
     .max_connections(settings.max_connections)
+    .on_connect(move |io, extensions| per_address.on_connect(io, extensions))
     .listen(listener)?;
     if let Some(workers) = settings.workers {
         server = server.workers(workers);

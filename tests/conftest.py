@@ -14,10 +14,10 @@ BINARY = Path(os.environ.get("TRIEVE_LITE_BIN", ROOT / "target" / "release" / "t
 
 
 class Server:
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, *args: str):
         self.db = tmp / "client-test.db"
         self.process = subprocess.Popen(
-            [str(BINARY), "--db", str(self.db), "--bind", "127.0.0.1:0"],
+            [str(BINARY), "--db", str(self.db), "--bind", "127.0.0.1:0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -54,8 +54,10 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(request, tmp_path_factory):
+    """The server for one test module, started with the module's `SERVER_ARGS` if it has any."""
     assert BINARY.exists(), f"build {BINARY} first (make test does)"
-    running = Server(tmp_path_factory.mktemp("trieve"))
+    args = getattr(request.module, "SERVER_ARGS", ())
+    running = Server(tmp_path_factory.mktemp("trieve"), *args)
     yield running
     running.stop()

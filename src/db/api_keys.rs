@@ -41,7 +41,8 @@ fn stored_key_from_row(row: &Row) -> rusqlite::Result<StoredKey> {
     })
 }
 
-const DTO_COLUMNS: &str = "id, user_id, name, role, expires_at, created_at, updated_at";
+const DTO_COLUMNS: &str =
+    "id, user_id, name, role, expires_at, is_bootstrap, created_at, updated_at";
 
 fn dto_from_row(row: &Row) -> rusqlite::Result<ApiKeyDto> {
     Ok(ApiKeyDto {
@@ -50,6 +51,7 @@ fn dto_from_row(row: &Row) -> rusqlite::Result<ApiKeyDto> {
         name: row.get(at!(DTO_COLUMNS, "name"))?,
         role: row.get(at!(DTO_COLUMNS, "role"))?,
         expires_at: row.get(at!(DTO_COLUMNS, "expires_at"))?,
+        managed_by_environment: row.get(at!(DTO_COLUMNS, "is_bootstrap"))?,
         created_at: row.get(at!(DTO_COLUMNS, "created_at"))?,
         updated_at: row.get(at!(DTO_COLUMNS, "updated_at"))?,
     })
@@ -63,6 +65,7 @@ pub fn insert_api_key(conn: &Connection, key: &NewKey) -> Result<ApiKeyDto> {
         name: key.name.to_string(),
         role: key.role,
         expires_at: key.expires_at,
+        managed_by_environment: key.is_bootstrap,
         created_at: now,
         updated_at: now,
     };
@@ -127,8 +130,14 @@ pub fn list_keys_of_user(conn: &Connection, user_id: UserId) -> Result<Vec<ApiKe
     Ok(keys)
 }
 
-/// Delete one of a user's keys; false when the user has no key with that id.
+/// Delete one of a user's keys; false when the user has no key with that id. Revoking the key
+/// ADMIN_API_KEY set is remembered, so that the next start can say it comes back.
 pub fn delete_key_of_user(conn: &Connection, user_id: UserId, key_id: KeyId) -> Result<bool> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO revoked_admin_keys (key_hash, revoked_at)
+         SELECT key_hash, ?3 FROM api_keys WHERE id = ?1 AND user_id = ?2 AND is_bootstrap = 1",
+    )?
+    .execute(params![key_id, user_id, Timestamp::now()])?;
     let deleted = conn
         .prepare_cached("DELETE FROM api_keys WHERE id = ?1 AND user_id = ?2")?
         .execute(params![key_id, user_id])?;
@@ -146,6 +155,18 @@ pub fn find_bootstrap_key(conn: &Connection) -> Result<Option<StoredKey>> {
         .prepare_cached(SQL)?
         .query_row([], stored_key_from_row)
         .optional()?)
+}
+
+/// When the key with this digest was revoked as the ADMIN_API_KEY key, if it was; forgotten
+/// once asked (the key is about to be stored again).
+pub fn take_revoked_admin_key(conn: &Connection, key_hash: &[u8]) -> Result<Option<Timestamp>> {
+    let revoked_at = conn
+        .prepare_cached("SELECT revoked_at FROM revoked_admin_keys WHERE key_hash = ?1")?
+        .query_row([key_hash], |row| row.get(0))
+        .optional()?;
+    conn.prepare_cached("DELETE FROM revoked_admin_keys WHERE key_hash = ?1")?
+        .execute([key_hash])?;
+    Ok(revoked_at)
 }
 
 pub fn delete_bootstrap_keys(conn: &Connection) -> Result<()> {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{configure_connection, migrate, SCHEMA_VERSION};
+use super::{configure_connection, make_private, migrate, SCHEMA_VERSION};
 
 /// What a finished backup or restore reports.
 pub struct Report {
@@ -93,6 +93,10 @@ pub fn backup(db: &Path, target: &Path, force: bool) -> Result<Report, String> {
         let partial_text = partial
             .to_str()
             .ok_or("the backup path is not valid UTF-8")?;
+        // VACUUM INTO fills an empty file as it finds it: made private first, the backup never
+        // exists readable by others, not even for a moment.
+        make_private(&partial)
+            .map_err(|err| format!("cannot create {}: {err}", partial.display()))?;
         conn.execute("VACUUM INTO ?1", [partial_text])
             .map_err(|err| format!("the backup failed: {err}"))?;
         let schema_version = check_file(&partial)?;
@@ -122,7 +126,10 @@ pub fn restore(db: &Path, source: &Path) -> Result<(Report, Option<PathBuf>), St
     // The copy is made first, beside the database, so that a full disk fails here with the
     // current database still in place.
     let partial = sibling(db, "restoring");
-    let copied = fs::copy(source, &partial).and_then(|_| fs::File::open(&partial)?.sync_all());
+    let copied = make_private(&partial)
+        .and_then(|_| fs::copy(source, &partial))
+        .and_then(|_| make_private(&partial))
+        .and_then(|_| fs::File::open(&partial)?.sync_all());
     if let Err(err) = copied {
         let _ = fs::remove_file(&partial);
         return Err(format!("cannot copy {}: {err}", source.display()));

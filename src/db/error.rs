@@ -33,6 +33,9 @@ pub enum Error {
     /// The transaction that carried a write failed to commit; the write is not stored.
     #[error("a write transaction failed to commit")]
     NotCommitted,
+    /// The disk (or the database's size limit) is full: the write is not stored; reads go on.
+    #[error("the disk is full")]
+    DiskFull,
     #[error("sqlite: {0}")]
     Sqlite(rusqlite::Error),
 }
@@ -51,9 +54,43 @@ impl From<rusqlite::Error> for Error {
             }
             _ => match err.sqlite_error_code() {
                 Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy,
+                Some(ErrorCode::DiskFull) => {
+                    disk_full::seen();
+                    Error::DiskFull
+                }
                 _ => Error::Sqlite(err),
             },
         }
+    }
+}
+
+/// Whether the disk is known to be full, so that an operator reads it in the log once per
+/// episode (when a write first fails for it, and when one first succeeds again), not once per
+/// refused request.
+pub mod disk_full {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static FULL: AtomicBool = AtomicBool::new(false);
+
+    /// A write failed because the disk is full.
+    pub fn seen() {
+        if !FULL.swap(true, Ordering::Relaxed) {
+            log::error!(
+                "the disk holding the database is full: writes are refused (507) until space is \
+                 freed; reads go on, nothing stored is lost"
+            );
+        }
+    }
+
+    /// A write committed: if the disk was full, it no longer is.
+    pub fn cleared() {
+        if FULL.swap(false, Ordering::Relaxed) {
+            log::warn!("the disk has room again: writes resume");
+        }
+    }
+
+    pub fn is_full() -> bool {
+        FULL.load(Ordering::Relaxed)
     }
 }
 

@@ -123,6 +123,32 @@ pub fn find_file(
         .optional()?)
 }
 
+/// At most `max` bytes of a file's content from `offset`, read with incremental BLOB I/O (only
+/// those bytes are read into memory); None when the file is gone. Empty past the end.
+pub fn read_file_piece(
+    conn: &Connection,
+    file_id: FileId,
+    offset: usize,
+    max: usize,
+) -> Result<Option<Vec<u8>>> {
+    // Called in a reader's read transaction: the row found is the row read, even if the file is
+    // deleted (and its rowid reused) meanwhile.
+    let Some(rowid) = conn
+        .prepare_cached("SELECT rowid FROM file_contents WHERE file_id = ?1")?
+        .query_row([file_id], |row| row.get::<_, i64>(0))
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let blob = conn.blob_open(rusqlite::MAIN_DB, "file_contents", "bytes", rowid, true)?;
+    let end = blob.len().min(offset.saturating_add(max));
+    let mut piece = vec![0u8; end.saturating_sub(offset)];
+    blob.read_at_exact(&mut piece, offset)?;
+    Ok(Some(piece))
+}
+
+/// A file's whole content, for tests (downloads read it in pieces).
+#[cfg(test)]
 pub fn read_file_bytes(conn: &Connection, file_id: FileId) -> Result<Vec<u8>> {
     Ok(conn
         .prepare_cached("SELECT bytes FROM file_contents WHERE file_id = ?1")?
@@ -181,11 +207,16 @@ mod tests {
         };
         insert_chunk(&conn, &chunk).unwrap();
         assert_eq!(read_file_bytes(&conn, file.id).unwrap(), vec![0, 1, 2, 255]);
+        let piece = |offset, max| read_file_piece(&conn, file.id, offset, max).unwrap();
+        assert_eq!(piece(1, 2), Some(vec![1, 2]));
+        assert_eq!(piece(2, 100), Some(vec![2, 255]));
+        assert_eq!(piece(4, 100), Some(vec![]));
         let (found, mime) = find_file(&conn, dataset, file.id).unwrap().unwrap();
         assert_eq!((found.size, mime.as_str()), (4, "application/octet-stream"));
 
         assert!(delete_file(&conn, dataset, file.id).unwrap());
         assert_eq!(count(&conn, "SELECT count(*) FROM file_contents"), 0);
+        assert_eq!(read_file_piece(&conn, file.id, 0, 10).unwrap(), None);
         assert_eq!(
             count(
                 &conn,

@@ -10,7 +10,7 @@ use super::{search, OpenError};
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` sets with `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// One version's upgrade: SQL, then work that needs the server's code.
 struct Migration {
@@ -91,7 +91,52 @@ const MIGRATIONS: &[Migration] = &[
             END;",
         then: Some(search::reindex_all),
     },
+    // 3 -> 4: what the attack run of 2026-11-29 found stored. Usernames are unique whatever
+    // their case: a later user whose username equals an earlier one's but for case gets
+    // `-<rowid>` appended. Times a client sent outside the years 1 to 9999 (which older versions
+    // accepted, and which the client cannot parse) are brought to the nearest instant within
+    // them. Revoked ADMIN_API_KEY keys are remembered from now on.
+    Migration {
+        sql: "
+            CREATE TABLE revoked_admin_keys (
+                key_hash   BLOB PRIMARY KEY NOT NULL,
+                revoked_at TEXT NOT NULL
+            );
+            UPDATE users SET username = username || '-' || rowid
+            WHERE username IS NOT NULL AND EXISTS (
+                SELECT 1 FROM users AS earlier
+                WHERE earlier.username = users.username COLLATE NOCASE
+                  AND earlier.rowid < users.rowid);
+            CREATE UNIQUE INDEX users_by_username ON users (username COLLATE NOCASE);
+        ",
+        then: Some(times_within_the_years_1_to_9999),
+    },
 ];
+
+/// Every time a client sent that lies outside the years 1 to 9999 (older versions stored them
+/// in chrono's signed form: `0000-…`, `-0001-…`, `+10000-…`), brought to the nearest instant
+/// within them. Returns how many values changed.
+fn times_within_the_years_1_to_9999(conn: &Connection) -> super::Result<usize> {
+    let mut changed = 0;
+    for (table, column) in [
+        ("chunks", "time_stamp"),
+        ("files", "time_stamp"),
+        ("api_keys", "expires_at"),
+    ] {
+        changed += conn.execute(
+            &format!(
+                "UPDATE {table} SET {column} = CASE
+                     WHEN substr({column}, 1, 1) = '+' THEN '9999-12-31T23:59:59.999999Z'
+                     WHEN substr({column}, 1, 1) = '-' OR {column} < '0001'
+                         THEN '0001-01-01T00:00:00.000000Z'
+                     ELSE '9999-12-31T23:59:59.999999Z' END
+                 WHERE NOT ({column} GLOB '[0-9][0-9][0-9][0-9]-*' AND {column} >= '0001')"
+            ),
+            [],
+        )?;
+    }
+    Ok(changed)
+}
 
 /// Bring a database to the current schema version: create it when empty, run the migrations
 /// it lacks, refuse one newer than this binary.

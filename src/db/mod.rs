@@ -48,6 +48,18 @@ pub enum OpenError {
     TooNew { found: i64, known: i64 },
     #[error("cannot upgrade the database: {0}")]
     Migration(Error),
+    #[error("cannot make {path} private to its owner: {source}")]
+    Private {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// `path` with `suffix` appended to its file name, as SQLite names its `-wal` and `-shm` files.
+pub fn sibling_file(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    std::path::PathBuf::from(name)
 }
 
 /// Settings every connection gets, the pool's and the command line's alike.
@@ -56,7 +68,11 @@ pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
     // Room for every statement the server prepares, so none is parsed twice.
     conn.set_prepared_statement_cache_capacity(128);
     // FULL: a write acknowledged to a client survives a power cut, not only a process crash.
-    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
+    // A WAL that large writes grew is cut back to 64 MiB each time it restarts.
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
+         PRAGMA journal_size_limit = 67108864;",
+    )?;
     search::register_functions(conn)?;
     rank::register(conn)
 }
@@ -76,9 +92,41 @@ fn configure_sqlite_library() {
     });
 }
 
+/// Create `path` empty, readable and writable by its owner alone (0600), or make an existing
+/// file so. The database holds every user's data and keys' digests; SQLite gives its WAL and
+/// shared-memory files the database file's own permissions.
+pub fn make_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(PRIVATE_FILE_MODE)
+        .open(path)?;
+    let mode = file.metadata()?.permissions().mode();
+    if mode & 0o077 != 0 {
+        file.set_permissions(std::fs::Permissions::from_mode(mode & 0o700))?;
+    }
+    Ok(())
+}
+
+/// Owner read and write, nobody else anything.
+pub const PRIVATE_FILE_MODE: u32 = 0o600;
+
 /// Open (creating if needed) the database file, apply the schema, and build the read pool.
 pub fn open_pool(path: &Path, max_size: u32) -> std::result::Result<Pool, OpenError> {
     configure_sqlite_library();
+    for file in [
+        path.to_path_buf(),
+        sibling_file(path, "-wal"),
+        sibling_file(path, "-shm"),
+    ] {
+        if file == path || file.exists() {
+            make_private(&file).map_err(|source| OpenError::Private {
+                path: file.display().to_string(),
+                source,
+            })?;
+        }
+    }
     let mut conn = open_connection(path)?;
     // WAL is a property of the file: set once here, every later connection inherits it.
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -106,6 +154,7 @@ fn open_connection(path: &Path) -> std::result::Result<Connection, OpenError> {
 pub struct Database {
     pool: Pool,
     readers: Arc<readers::Readers>,
+    lanes: Arc<readers::Lanes>,
     writer: Arc<writer::Writer>,
 }
 
@@ -116,6 +165,8 @@ impl Database {
         let writer = writer::Writer::start(open_connection(path)?)?;
         Ok(Database {
             readers: Arc::new(readers::Readers::start(pool.clone(), readers as usize)?),
+            // Half the readers per caller: one caller never holds them all.
+            lanes: Arc::new(readers::Lanes::new(readers as usize / 2)),
             pool,
             writer: Arc::new(writer),
         })
@@ -142,6 +193,18 @@ impl Database {
         self.readers.read(work).await
     }
 
+    /// `read`, in the lane of `caller` (an API key's digest): at most half the reader threads
+    /// work for one caller at once (`readers::Lanes`).
+    pub async fn read_as<T, E, F>(&self, caller: [u8; 32], work: F) -> std::result::Result<T, E>
+    where
+        F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+    {
+        let _in_lane = self.lanes.enter(caller).await;
+        self.readers.read(work).await
+    }
+
     /// Run work on the writer: in a transaction shared with other queued writes, answered after
     /// that transaction commits. If the work fails, none of its changes are kept.
     pub async fn write<T, E, F>(&self, work: F) -> std::result::Result<T, E>
@@ -151,6 +214,17 @@ impl Database {
         E: From<Error> + Send + 'static,
     {
         self.writer.write(work).await
+    }
+
+    /// `write` for work that writes megabytes (a file upload): committed in a transaction of
+    /// its own, after the light writes queued with it, so that they do not wait behind it.
+    pub async fn write_heavy<T, E, F>(&self, work: F) -> std::result::Result<T, E>
+    where
+        F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+    {
+        self.writer.write_heavy(work).await
     }
 
     /// Finish the queued writes, stop the writer and fold the WAL back into the database file,

@@ -233,12 +233,15 @@ pub fn list_memberships_of_user(
 }
 
 /// Whether a user has at least `role` in some organization.
-pub fn has_role_anywhere(conn: &Connection, user_id: UserId, role: Role) -> Result<bool> {
+/// Whether the user owns the instance's organization: the first one created (the first start
+/// makes it).
+pub fn owns_instance(conn: &Connection, user_id: UserId) -> Result<bool> {
     Ok(conn
         .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM user_organizations WHERE user_id = ?1 AND role >= ?2)",
+            "SELECT EXISTS (SELECT 1 FROM user_organizations WHERE user_id = ?1 AND role >= ?2 \
+               AND organization_id = (SELECT id FROM organizations ORDER BY created_at, rowid LIMIT 1))",
         )?
-        .query_row(params![user_id, role], |row| row.get(0))?)
+        .query_row(params![user_id, Role::Owner], |row| row.get(0))?)
 }
 
 #[cfg(test)]
@@ -256,13 +259,20 @@ mod tests {
         insert_membership(&conn, ada.id, org.id, Role::Owner).unwrap();
         let bob_member = insert_membership(&conn, bob.id, org.id, Role::User).unwrap();
         assert_eq!(count_owners(&conn, org.id).unwrap(), 1);
-        assert!(!has_role_anywhere(&conn, bob.id, Role::Admin).unwrap());
+        assert!(!owns_instance(&conn, bob.id).unwrap());
 
         update_membership_role(&conn, bob_member.id, Role::Owner).unwrap();
         assert_eq!(count_owners(&conn, org.id).unwrap(), 2);
         let found = find_membership(&conn, bob.id, org.id).unwrap().unwrap();
         assert_eq!(found.role, Role::Owner);
-        assert!(has_role_anywhere(&conn, bob.id, Role::Admin).unwrap());
+        assert!(owns_instance(&conn, bob.id).unwrap());
+        let later = organization(&conn, "later");
+        let carol = user(&conn, "carol@example.com");
+        insert_membership(&conn, carol.id, later.id, Role::Owner).unwrap();
+        assert!(
+            !owns_instance(&conn, carol.id).unwrap(),
+            "the owner of a later organization"
+        );
 
         let of_ada = list_memberships_of_user(&conn, ada.id).unwrap();
         assert_eq!(of_ada.len(), 1);

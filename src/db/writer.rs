@@ -6,6 +6,7 @@
 //! the others in the batch still commit. A job's result reaches its caller only after the
 //! batch's COMMIT has returned, so an acknowledged write is a durable write.
 
+use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -21,14 +22,57 @@ use super::Error;
 /// Most jobs committed in one transaction.
 const MAX_BATCH: usize = 128;
 
+/// Why a batch's jobs are not stored: what each of them answers.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    /// No transaction could be begun: another process held the lock.
+    Busy,
+    /// The disk is full.
+    DiskFull,
+    /// The transaction failed otherwise.
+    NotCommitted,
+}
+
+impl Refusal {
+    /// Why a transaction that failed with `err` (or was rolled back by SQLite) failed.
+    fn after(err: Option<&rusqlite::Error>) -> Refusal {
+        let full =
+            err.and_then(rusqlite::Error::sqlite_error_code) == Some(rusqlite::ErrorCode::DiskFull);
+        if full {
+            super::error::disk_full::seen();
+        }
+        if full || super::error::disk_full::is_full() {
+            Refusal::DiskFull
+        } else {
+            Refusal::NotCommitted
+        }
+    }
+
+    fn error(self) -> Error {
+        match self {
+            Refusal::Busy => Error::Busy,
+            Refusal::DiskFull => Error::DiskFull,
+            Refusal::NotCommitted => Error::NotCommitted,
+        }
+    }
+}
+
 /// Told after COMMIT whether the batch committed.
-type Completion = Box<dyn FnOnce(bool) + Send>;
-/// Runs its work on the connection, or with None fails without running (no transaction could
-/// be begun), and returns what to do once the batch's fate is known.
-type Job = Box<dyn FnOnce(Option<&Connection>) -> Completion + Send>;
+type Completion = Box<dyn FnOnce(Result<(), Refusal>) + Send>;
+/// Runs its work on the connection, or fails without running (no transaction to run in), and
+/// returns what to do once the batch's fate is known.
+type Job = Box<dyn FnOnce(Result<&Connection, Refusal>) -> Completion + Send>;
+
+/// A job as queued: a heavy one (a file upload's tens of MiB) is committed in a transaction of
+/// its own, after the light ones queued with it, so that a one-row write never waits behind
+/// more than one upload.
+struct Queued {
+    job: Job,
+    heavy: bool,
+}
 
 pub struct Writer {
-    sender: Mutex<Option<Sender<Job>>>,
+    sender: Mutex<Option<Sender<Queued>>>,
     thread: Mutex<Option<JoinHandle<Connection>>>,
     stats: Arc<WriterStats>,
 }
@@ -42,7 +86,7 @@ pub struct WriterStats {
 
 impl Writer {
     pub fn start(conn: Connection) -> std::io::Result<Writer> {
-        let (sender, receiver) = channel::<Job>();
+        let (sender, receiver) = channel::<Queued>();
         let stats = Arc::new(WriterStats::default());
         let counted = stats.clone();
         let thread = std::thread::Builder::new()
@@ -66,16 +110,36 @@ impl Writer {
         T: Send + 'static,
         E: From<Error> + Send + 'static,
     {
+        self.queue(work, false).await
+    }
+
+    /// Queue heavy `work` (megabytes written), to be committed on its own after the light
+    /// writes queued with it, and wait until it has committed.
+    pub async fn write_heavy<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+    {
+        self.queue(work, true).await
+    }
+
+    async fn queue<T, E, F>(&self, work: F, heavy: bool) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel::<Result<T, E>>();
         let job: Job = Box::new(move |conn| {
             let outcome = match conn {
-                Some(conn) => run_in_savepoint(conn, work),
-                None => Err(E::from(Error::Busy)),
+                Ok(conn) => run_in_savepoint(conn, work),
+                Err(refusal) => Err(E::from(refusal.error())),
             };
-            Box::new(move |committed| {
-                let outcome = match outcome {
-                    Ok(_) if !committed => Err(E::from(Error::NotCommitted)),
-                    other => other,
+            Box::new(move |fate: Result<(), Refusal>| {
+                let outcome = match (outcome, fate) {
+                    (Ok(_), Err(refusal)) => Err(E::from(refusal.error())),
+                    (other, _) => other,
                 };
                 // The caller may have gone (client disconnected); the write stands regardless.
                 let _ = reply.send(outcome);
@@ -84,7 +148,9 @@ impl Writer {
         {
             let sender = self.sender.lock().unwrap_or_else(|e| e.into_inner());
             let sender = sender.as_ref().ok_or(E::from(Error::Closing))?;
-            sender.send(job).map_err(|_| E::from(Error::Closing))?;
+            sender
+                .send(Queued { job, heavy })
+                .map_err(|_| E::from(Error::Closing))?;
         }
         answer.await.map_err(|_| E::from(Error::Closing))?
     }
@@ -109,30 +175,87 @@ fn run_in_savepoint<T, E: From<Error>>(
     let held = Deferral::mark();
     let outcome = catch_unwind(AssertUnwindSafe(|| work(conn)))
         .unwrap_or_else(|_| Err(Error::Panicked.into()));
+    if outcome.is_err() {
+        Deferral::forget_since(held);
+    }
+    // A full disk or an I/O error can make SQLite roll the whole transaction back, savepoint
+    // and all: then there is nothing to end, and the job's own error says why.
+    if conn.is_autocommit() {
+        return outcome;
+    }
     let end = if outcome.is_ok() {
         "RELEASE job"
     } else {
-        Deferral::forget_since(held);
         "ROLLBACK TO job; RELEASE job"
     };
     conn.execute_batch(end).map_err(Error::from)?;
     outcome
 }
 
-fn run(conn: Connection, jobs: Receiver<Job>, stats: &WriterStats) -> Connection {
-    while let Ok(first) = jobs.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
+/// The jobs the writer has taken off its queue and not yet run.
+#[derive(Default)]
+struct Held {
+    light: Vec<Job>,
+    heavy: VecDeque<Job>,
+    light_went_last: bool,
+}
+
+impl Held {
+    fn hold(&mut self, queued: Queued) {
+        if queued.heavy {
+            self.heavy.push_back(queued.job);
+        } else {
+            self.light.push(queued.job);
+        }
+    }
+
+    /// The next transaction's jobs, and whether it is a heavy one. Light batches and heavy jobs
+    /// take turns: a light write waits behind one heavy job at most, and a stream of light
+    /// writes never holds heavy ones back for good.
+    fn next(&mut self) -> Option<(Vec<Job>, bool)> {
+        let heavy_turn = !self.heavy.is_empty() && (self.light.is_empty() || self.light_went_last);
+        self.light_went_last = !heavy_turn;
+        if heavy_turn {
+            self.heavy.pop_front().map(|job| (vec![job], true))
+        } else if self.light.is_empty() {
+            None
+        } else {
+            Some((std::mem::take(&mut self.light), false))
+        }
+    }
+}
+
+fn run(conn: Connection, jobs: Receiver<Queued>, stats: &WriterStats) -> Connection {
+    let mut held = Held::default();
+    loop {
+        // Wait for work only when none is held.
+        if held.light.is_empty() && held.heavy.is_empty() {
+            match jobs.recv() {
+                Ok(queued) => held.hold(queued),
                 Err(_) => break,
             }
         }
+        while held.light.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(queued) => held.hold(queued),
+                Err(_) => break,
+            }
+        }
+        let Some((batch, heavy)) = held.next() else {
+            continue;
+        };
         stats.transactions.fetch_add(1, Ordering::Relaxed);
         stats
             .writes
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
         commit_batch(&conn, batch);
+        if heavy {
+            // Megabytes went through the WAL: fold them into the database now, so that the
+            // WAL restarts (and is cut back to `journal_size_limit`) instead of growing on.
+            if let Err(err) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)") {
+                log::warn!("checkpoint after a large write failed: {err}");
+            }
+        }
     }
     conn
 }
@@ -142,8 +265,12 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
         // Another process (`trieve-lite user add`) held the lock past the busy timeout: these
         // writes are refused (503), none half-done.
         log::warn!("cannot begin a write transaction: {err}");
+        let refusal = match Refusal::after(Some(&err)) {
+            Refusal::DiskFull => Refusal::DiskFull,
+            _ => Refusal::Busy,
+        };
         for job in batch {
-            job(None)(false);
+            job(Err(refusal))(Err(refusal));
         }
         return;
     }
@@ -155,9 +282,9 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
             // An I/O error (a full disk) can make SQLite roll the whole transaction back; the
             // jobs after it must not run outside it, committing one by one.
             if conn.is_autocommit() {
-                job(None)
+                job(Err(Refusal::after(None)))
             } else {
-                job(Some(conn))
+                job(Ok(conn))
             }
         })
         .collect();
@@ -166,16 +293,31 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
     } else {
         deferral.write(conn)
     };
-    let committed = match indexed.and_then(|()| Ok(conn.execute_batch("COMMIT")?)) {
-        Ok(()) => true,
-        Err(err) => {
-            log::error!("commit failed: {err}");
-            let _ = conn.execute_batch("ROLLBACK");
-            false
+    let fate = if conn.is_autocommit() {
+        // SQLite rolled the transaction back under a job (a full disk, an I/O error).
+        Err(Refusal::after(None))
+    } else {
+        match indexed.and_then(|()| Ok(conn.execute_batch("COMMIT")?)) {
+            Ok(()) => {
+                super::error::disk_full::cleared();
+                Ok(())
+            }
+            Err(err) => {
+                let refusal = match &err {
+                    Error::Sqlite(sqlite) => Refusal::after(Some(sqlite)),
+                    Error::DiskFull => Refusal::DiskFull,
+                    _ => Refusal::after(None),
+                };
+                if !matches!(refusal, Refusal::DiskFull) {
+                    log::error!("commit failed: {err}");
+                }
+                let _ = conn.execute_batch("ROLLBACK");
+                Err(refusal)
+            }
         }
     };
     for completion in completions {
-        completion(committed);
+        completion(fate);
     }
 }
 
@@ -241,6 +383,41 @@ mod tests {
         let stats = db.writer_stats();
         assert_eq!(stats.writes.load(Ordering::Relaxed), 101);
         assert_eq!(stats.transactions.load(Ordering::Relaxed), 2, "{stats:?}");
+    }
+
+    #[actix_web::test]
+    async fn a_light_write_waits_behind_one_heavy_write_at_most() {
+        let (_dir, db) = database();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let write = |heavy: bool, name: &'static str| {
+            let (db, order) = (db.clone(), order.clone());
+            spawn(async move {
+                let work = move |_: &Connection| -> Result<()> {
+                    order.lock().unwrap().push(name);
+                    Ok(())
+                };
+                if heavy {
+                    db.write_heavy(work).await
+                } else {
+                    db.write(work).await
+                }
+            })
+        };
+        // The writer is busy; two uploads queue, then a one-row write.
+        let held = hold_the_writer(&db).await;
+        let first = write(true, "upload 1");
+        sleep(Duration::from_millis(20)).await;
+        let second = write(true, "upload 2");
+        sleep(Duration::from_millis(20)).await;
+        let small = write(false, "one row");
+        for task in [first, second, small] {
+            task.await.unwrap().unwrap();
+        }
+        held.await.unwrap().unwrap();
+        // The row waits behind one upload, not both.
+        assert_eq!(*order.lock().unwrap(), ["upload 1", "one row", "upload 2"]);
+        // Each upload in a transaction of its own: the held write, the row, two uploads.
+        assert_eq!(db.writer_stats().transactions.load(Ordering::Relaxed), 4);
     }
 
     #[actix_web::test]

@@ -47,7 +47,15 @@ pub fn bootstrap(conn: &Connection, admin_key: Option<&str>) -> AppResult<Option
         }));
     }
     if let Some(key) = admin_key {
-        if api_keys::find_key_by_hash(conn, &hash_api_key(key))?.is_none() {
+        let digest = hash_api_key(key);
+        if api_keys::find_key_by_hash(conn, &digest)?.is_none() {
+            if let Some(revoked_at) = api_keys::take_revoked_admin_key(conn, &digest)? {
+                log::warn!(
+                    "ADMIN_API_KEY WAS REVOKED on {revoked_at}, and works again from this start \
+                     because the variable is still set. To keep it revoked, unset ADMIN_API_KEY \
+                     (or set a new value) and restart."
+                );
+            }
             let owner_id = match api_keys::find_bootstrap_key(conn)? {
                 Some(previous) => previous.user_id,
                 None => users::find_user_by_email(conn, &owner_email)?

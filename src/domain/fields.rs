@@ -32,6 +32,27 @@ fn has_control(text: &str) -> bool {
     text.chars().any(char::is_control)
 }
 
+/// Whether the text holds a character a reader cannot see or that changes how the text around
+/// it shows: controls, format characters (bidi overrides and isolates, zero-width spaces and
+/// joiners, the byte-order mark, the soft hyphen), line and paragraph separators, private-use
+/// and unassigned code points. `\u{202e}evil` shows as "live"; "ad\u{200b}min" as "admin".
+/// Refused in what identifies a person to others: names, usernames, e-mail addresses.
+fn has_hidden(text: &str) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    text.chars().any(|c| {
+        matches!(
+            c.general_category(),
+            GeneralCategory::Control
+                | GeneralCategory::Format
+                | GeneralCategory::LineSeparator
+                | GeneralCategory::ParagraphSeparator
+                | GeneralCategory::PrivateUse
+                | GeneralCategory::Surrogate
+                | GeneralCategory::Unassigned
+        )
+    })
+}
+
 /// `Some` unless the text is empty once trimmed: how a request clears an optional value.
 fn non_empty(text: &str) -> Option<&str> {
     Some(text.trim()).filter(|text| !text.is_empty())
@@ -39,7 +60,7 @@ fn non_empty(text: &str) -> Option<&str> {
 
 text_type! {
     /// The name of an organization, a dataset, a key or a person: trimmed, 1 to 100 characters,
-    /// no control characters.
+    /// no control or invisible characters.
     Name
 }
 
@@ -55,7 +76,7 @@ impl Name {
         let Some(text) = non_empty(text) else {
             return Ok(None);
         };
-        if text.chars().count() > Name::MAX_CHARS || has_control(text) {
+        if text.chars().count() > Name::MAX_CHARS || has_hidden(text) {
             return Err(Name::invalid(field));
         }
         Ok(Some(Name(text.to_string())))
@@ -65,7 +86,7 @@ impl Name {
         AppError::invalid(
             field,
             format!(
-                "{field} must be 1 to {} characters, without control characters",
+                "{field} must be 1 to {} characters, without control or invisible characters",
                 Name::MAX_CHARS
             ),
         )
@@ -73,7 +94,8 @@ impl Name {
 }
 
 text_type! {
-    /// A user's handle: trimmed, up to 64 characters, no spaces or control characters.
+    /// A user's handle: trimmed, up to 64 characters, no spaces, control or invisible
+    /// characters. Unique among users whatever its case (the database compares it so).
     Username
 }
 
@@ -86,12 +108,14 @@ impl Username {
             return Ok(None);
         };
         if text.chars().count() > Username::MAX_CHARS
-            || text.chars().any(|c| c.is_whitespace() || c.is_control())
+            || text.chars().any(char::is_whitespace)
+            || has_hidden(text)
         {
             return Err(AppError::invalid(
                 "username",
                 format!(
-                    "username must be at most {} characters, without spaces",
+                    "username must be at most {} characters, without spaces, control or \
+                     invisible characters",
                     Username::MAX_CHARS
                 ),
             ));
@@ -128,8 +152,9 @@ impl Website {
 }
 
 text_type! {
-    /// An email address: something@somewhere, up to 254 bytes, without spaces. Compared
-    /// case-insensitively by the database.
+    /// An email address: something@somewhere, up to 254 bytes, without spaces, control or
+    /// invisible characters, its letters of one script (`pаypal@example.com` with a Cyrillic
+    /// `а` is refused). Compared case-insensitively by the database.
     Email
 }
 
@@ -142,12 +167,19 @@ impl Email {
             && text
                 .split_once('@')
                 .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
-            && !text.chars().any(|c| c.is_whitespace() || c.is_control());
-        if valid {
-            Ok(Email(text.to_string()))
-        } else {
-            Err(AppError::invalid("email", "email is not a valid address"))
+            && !text.chars().any(char::is_whitespace)
+            && !has_hidden(text);
+        if !valid {
+            return Err(AppError::invalid("email", "email is not a valid address"));
         }
+        if !unicode_security::MixedScript::is_single_script(text) {
+            return Err(AppError::invalid(
+                "email",
+                "email mixes letters of different scripts (such as Latin and Cyrillic), which \
+                 makes one address look like another",
+            ));
+        }
+        Ok(Email(text.to_string()))
     }
 }
 
@@ -297,6 +329,39 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn lookalike_identities_are_refused() {
+        // Bidi overrides and isolates, zero-width characters, the BOM, the soft hyphen.
+        for hidden in [
+            "\u{202e}evil",
+            "ad\u{200b}min",
+            "a\u{200d}b",
+            "\u{2066}x\u{2069}",
+            "\u{feff}ada",
+            "ad\u{ad}a",
+            "a\u{2028}b",
+        ] {
+            assert!(Name::parse("name", hidden).is_err(), "name {hidden:?}");
+            assert!(
+                Username::parse_optional(hidden).is_err(),
+                "username {hidden:?}"
+            );
+            assert!(
+                Email::parse(&format!("{hidden}@example.com")).is_err(),
+                "email {hidden:?}"
+            );
+        }
+        // A Cyrillic а among Latin letters; one script alone, whichever, is fine.
+        let mixed = Email::parse("p\u{430}ypal@example.com").unwrap_err();
+        assert!(mixed.to_string().contains("scripts"), "{mixed}");
+        assert!(Email::parse("\u{438}\u{432}\u{430}\u{43d}@\u{43f}\u{440}\u{438}\u{43c}\u{435}\u{440}.\u{440}\u{444}").is_ok());
+        assert!(Email::parse("jos\u{e9}.m\u{fc}ller@example.com").is_ok());
+        assert!(
+            Name::parse("name", "Zo\u{eb} \u{674e}").is_ok(),
+            "names may mix scripts"
+        );
     }
 
     #[test]

@@ -190,11 +190,16 @@ fn file_not_found() -> AppError {
 }
 
 /// A file with its MIME type and bytes, for download.
+/// A file to send: its row and its type. Its bytes are read in pieces as they are sent
+/// (`read_piece`), so that a download holds one piece in memory, not the file.
 pub struct FileDownload {
     pub file: File,
     pub mime_type: String,
-    pub bytes: Vec<u8>,
 }
+
+/// The most bytes a download reads at once: 255 KiB, a multiple of 3 so that each piece
+/// encodes to base64 on its own, without padding, as part of the whole.
+pub const PIECE: usize = 255 * 1024;
 
 pub fn download_file(
     conn: &Connection,
@@ -203,27 +208,48 @@ pub fn download_file(
 ) -> AppResult<FileDownload> {
     let (file, mime_type) =
         files::find_file(conn, scope.id(), file_id)?.ok_or_else(file_not_found)?;
-    let bytes = files::read_file_bytes(conn, file.id)?;
-    Ok(FileDownload {
-        file,
-        mime_type,
-        bytes,
-    })
+    Ok(FileDownload { file, mime_type })
 }
 
-pub fn get_file(conn: &Connection, scope: &DatasetScope, file_id: FileId) -> AppResult<FileDto> {
-    let FileDownload { file, bytes, .. } = download_file(conn, scope, file_id)?;
-    Ok(FileDto {
+/// The piece of a file's bytes from `offset` (at most `PIECE`); a 404 if the file was deleted
+/// since the download began.
+pub fn read_piece(conn: &Connection, file_id: FileId, offset: usize) -> AppResult<Vec<u8>> {
+    files::read_file_piece(conn, file_id, offset, PIECE)?.ok_or_else(file_not_found)
+}
+
+/// A file as JSON (`FileDto`) around its content: the text before the base64url content and
+/// the text after it, so that the content can be sent in pieces between them.
+pub fn file_json_around_content(file: File) -> AppResult<(String, String)> {
+    let json = serde_json::to_string(&FileDto {
         id: file.id,
         user_id: file.user_id,
         file_name: file.file_name,
         size: file.size,
-        base64url_content: URL_SAFE.encode(bytes),
+        base64url_content: String::new(),
         link: file.link,
         metadata: file.metadata,
         created_at: file.created_at,
         updated_at: file.updated_at,
     })
+    .map_err(|err| AppError::Internal(format!("a file's JSON: {err}")))?;
+    // The first occurrence is the field itself: it comes before `metadata`, the only place a
+    // client's text could repeat it unescaped (as a key).
+    const FIELD: &str = "\"base64url_content\":\"";
+    let at = json
+        .find(FIELD)
+        .ok_or_else(|| AppError::Internal("a file's JSON lacks its content field".into()))?
+        + FIELD.len();
+    Ok((json[..at].to_string(), json[at..].to_string()))
+}
+
+/// The length of `bytes` bytes in base64 with padding.
+pub fn base64_len(bytes: usize) -> usize {
+    bytes.div_ceil(3) * 4
+}
+
+/// A piece of content in the base64url a `FileDto` carries.
+pub fn encode_piece(piece: &[u8]) -> String {
+    URL_SAFE.encode(piece)
 }
 
 /// Delete a file; its chunks go with it when `delete_chunks`, else they stay, unlinked.
@@ -305,8 +331,15 @@ mod tests {
             ),
             1
         );
-        let read = get_file(&conn, &writer, kept.id).unwrap();
-        assert_eq!(read.base64url_content, URL_SAFE.encode("one\n\ntwo"));
+        let read = download_file(&conn, &writer, kept.id).unwrap();
+        assert_eq!(read.mime_type, "text/plain");
+        assert_eq!(read_piece(&conn, kept.id, 0).unwrap(), b"one\n\ntwo");
+        let (before, after) = file_json_around_content(read.file).unwrap();
+        let json: Value =
+            serde_json::from_str(&format!("{before}{}{after}", encode_piece(b"one\n\ntwo")))
+                .unwrap();
+        assert_eq!(json["base64url_content"], URL_SAFE.encode("one\n\ntwo"));
+        assert_eq!(json["file_name"], "a.txt");
         delete_file(&conn, &writer, kept.id, false).unwrap();
         assert_eq!(count(&conn, "SELECT count(*) FROM chunks"), 1);
 

@@ -283,17 +283,18 @@ impl OrgMember {
 /// Writes the dataset's chunks and files: an admin or owner, with a read-write key.
 pub type DatasetWriter = Write<DatasetAdmin>;
 
-/// An admin or owner of some organization: for server-wide views such as metrics.
+/// An owner of the instance's organization (the one the first start made): for server-wide
+/// views such as metrics, which are about every organization's traffic.
 #[derive(Debug)]
-pub struct InstanceAdmin(Caller);
+pub struct InstanceOwner(Caller);
 
-impl InstanceAdmin {
+impl InstanceOwner {
     pub fn caller(&self) -> &Caller {
         &self.0
     }
 }
 
-impl Grant for InstanceAdmin {
+impl Grant for InstanceOwner {
     type Target = ();
 
     fn target_in(_: &ScopeHeaders) -> AppResult<()> {
@@ -301,11 +302,11 @@ impl Grant for InstanceAdmin {
     }
 
     fn grant(conn: &Connection, caller: Caller, _: ()) -> AppResult<Self> {
-        if organizations::has_role_anywhere(conn, caller.id(), Role::Admin)? {
-            Ok(InstanceAdmin(caller))
+        if organizations::owns_instance(conn, caller.id())? {
+            Ok(InstanceOwner(caller))
         } else {
             Err(AppError::Forbidden(
-                "This needs the admin or owner role in an organization".into(),
+                "This needs the owner role in the instance's first organization".into(),
             ))
         }
     }
@@ -378,8 +379,13 @@ mod tests {
             )),
             404
         );
-        assert_eq!(status(InstanceAdmin::grant(&conn, admin.clone(), ())), 200);
-        assert_eq!(status(InstanceAdmin::grant(&conn, reader.clone(), ())), 403);
+        // `acme` is the first organization: its owner owns the instance, its admin does not.
+        assert_eq!(
+            status(InstanceOwner::grant(&conn, read_only.clone(), ())),
+            200
+        );
+        assert_eq!(status(InstanceOwner::grant(&conn, admin.clone(), ())), 403);
+        assert_eq!(status(InstanceOwner::grant(&conn, reader.clone(), ())), 403);
     }
 
     #[test]

@@ -5,7 +5,8 @@ use serde_json::Map;
 
 use crate::db::{datasets, organizations};
 use crate::domain::fields::Name;
-use crate::error::AppResult;
+use crate::domain::roles::Role;
+use crate::error::{AppError, AppResult};
 use crate::models::{Dataset, Organization};
 
 /// Create an organization with its `default` dataset.
@@ -17,12 +18,19 @@ pub fn create_organization(conn: &Connection, name: &Name) -> AppResult<(Organiz
     Ok((organization, dataset))
 }
 
-/// The organization of that name, created (with its `default` dataset) if there is none: how
-/// the command line's `user add --org` names one.
-pub fn find_or_create_organization(conn: &Connection, name: &Name) -> AppResult<Organization> {
+/// The organization of that name for a member joining with `role`, created (with its `default`
+/// dataset) if there is none: how the command line's `user add --org` names one. A new
+/// organization's first member must be its owner, so that someone can manage it; any other
+/// role is refused for an organization that does not exist yet.
+pub fn organization_to_join(conn: &Connection, name: &Name, role: Role) -> AppResult<Organization> {
     match organizations::find_organization_by_name(conn, name)? {
         Some(organization) => Ok(organization),
-        None => Ok(create_organization(conn, name)?.0),
+        None if role == Role::Owner => Ok(create_organization(conn, name)?.0),
+        None => Err(AppError::BadRequest(format!(
+            "There is no organization {name:?}: its first member must be its owner \
+                 (--role owner), or name an existing organization",
+            name = name.as_str()
+        ))),
     }
 }
 
@@ -40,13 +48,22 @@ mod tests {
             (dataset.name.as_str(), dataset.organization_id),
             ("default", org.id)
         );
-        assert_eq!(
-            find_or_create_organization(&conn, &name).unwrap().id,
-            org.id
-        );
+        for role in [Role::User, Role::Admin, Role::Owner] {
+            assert_eq!(organization_to_join(&conn, &name, role).unwrap().id, org.id);
+        }
         let other = Name::parse("org", "other").unwrap();
+        for role in [Role::User, Role::Admin] {
+            let refused = organization_to_join(&conn, &other, role).unwrap_err();
+            assert!(
+                refused.to_string().contains("must be its owner"),
+                "{refused}"
+            );
+        }
+        assert!(organizations::find_organization_by_name(&conn, &other)
+            .unwrap()
+            .is_none());
         assert_ne!(
-            find_or_create_organization(&conn, &other).unwrap().id,
+            organization_to_join(&conn, &other, Role::Owner).unwrap().id,
             org.id
         );
     }

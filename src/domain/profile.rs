@@ -88,6 +88,9 @@ pub fn update_user(
     };
     let changed = apply_profile_changes(&target, &update)?;
     let target = if changed != target {
+        if !is_self {
+            manages_everywhere(conn, &caller, target_id)?;
+        }
         users::update_user_profile(conn, &changed)?
     } else {
         target
@@ -98,6 +101,25 @@ pub fn update_user(
         member.map(|member| member.organization().id)
     };
     slim_user(conn, target, only_organization)
+}
+
+/// A profile (name, username, website, visible_email) is the user's across every organization,
+/// so another user may change it only as an admin or owner of every organization the user
+/// belongs to, with a role not below the user's in each: an admin of one organization cannot
+/// rename a member of others.
+fn manages_everywhere(conn: &Connection, caller: &Caller, target_id: UserId) -> AppResult<()> {
+    for (organization, _) in organizations::list_memberships_of_user(conn, target_id)? {
+        let managed = OrgMember::grant(conn, caller.clone(), organization.id)
+            .and_then(|member| members::managed_membership(conn, &member.as_admin()?, target_id));
+        if managed.is_err() {
+            return Err(AppError::Forbidden(
+                "This user's profile is theirs across all their organizations: only they, or an \
+                 admin or owner of every one of them, may change it"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `user` with the update's profile fields parsed and merged. An empty string clears a field.
@@ -130,6 +152,7 @@ mod tests {
     use crate::db::open_in_memory;
     use crate::domain::roles::Role;
     use crate::domain::test_support::{grant, member, organization_with_owner};
+    use actix_web::ResponseError;
 
     fn update(json: serde_json::Value) -> UserUpdate {
         serde_json::from_value(json).unwrap()
@@ -189,5 +212,50 @@ mod tests {
         assert_eq!(promoted.user_orgs[0].role, Role::Admin);
         let to_owner = serde_json::json!({"user_id": user.id(), "role": 2});
         assert!(change(&admin, to_owner).is_err_and(|e| e.to_string().contains("above your own")));
+    }
+
+    #[test]
+    fn another_organizations_admin_cannot_rewrite_a_shared_users_profile() {
+        let conn = open_in_memory().unwrap();
+        let (home, _) = organization_with_owner(&conn, "home");
+        let ada = member(&conn, home.id, "ada@example.com", Role::User);
+        let (elsewhere, mallory) = organization_with_owner(&conn, "elsewhere");
+        crate::db::organizations::insert_membership(&conn, ada.id(), elsewhere.id, Role::User)
+            .unwrap();
+        let in_elsewhere = ScopeHeaders {
+            organization: Some(elsewhere.id),
+            ..ScopeHeaders::default()
+        };
+        let rename = serde_json::json!({"user_id": ada.id(), "name": "Mallory's puppet"});
+        let refused = update_user(
+            &conn,
+            grant(&conn, &mallory, ()),
+            in_elsewhere,
+            update(rename.clone()),
+        )
+        .unwrap_err();
+        assert_eq!(refused.status_code().as_u16(), 403);
+        let stored = users::find_user_by_id(&conn, ada.id()).unwrap().unwrap();
+        assert_eq!(stored.name, ada.user().name);
+        // A role change stays the organization's own business.
+        let promoted = update_user(
+            &conn,
+            grant(&conn, &mallory, ()),
+            in_elsewhere,
+            update(serde_json::json!({"user_id": ada.id(), "role": 1})),
+        )
+        .unwrap();
+        assert_eq!(promoted.user_orgs[0].role, Role::Admin);
+        // An owner of both organizations may.
+        crate::db::organizations::insert_membership(&conn, mallory.id(), home.id, Role::Owner)
+            .unwrap();
+        let renamed = update_user(
+            &conn,
+            grant(&conn, &mallory, ()),
+            in_elsewhere,
+            update(rename),
+        )
+        .unwrap();
+        assert_eq!(renamed.name.as_deref(), Some("Mallory's puppet"));
     }
 }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Timelike, Utc};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use serde::{Serialize, Serializer};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
@@ -17,10 +17,11 @@ use utoipa::{PartialSchema, ToSchema};
 /// form by plain integer arithmetic: chrono's general parser and formatter, used for every
 /// timestamp of a page read, cost a twentieth of its instructions.
 ///
-/// What a request sends is accepted only between the years 1 and 9999 (`parse_*`): the
-/// fixed-width form has four digits for the year, and the client's parser knows no year 0.
-/// What is stored is read back whatever it is, so that a value an older version accepted stays
-/// readable.
+/// What a request sends is accepted only between the years 1 and 9999, and never as a leap
+/// second (`parse_*`): the fixed-width form has four digits for the year, and the client's
+/// parser knows no year 0 and no second 60.
+/// What is stored is read back whatever it is; what older versions accepted outside those years
+/// was brought within them by the migration to schema 4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
 
@@ -54,20 +55,25 @@ impl Timestamp {
         Timestamp(at.timestamp_micros())
     }
 
-    /// A sent instant, if it lies between the years 1 and 9999 (UTC).
-    fn sendable(self) -> Option<Timestamp> {
-        (EARLIEST..=LATEST).contains(&self.0).then_some(self)
+    /// A sent instant, if the client's parser can read it back: between the years 1 and 9999
+    /// (UTC), and not a leap second (`23:59:60`, which chrono reads and Python refuses).
+    fn sendable(at: DateTime<Utc>) -> Option<Timestamp> {
+        if at.nanosecond() >= 1_000_000_000 {
+            return None;
+        }
+        let at = Timestamp::from_chrono(at);
+        (EARLIEST..=LATEST).contains(&at.0).then_some(at)
     }
 
-    fn chrono_rfc3339(text: &str) -> Option<Timestamp> {
+    fn chrono_rfc3339(text: &str) -> Option<DateTime<Utc>> {
         DateTime::parse_from_rfc3339(text.trim())
             .ok()
-            .map(|at| Timestamp::from_chrono(at.with_timezone(&Utc)))
+            .map(|at| at.with_timezone(&Utc))
     }
 
     /// RFC 3339 with a zone (`Z` or an offset), normalized to UTC, between the years 1 and 9999.
     pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
-        Timestamp::chrono_rfc3339(text)?.sendable()
+        Timestamp::sendable(Timestamp::chrono_rfc3339(text)?)
     }
 
     /// ISO 8601 with or without a zone (a value without one is taken as UTC), between the years
@@ -82,7 +88,7 @@ impl Timestamp {
             ]
             .iter()
             .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-            .and_then(|naive| Timestamp::from_chrono(naive.and_utc()).sendable())
+            .and_then(|naive| Timestamp::sendable(naive.and_utc()))
         })
     }
 
@@ -91,11 +97,13 @@ impl Timestamp {
     fn parse_stored(text: &[u8]) -> Option<Timestamp> {
         Timestamp::parse_fixed_width(text).or_else(|| {
             let text = std::str::from_utf8(text).ok()?;
-            Timestamp::chrono_rfc3339(text).or_else(|| {
-                NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.fZ")
-                    .ok()
-                    .map(|naive| Timestamp::from_chrono(naive.and_utc()))
-            })
+            Timestamp::chrono_rfc3339(text)
+                .map(Timestamp::from_chrono)
+                .or_else(|| {
+                    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.fZ")
+                        .ok()
+                        .map(|naive| Timestamp::from_chrono(naive.and_utc()))
+                })
         })
     }
 
@@ -327,6 +335,17 @@ mod tests {
         assert!(Timestamp::parse_rfc3339("9999-12-31T23:30:00-01:00").is_none());
         assert!(Timestamp::parse_rfc3339("9999-12-31T23:59:59.999999Z").is_some());
         assert!(Timestamp::parse_iso8601("0001-01-01T00:00:00").is_some());
+    }
+
+    #[test]
+    fn a_leap_second_is_not_an_instant_the_client_can_read() {
+        for text in ["2016-12-31T23:59:60Z", "2016-12-31T23:59:60.5+00:00"] {
+            assert!(Timestamp::parse_rfc3339(text).is_none(), "{text}");
+        }
+        for text in ["2016-12-31T23:59:60", "2016-12-31 23:59:60.25"] {
+            assert!(Timestamp::parse_iso8601(text).is_none(), "{text}");
+        }
+        assert!(Timestamp::parse_iso8601("2016-12-31T23:59:59.999999").is_some());
     }
 
     #[test]

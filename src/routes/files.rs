@@ -1,7 +1,9 @@
 //! Trieve's `FileApi`: files of the `TR-Dataset`, at `/api/file`.
 
+use actix_web::body::SizedStream;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
+use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
 use utoipa::openapi::{ObjectBuilder, RefOr, Type};
@@ -13,10 +15,11 @@ use crate::config::Limits;
 use crate::domain::files::{self, UploadFileData};
 use crate::domain::grants::{DatasetReader, DatasetWriter};
 use crate::domain::ids::FileId;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::extract::{parse_json, UploadBody};
 use crate::models::{FileDto, UploadFileResult};
 use crate::openapi::{DatasetHeader, JsonBody};
+use actix_web::mime;
 
 #[derive(OpenApi)]
 #[openapi(paths(upload_file, get_file, download_file, delete_file))]
@@ -63,9 +66,16 @@ async fn upload_file(
     UploadBody(body): UploadBody,
 ) -> AppResult<web::Json<UploadFileResult>> {
     let max_bytes = limits.upload_bytes;
-    // Two hops: the body (tens of MiB) is checked, parsed, decoded and split on a reader
-    // thread, then stored by the writer, which checks the key again so that a key revoked in
-    // between is refused.
+    // The key, the dataset and the role are checked from the headers before a byte of the body
+    // (tens of MiB) is read: a caller who may not upload costs the server no memory. The body
+    // is then thrown away as it arrives, so that the client reads the refusal.
+    if let Err(refused) = auth.clone().read(&db, |_, _| Ok(())).await {
+        body.discard().await;
+        return Err(refused);
+    }
+    let (body, _lease) = body.read().await?;
+    // Then two hops: the body is parsed, decoded and split on a reader thread, then stored by
+    // the writer, which checks the key again so that a key revoked in between is refused.
     let upload = auth
         .clone()
         .read(&db, move |_, writer| {
@@ -73,7 +83,7 @@ async fn upload_file(
             files::prepare_upload(&writer, data, max_bytes)
         })
         .await?;
-    auth.write(&db, move |tx, writer| {
+    auth.write_heavy(&db, move |tx, writer| {
         let file = files::store_upload(tx, &writer, upload)?;
         Ok(UploadFileResult {
             file_metadata: file,
@@ -84,19 +94,68 @@ async fn upload_file(
 }
 
 /// A file of the dataset, with its bytes in base64url
+///
+/// The bytes are read from the database and encoded as they are sent, a piece at a time.
 #[utoipa::path(get, path = "/{file_id}", params(FilePath, DatasetHeader),
     responses((status = 200, description = "The file", body = FileDto), DatasetReader, NoSuchFile))]
 async fn get_file(
     db: Db,
     auth: Auth<DatasetReader>,
     path: web::Path<FilePath>,
-) -> AppResult<web::Json<FileDto>> {
+) -> AppResult<HttpResponse> {
     let file_id = path.file_id;
-    auth.read(&db, move |conn, reader| {
-        files::get_file(conn, &reader, file_id)
+    let file = auth
+        .read(&db, move |conn, reader| {
+            files::download_file(conn, &reader, file_id)
+        })
+        .await?
+        .file;
+    let size = file_size(&file)?;
+    let (before, after) = files::file_json_around_content(file)?;
+    let length = before.len() + files::base64_len(size) + after.len();
+    let content = pieces(db, file_id, size)
+        .map(|piece| piece.map(|bytes| web::Bytes::from(files::encode_piece(&bytes))));
+    let body = futures_util::stream::once(async move { Ok(web::Bytes::from(before)) })
+        .chain(content)
+        .chain(futures_util::stream::once(async move {
+            Ok(web::Bytes::from(after))
+        }));
+    Ok(HttpResponse::Ok()
+        .content_type(mime::APPLICATION_JSON)
+        .body(SizedStream::new(length as u64, body)))
+}
+
+/// A file's bytes as they are sent: one piece (`files::PIECE`) read at a time, each in a
+/// database hop of its own, so that a download holds one piece in memory and no reader thread
+/// while the client is slow.
+fn pieces(db: Db, file_id: FileId, size: usize) -> impl Stream<Item = Result<Vec<u8>, AppError>> {
+    futures_util::stream::try_unfold(0usize, move |offset| {
+        let db = db.clone();
+        async move {
+            if offset >= size {
+                return Ok(None);
+            }
+            let piece = db
+                .read(move |conn| files::read_piece(conn, file_id, offset))
+                .await
+                .inspect_err(|err| {
+                    // The client sees its download cut short; the reason is here.
+                    log::warn!("the download of file {file_id} stopped at byte {offset}: {err}");
+                })?;
+            if piece.is_empty() {
+                return Err(AppError::Internal(format!(
+                    "file {file_id} ended at {offset} of {size} bytes"
+                )));
+            }
+            let next = offset + piece.len();
+            Ok(Some((piece, next)))
+        }
     })
-    .await
-    .map(web::Json)
+}
+
+fn file_size(file: &crate::models::File) -> AppResult<usize> {
+    usize::try_from(file.size)
+        .map_err(|_| AppError::Internal(format!("file {} has size {}", file.id, file.size)))
 }
 
 /// Raw bytes of any type: a file's download.
@@ -128,6 +187,8 @@ async fn download_file(
             files::download_file(conn, &reader, file_id)
         })
         .await?;
+    let size = file_size(&download.file)?;
+    let body = pieces(db, file_id, size).map(|piece| piece.map(web::Bytes::from));
     // `sandbox` and `nosniff` keep an uploaded HTML or SVG file from running as a page of this
     // server even if a browser is pointed at it.
     Ok(HttpResponse::Ok()
@@ -139,7 +200,7 @@ async fn download_file(
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::CONTENT_SECURITY_POLICY, "sandbox"))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(download.bytes))
+        .body(SizedStream::new(size as u64, body)))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -1,11 +1,13 @@
-//! `GET /metrics`: Prometheus text, for admins and owners of any organization.
+//! `GET /metrics`: Prometheus text, for the instance's owners or the holder of the metrics
+//! token.
 
 use actix_web::{web, HttpResponse};
 use utoipa::OpenApi;
 
 use super::Db;
 use crate::auth::Auth;
-use crate::domain::grants::InstanceAdmin;
+use crate::config::MetricsToken;
+use crate::domain::grants::InstanceOwner;
 use crate::error::AppResult;
 use crate::metrics::Metrics;
 
@@ -19,21 +21,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Server metrics in Prometheus text format
 ///
-/// For admins and owners of any organization.
+/// Server-wide figures: for owners of the instance's first organization (the one the first
+/// start made), or with the token set by `--metrics-token` as the key.
 #[utoipa::path(
     get,
     path = "",
     responses(
         (status = 200, description = "Prometheus text exposition format", content_type = "text/plain; version=0.0.4; charset=utf-8", body = String),
-        InstanceAdmin,
+        InstanceOwner,
     )
 )]
 async fn metrics(
     db: Db,
     metrics: web::Data<Metrics>,
-    auth: Auth<InstanceAdmin>,
+    token: web::Data<MetricsToken>,
+    auth: Auth<InstanceOwner>,
 ) -> AppResult<HttpResponse> {
-    auth.read(&db, |_, _| Ok(())).await?;
+    let by_token = token.0.as_ref().is_some_and(|digest| auth.presents(digest));
+    if !by_token {
+        auth.read(&db, |_, _| Ok(())).await?;
+    }
     Ok(HttpResponse::Ok()
         .content_type(crate::metrics::CONTENT_TYPE)
         .body(metrics.render()))

@@ -20,11 +20,25 @@ use utoipa::OpenApi;
 use crate::db::Database;
 use crate::error::ErrorBody;
 use crate::openapi::{
-    Busy, CamelCaseLinks, Internal, SecuritySchemes, Timeout, TooLarge, Unauthorized,
+    Busy, CamelCaseLinks, Internal, SecuritySchemes, Throttled, Timeout, TooLarge, Unauthorized,
 };
 
 /// The database, as handlers take it.
 type Db = web::Data<Database>;
+
+/// A JSON answer that carries a secret (a key shown once): no cache, shared or the browser's
+/// own, may keep it.
+struct Secret<T>(T);
+
+impl<T: serde::Serialize> actix_web::Responder for Secret<T> {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, _: &actix_web::HttpRequest) -> actix_web::HttpResponse {
+        actix_web::HttpResponse::Ok()
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+            .json(self.0)
+    }
+}
 
 macro_rules! resources {
     ($($prefix:literal => $module:ident::$api:ident, tag $tag:literal: $description:literal;)*) => {
@@ -43,7 +57,7 @@ macro_rules! resources {
             nest($((path = $prefix, api = $module::$api, tags = [$tag]),)*),
             components(
                 schemas(ErrorBody),
-                responses(Unauthorized, Timeout, TooLarge, Internal, Busy)
+                responses(Unauthorized, Throttled, Timeout, TooLarge, Internal, Busy)
             ),
             security(("ApiKey" = []), ("XApiKey" = [])),
             modifiers(&SecuritySchemes, &CamelCaseLinks),

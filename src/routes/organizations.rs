@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::Db;
+use super::{Db, Secret};
 use crate::auth::Auth;
 use crate::domain::grants::{OrgAdmin, OrgMember, Write};
 use crate::domain::ids::{OrganizationId, UserId};
@@ -124,7 +124,7 @@ async fn add_member(
     auth: Auth<Write<OrgAdmin>>,
     path: web::Path<OrganizationPath>,
     body: Json<NewMemberRequest>,
-) -> AppResult<web::Json<AddedMemberResponse>> {
+) -> AppResult<Secret<AddedMemberResponse>> {
     let request = body.into_inner();
     auth.write_in(&db, path.organization_id, move |tx, admin| {
         let added = members::add_member_as(tx, admin, &request)?;
@@ -134,7 +134,7 @@ async fn add_member(
         })
     })
     .await
-    .map(web::Json)
+    .map(Secret)
 }
 
 /// Remove a member from an organization

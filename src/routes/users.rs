@@ -4,7 +4,7 @@ use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::Db;
+use super::{Db, Secret};
 use crate::auth::Auth;
 use crate::domain::grants::{Caller, DatasetReader, Write};
 use crate::domain::ids::{KeyId, UserId};
@@ -67,13 +67,13 @@ async fn set_api_key(
     db: Db,
     auth: Auth<Write<Caller>>,
     body: Json<NewKeyRequest>,
-) -> AppResult<web::Json<NewKeyResponse>> {
+) -> AppResult<Secret<NewKeyResponse>> {
     let request = body.into_inner();
     auth.write(&db, move |tx, caller| {
         keys::create_api_key(tx, &caller, &request)
     })
     .await
-    .map(|api_key| web::Json(NewKeyResponse { api_key }))
+    .map(|api_key| Secret(NewKeyResponse { api_key }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -43,6 +43,14 @@ pub struct Member {
 pub struct Response {
     pub status: u16,
     pub body: Value,
+    pub headers: actix_web::http::header::HeaderMap,
+}
+
+impl Response {
+    /// A header's value as text, if the answer has it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -117,6 +125,7 @@ impl TestApp {
         }
         .expect("request reaches the server");
         let status = response.status().as_u16();
+        let headers = response.headers().clone();
         let bytes = response.body().limit(64 * 1024 * 1024).await.unwrap();
         // Every answer of the API is JSON; a download or a page of the admin UI is kept as text.
         let body = if bytes.is_empty() {
@@ -131,7 +140,11 @@ impl TestApp {
                 "error without message: {body}"
             );
         }
-        Response { status, body }
+        Response {
+            status,
+            body,
+            headers,
+        }
     }
 
     /// A request with `key` and the default dataset's TR-Dataset.
@@ -285,4 +298,165 @@ impl TestApp {
 /// A typed id from the text the tests keep ids as.
 pub fn id<T: From<uuid::Uuid>>(text: &str) -> T {
     T::from(uuid::Uuid::parse_str(text).unwrap())
+}
+
+/// The server as a process of its own, for what only a process shows: its memory, its log, its
+/// signals. Started on a free port it names in its start-up line (a port picked here and
+/// released for it could be taken in between by a test running alongside).
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub port: u16,
+    /// What the server has logged so far; `stop` reads the rest.
+    pub log: String,
+    stderr: std::io::BufReader<std::process::ChildStderr>,
+}
+
+impl ServerProcess {
+    pub fn start(db: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> ServerProcess {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trieve-lite"))
+            .args(["--db", db.to_str().unwrap(), "--bind", "127.0.0.1:0"])
+            .args(args)
+            .envs(env.iter().copied())
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut log = String::new();
+        while !log.contains("listening on") {
+            let read = stderr.read_line(&mut log).unwrap();
+            assert!(read > 0, "the server did not start:\n{log}");
+        }
+        let port = log
+            .split("listening on http://127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("no port in the start-up line:\n{log}"));
+        let server = ServerProcess {
+            child,
+            port,
+            log,
+            stderr,
+        };
+        // Answering, it also has its signal handlers: a SIGTERM now is a graceful stop.
+        assert_eq!(server.request("GET", "/api/health", &[], None).0, 200);
+        server
+    }
+
+    /// One request on a connection of its own: the status and the body as text.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> (u16, String) {
+        let body = body.map(Value::to_string).unwrap_or_default();
+        let (status, answer) = self.request_raw(method, path, headers, body.as_bytes());
+        (status, String::from_utf8(answer).unwrap())
+    }
+
+    /// One request on a connection of its own, with a JSON body of any size: the status and the
+    /// body's bytes (read as they arrive, so a large answer is not the server's memory).
+    pub fn request_raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (u16, Vec<u8>) {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(body).unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).unwrap();
+        let end_of_head = answer
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("no answer head in {:?}", String::from_utf8_lossy(&answer)));
+        let status = String::from_utf8_lossy(&answer[..end_of_head])
+            .split(' ')
+            .nth(1)
+            .and_then(|status| status.parse().ok())
+            .unwrap();
+        (status, answer[end_of_head + 4..].to_vec())
+    }
+
+    /// The id of the first dataset of the first organization `key`'s user belongs to.
+    pub fn first_dataset(&self, key: &str) -> String {
+        let (_, me) = self.request("GET", "/api/auth/me", &[("Authorization", key)], None);
+        let me: Value = serde_json::from_str(&me).unwrap();
+        let org = me["orgs"][0]["id"].as_str().unwrap().to_string();
+        let (_, datasets) = self.request(
+            "GET",
+            &format!("/api/dataset/organization/{org}"),
+            &[("Authorization", key), ("TR-Organization", &org)],
+            None,
+        );
+        let datasets: Value = serde_json::from_str(&datasets).unwrap();
+        datasets[0]["dataset"]["id"]
+            .as_str()
+            .or(datasets[0]["id"].as_str())
+            .unwrap()
+            .to_string()
+    }
+
+    /// A field of /proc/<pid>/status in kB, such as "VmHWM" (the peak resident memory).
+    pub fn status_kb(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{field}:")))
+            .and_then(|rest| rest.trim().trim_end_matches(" kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in /proc status"))
+    }
+
+    /// SIGTERM, the way systemd and `kill` stop the server; waits for it, and reads the rest of
+    /// its log.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        use std::io::Read;
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = self.child.wait().unwrap();
+        self.stderr.read_to_string(&mut self.log).unwrap();
+        status
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A TCP connection to `to` made from the local address `from` (any of 127.0.0.0/8), as a
+/// second client machine would; None if it is not accepted within `timeout`.
+pub fn connect_from(
+    from: &str,
+    to: std::net::SocketAddr,
+    timeout: Duration,
+) -> Option<std::net::TcpStream> {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket
+        .bind(&std::net::SocketAddr::new(from.parse().unwrap(), 0).into())
+        .unwrap();
+    socket.connect_timeout(&to.into(), timeout).ok()?;
+    Some(socket.into())
 }

@@ -191,3 +191,95 @@ fn a_failed_migration_leaves_the_file_as_it_was() {
         1
     );
 }
+
+#[actix_web::test]
+async fn unreadable_times_and_usernames_equal_but_for_case_are_repaired() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    make_version_1(&path);
+    let t = "2026-01-01T00:00:00.000000Z";
+    // What older versions accepted: a user "OLD" beside "old", and times the client cannot
+    // parse (year 0, a negative year, a five-digit year).
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch(&format!(
+            "INSERT INTO users VALUES ('99999999-9999-4999-8999-999999999999', 'twin@example.com',
+                 NULL, 'OLD', NULL, 1, '{t}', '{t}');
+             UPDATE chunks SET time_stamp = '0000-06-01T00:00:00.000000Z';
+             UPDATE files SET time_stamp = '+10000-01-01T00:00:00.000000Z';
+             UPDATE api_keys SET expires_at = '+10000-01-01T00:00:00.000000Z';
+             INSERT INTO chunks (id, dataset_id, author_id, content, time_stamp, weight, created_at, updated_at)
+                 VALUES ('66666666-6666-4666-8666-666666666667', '{DATASET}', '{USER}', 'negative',
+                         '-0001-01-01T00:00:00.000000Z', 1.0, '{t}', '{t}');"
+        ))
+        .unwrap();
+    let settings = Settings::for_database(path.clone(), "127.0.0.1:0");
+    let app = Application::build(&settings).unwrap();
+    let conn = app.database().pool().get().unwrap();
+    let column = |sql: &str| -> Vec<Option<String>> {
+        conn.prepare(sql)
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(
+        column("SELECT time_stamp FROM chunks ORDER BY content"),
+        vec![
+            Some("0001-01-01T00:00:00.000000Z".to_string()),
+            Some("0001-01-01T00:00:00.000000Z".to_string())
+        ]
+    );
+    assert_eq!(
+        column("SELECT time_stamp FROM files"),
+        vec![Some("9999-12-31T23:59:59.999999Z".to_string())]
+    );
+    assert_eq!(
+        column("SELECT expires_at FROM api_keys"),
+        vec![Some("9999-12-31T23:59:59.999999Z".to_string())]
+    );
+    let usernames = column("SELECT username FROM users ORDER BY rowid");
+    assert_eq!(usernames[0].as_deref(), Some("old"));
+    assert!(
+        usernames[1].as_deref().unwrap().starts_with("OLD-"),
+        "{usernames:?}"
+    );
+    drop(conn);
+
+    // The repaired rows read through the API, and a username differing only by case is taken.
+    let port = app.port();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = awc::Client::default();
+    let mut page = client
+        .get(format!("http://127.0.0.1:{port}/api/user/{USER}/1"))
+        .insert_header(("Authorization", OWNER_KEY))
+        .insert_header(("TR-Dataset", DATASET))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let page: serde_json::Value = page.json().await.unwrap();
+    assert!(
+        page.to_string().contains("0001-01-01T00:00:00.000000Z"),
+        "{page}"
+    );
+    let taken = client
+        .put(format!("http://127.0.0.1:{port}/api/user"))
+        .insert_header(("Authorization", OWNER_KEY))
+        .send_json(&serde_json::json!({"username": "Someone-New"}))
+        .await
+        .unwrap();
+    assert_eq!(taken.status().as_u16(), 200, "a new username");
+    let mut clash = client
+        .put(format!("http://127.0.0.1:{port}/api/user"))
+        .insert_header(("Authorization", OWNER_KEY))
+        .send_json(
+            &serde_json::json!({"username": usernames[1].as_deref().unwrap().to_lowercase()}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(clash.status().as_u16(), 409);
+    let clash: serde_json::Value = clash.json().await.unwrap();
+    assert_eq!(clash["field"], "username");
+}

@@ -1,13 +1,13 @@
 //! What an operator sees: the request log, /metrics, --version.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::io::Read;
+use std::process::Command;
 use std::time::Duration;
 
 use actix_web::http::Method;
 use trieve_lite::domain::roles::Role;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, ServerProcess};
 
 const KEY: &str = "log-test-owner-key-0123456789abcdef";
 
@@ -15,28 +15,8 @@ const KEY: &str = "log-test-owner-key-0123456789abcdef";
 fn the_request_log_names_the_user_and_never_a_key() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("log.db");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_trieve-lite"))
-        .args(["--db", db.to_str().unwrap(), "--bind", "127.0.0.1:0"])
-        .env("ADMIN_API_KEY", KEY)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The server binds a free port and names it in its start-up line. A port picked here and
-    // released for the server could be taken in between by a test running alongside.
-    let mut stderr = BufReader::new(server.stderr.take().unwrap());
-    let mut log = String::new();
-    while !log.contains("listening on") {
-        let read = stderr.read_line(&mut log).unwrap();
-        assert!(read > 0, "the server did not start:\n{log}");
-    }
-    let port: u16 = log
-        .split("listening on http://127.0.0.1:")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|port| port.parse().ok())
-        .unwrap_or_else(|| panic!("no port in the start-up line:\n{log}"));
+    let mut server = ServerProcess::start(&db, &[("ADMIN_API_KEY", KEY)], &[]);
+    let port = server.port;
 
     let request = |headers: &[(&str, &str)], path: &str| -> String {
         use std::io::Write;
@@ -78,15 +58,9 @@ fn the_request_log_names_the_user_and_never_a_key() {
         "/api/auth/me",
     );
 
-    // SIGTERM, the way systemd and `kill` stop the server.
-    let killed = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = server.wait().unwrap();
+    let status = server.stop();
     assert!(status.success(), "stopped with {status}");
-    stderr.read_to_string(&mut log).unwrap();
+    let log = &server.log;
 
     assert!(log.contains("GET /api/auth/me 200"), "{log}");
     assert!(log.contains(&format!("user={user_id}")), "{log}");
@@ -119,7 +93,7 @@ fn the_request_log_names_the_user_and_never_a_key() {
 }
 
 #[actix_web::test]
-async fn metrics_count_requests_per_route_for_admins_only() {
+async fn metrics_count_requests_per_route_for_the_instances_owners() {
     let app = spawn_app().await;
     let member = app.add_member("member@example.com", Role::User).await;
     for _ in 0..3 {

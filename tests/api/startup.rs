@@ -6,7 +6,9 @@ use actix_web::http::Method;
 use trieve_lite::config::{AdminKey, Settings};
 use trieve_lite::startup::Application;
 
-use crate::helpers::{spawn_app, spawn_app_in};
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, spawn_app_in, ServerProcess};
 
 #[actix_web::test]
 async fn first_start_creates_the_default_organization_dataset_and_owner_once() {
@@ -103,6 +105,38 @@ async fn user_add_prints_json_with_a_working_key_while_the_server_runs() {
 #[actix_web::test]
 async fn user_add_creates_a_new_organization_with_a_default_dataset() {
     let app = spawn_app().await;
+    // A new organization's first member is its owner: any other role is refused, and nothing
+    // is created.
+    for role in ["user", "admin"] {
+        let refused = Command::new(env!("CARGO_BIN_EXE_trieve-lite"))
+            .env("TRIEVE_DB", &app.db_path)
+            .args([
+                "user",
+                "add",
+                "--email",
+                "lead@new.example",
+                "--org",
+                "newco",
+                "--role",
+                role,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(1), "--role {role}");
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains("must be its owner"),
+            "{}",
+            String::from_utf8_lossy(&refused.stderr)
+        );
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM organizations WHERE name = 'newco'"),
+        0
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE email = 'lead@new.example'"),
+        0
+    );
     let output = Command::new(env!("CARGO_BIN_EXE_trieve-lite"))
         .env("TRIEVE_DB", &app.db_path)
         .args([
@@ -160,9 +194,65 @@ fn user_add_refuses_a_missing_database_and_help_names_every_option() {
         "TRIEVE_BIND",
         "TRIEVE_DB",
         "TRIEVE_MAX_UPLOAD_MB",
+        "--max-connections-per-ip",
+        "--max-body-memory-mb",
+        "--max-key-failures",
+        "--metrics-token",
+        "TRIEVE_METRICS_TOKEN",
         "ADMIN_API_KEY",
         "user",
     ] {
         assert!(help.contains(option), "--help lacks {option}");
     }
+}
+
+#[test]
+fn a_revoked_admin_api_key_that_comes_back_is_announced_and_shown_as_the_environments() {
+    const KEY: &str = "revoked-env-key-5f4e3d2c1b0a9988";
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("env.db");
+    let mut first = ServerProcess::start(&db, &[("ADMIN_API_KEY", KEY)], &[]);
+    let (status, keys) = first.request(
+        "GET",
+        "/api/user/get_api_key",
+        &[("Authorization", KEY)],
+        None,
+    );
+    assert_eq!(status, 200, "{keys}");
+    let keys: Value = serde_json::from_str(&keys).unwrap();
+    let environment: Vec<&Value> = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|key| key["managed_by_environment"] == true)
+        .collect();
+    assert_eq!(environment.len(), 1, "{keys}");
+    let (status, _) = first.request(
+        "DELETE",
+        "/api/user/delete_api_key",
+        &[("Authorization", KEY)],
+        Some(&json!({"api_key_id": environment[0]["id"]})),
+    );
+    assert_eq!(status, 200);
+    assert!(first.stop().success());
+    assert!(!first.log.contains("WAS REVOKED"), "{}", first.log);
+
+    let mut again = ServerProcess::start(&db, &[("ADMIN_API_KEY", KEY)], &[]);
+    let (status, _) = again.request("GET", "/api/auth/me", &[("Authorization", KEY)], None);
+    assert_eq!(status, 200, "the variable still sets the key");
+    assert!(again.stop().success());
+    assert!(
+        again.log.contains("ADMIN_API_KEY WAS REVOKED"),
+        "{}",
+        again.log
+    );
+    assert!(!again.log.contains(KEY), "the key itself is never logged");
+
+    let mut later = ServerProcess::start(&db, &[("ADMIN_API_KEY", KEY)], &[]);
+    assert!(later.stop().success());
+    assert!(
+        !later.log.contains("WAS REVOKED"),
+        "said once: {}",
+        later.log
+    );
 }

@@ -76,7 +76,24 @@ def test_upload_download_and_delete_a_file(page, server, owner, downloads, tmp_p
     assert stored["size"] == len(content)
     assert file_row.get_attribute("data-file-id") == stored["id"]
 
-    # Download: the browser saves exactly the uploaded bytes.
+    # Download: the browser saves exactly the uploaded bytes. The page's blob URLs (on its own
+    # origin) are recorded: each must be plain bytes, and revoked once used.
+    page.execute_script(
+        """
+        window.blobsMade = [];
+        const create = URL.createObjectURL.bind(URL);
+        const revoke = URL.revokeObjectURL.bind(URL);
+        URL.createObjectURL = (blob) => {
+          const url = create(blob);
+          window.blobsMade.push({ url, type: blob.type, revoked: false });
+          return url;
+        };
+        URL.revokeObjectURL = (url) => {
+          for (const made of window.blobsMade) if (made.url === url) made.revoked = true;
+          revoke(url);
+        };
+        """
+    )
     before = set(downloads.iterdir())
     file_row.find_element(By.CSS_SELECTOR, '[data-testid="file-download"]').click()
 
@@ -86,6 +103,14 @@ def test_upload_download_and_delete_a_file(page, server, owner, downloads, tmp_p
 
     saved = wait(page, downloaded)
     assert saved.read_bytes() == content
+    made = wait(
+        page,
+        lambda d: d.execute_script(
+            "return window.blobsMade.length && window.blobsMade.every((b) => b.revoked)"
+            " ? window.blobsMade : null"
+        ),
+    )
+    assert [b["type"] for b in made] == ["application/octet-stream"]
 
     selector = f'#files-body tr[data-file-id="{stored["id"]}"]'
     page.find_element(By.CSS_SELECTOR, f'{selector} [data-testid="file-delete"]').click()

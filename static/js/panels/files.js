@@ -71,13 +71,17 @@ export function setUpFiles({ api, session, onChanged }) {
       const blob = await withBusy(control, status, () =>
         api.send('GET', `/api/file/${file.id}/download`, { dataset: shown.datasetId, blob: true }),
       );
-      const url = URL.createObjectURL(blob);
+      // As plain bytes: a blob URL lives on this page's origin, and an uploaded HTML or SVG
+      // file opened from it as what it claims to be could run script here. Revoked once the
+      // download has started.
+      const bytes = new Blob([blob], { type: 'application/octet-stream' });
+      const url = URL.createObjectURL(bytes);
       const link = el('a', { attrs: { href: url, download: file.file_name } });
       link.hidden = true;
       document.body.append(link);
       link.click();
       link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
     } catch (err) {
       showError(error, messageOf(err));
     }

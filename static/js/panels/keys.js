@@ -50,8 +50,16 @@ export function setUpKeys({ api, session }) {
         className: 'danger small', testid: 'key-revoke', label: `Revoke key ${key.name}`,
       });
       revoke.addEventListener('click', () => revokeKey(key, revoke));
+      const name = el('td', { className: 'key-name' }, [el('span', { text: key.name })]);
+      if (key.managed_by_environment) {
+        name.append(el('small', {
+          className: 'hint', testid: 'key-environment',
+          text: ' Managed by the environment (ADMIN_API_KEY): revoked here, it works again ' +
+            'when the server restarts with the variable still set.',
+        }));
+      }
       const row = el('tr', { testid: 'key-row' }, [
-        el('td', { text: key.name, className: 'key-name' }),
+        name,
         el('td', { text: keyRoleName(key.role) }),
         el('td', {}, [timeNode(key.created_at)]),
         el('td', {}, [key.expires_at ? timeNode(key.expires_at) : el('span', { text: 'never' })]),
@@ -105,9 +113,12 @@ export function setUpKeys({ api, session }) {
   });
 
   async function revokeKey(key, control) {
+    const environment = key.managed_by_environment
+      ? ' It is set by ADMIN_API_KEY: unset that variable too, or it comes back on the next start.'
+      : '';
     const confirmed = await confirmAction(
       `Revoke the key “${key.name}”? Anything using it is refused from now on. If it is the ` +
-        'key you signed in with, you will be signed out.',
+        `key you signed in with, you will be signed out.${environment}`,
       'Revoke key',
     );
     if (!confirmed) return;
