@@ -97,8 +97,18 @@ impl<G: Grant> Auth<G> {
         F: FnOnce(&Connection, G) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let lane = self.key_hash;
-        db.read_as(lane, move |conn| work(conn, self.resolve(conn, target)?))
+        db.read(move |conn| work(conn, self.resolve(conn, target)?))
+            .await
+    }
+
+    /// `read` for work that may take long (`Database::read_costly`): a deep page, a search.
+    pub async fn read_costly<T, F>(self, db: &Database, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&Connection, G) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let target = G::target_in(&self.headers)?;
+        db.read_costly(move |conn| work(conn, self.resolve(conn, target)?))
             .await
     }
 

@@ -154,7 +154,8 @@ fn open_connection(path: &Path) -> std::result::Result<Connection, OpenError> {
 pub struct Database {
     pool: Pool,
     readers: Arc<readers::Readers>,
-    lanes: Arc<readers::Lanes>,
+    /// Places for costly reads on the reader threads: half of them (`read_costly`).
+    costly: Arc<tokio::sync::Semaphore>,
     writer: Arc<writer::Writer>,
 }
 
@@ -165,8 +166,7 @@ impl Database {
         let writer = writer::Writer::start(open_connection(path)?)?;
         Ok(Database {
             readers: Arc::new(readers::Readers::start(pool.clone(), readers as usize)?),
-            // Half the readers per caller: one caller never holds them all.
-            lanes: Arc::new(readers::Lanes::new(readers as usize / 2)),
+            costly: Arc::new(tokio::sync::Semaphore::new((readers as usize / 2).max(1))),
             pool,
             writer: Arc::new(writer),
         })
@@ -193,15 +193,21 @@ impl Database {
         self.readers.read(work).await
     }
 
-    /// `read`, in the lane of `caller` (an API key's digest): at most half the reader threads
-    /// work for one caller at once (`readers::Lanes`).
-    pub async fn read_as<T, E, F>(&self, caller: [u8; 32], work: F) -> std::result::Result<T, E>
+    /// `read` for work that may take long (a deep page, a search): at most half the reader
+    /// threads run such work at once, the rest wait for a place, so that cheap reads (a key
+    /// check, a first page) always find a free reader. Forty-eight connections asking for deep
+    /// pages slow each other, not everyone else.
+    pub async fn read_costly<T, E, F>(&self, work: F) -> std::result::Result<T, E>
     where
         F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<Error> + Send + 'static,
     {
-        let _in_lane = self.lanes.enter(caller).await;
+        let _place = self
+            .costly
+            .acquire()
+            .await
+            .map_err(|_| E::from(Error::Closing))?;
         self.readers.read(work).await
     }
 

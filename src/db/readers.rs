@@ -2,13 +2,12 @@
 //! threads fed by a queue, rather than a thread per request, keeps the number of threads
 //! contending for the CPUs and the pool small: a request costs one hand-off there and one back.
 
-use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
-use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::oneshot;
 
 use super::{Error, Pool};
 
@@ -50,50 +49,6 @@ impl Readers {
         });
         self.sender.send(job).map_err(|_| E::from(Error::Closing))?;
         answer.await.map_err(|_| E::from(Error::Closing))?
-    }
-}
-
-/// Reads queued per caller: one caller (one API key) has at most `per_lane` reads on the reader
-/// threads at once, the rest of its reads wait in its own lane. Forty-eight connections of one
-/// member asking for expensive pages hold that many readers, not all of them: everyone else's
-/// cheap reads still find a free one.
-pub struct Lanes {
-    per_lane: usize,
-    lanes: Mutex<HashMap<[u8; 32], Arc<Semaphore>>>,
-}
-
-/// A read's place in its lane; its lane is forgotten when no read holds or awaits one.
-pub struct InLane {
-    _permit: OwnedSemaphorePermit,
-}
-
-impl Lanes {
-    pub fn new(per_lane: usize) -> Lanes {
-        Lanes {
-            per_lane: per_lane.max(1),
-            lanes: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Wait for a place in the lane `key`.
-    pub async fn enter(&self, key: [u8; 32]) -> InLane {
-        let lane = {
-            let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
-            // Lanes nobody uses any more (only the map holds them) are dropped as others come.
-            if lanes.len() > 1024 {
-                lanes.retain(|_, lane| Arc::strong_count(lane) > 1);
-            }
-            lanes
-                .entry(key)
-                .or_insert_with(|| Arc::new(Semaphore::new(self.per_lane)))
-                .clone()
-        };
-        InLane {
-            _permit: lane
-                .acquire_owned()
-                .await
-                .expect("a lane's semaphore is never closed"),
-        }
     }
 }
 
@@ -140,16 +95,16 @@ mod tests {
     use crate::db::Database;
 
     #[actix_web::test]
-    async fn one_callers_slow_reads_leave_readers_for_another() {
+    async fn costly_reads_leave_readers_for_cheap_ones() {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::open(&dir.path().join("lanes.db"), 4).unwrap();
         let released = std::sync::Arc::new(AtomicBool::new(false));
-        // Caller A: six reads that hold their reader until released (expensive pages).
+        // Six costly reads (deep pages) that hold their reader until released.
         let slow: Vec<_> = (0..6)
             .map(|_| {
                 let (db, released) = (db.clone(), released.clone());
                 spawn(async move {
-                    db.read_as([1; 32], move |_| -> crate::db::Result<()> {
+                    db.read_costly(move |_| -> crate::db::Result<()> {
                         while !released.load(Ordering::Relaxed) {
                             std::thread::sleep(Duration::from_millis(1));
                         }
@@ -160,10 +115,10 @@ mod tests {
             })
             .collect();
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-        // Caller B's cheap read is answered while all of A's are still held.
+        // A cheap read is answered while all of them are still held or waiting.
         let cheap = timeout(
             Duration::from_secs(5),
-            db.read_as([2; 32], |conn| -> crate::db::Result<i64> {
+            db.read(|conn| -> crate::db::Result<i64> {
                 Ok(conn.query_row("SELECT 1", [], |row| row.get(0))?)
             }),
         )
@@ -172,6 +127,11 @@ mod tests {
         for read in slow {
             read.await.unwrap().unwrap();
         }
-        assert_eq!(cheap.expect("B waited for A's reads").unwrap(), 1);
+        assert_eq!(
+            cheap
+                .expect("the cheap read waited for the costly ones")
+                .unwrap(),
+            1
+        );
     }
 }

@@ -27,6 +27,16 @@ fn find_listed_user(conn: &Connection, scope: &DatasetScope, user_id: UserId) ->
     }
 }
 
+/// Pages up to this one are read from an index's start in a fraction of a millisecond; a page
+/// beyond it may lie deep in the middle of a million chunks (tens of milliseconds), and is
+/// read as a costly read (`Database::read_costly`).
+pub const DEEP_PAGE: i64 = 100;
+
+/// Whether reading this page may take long.
+pub fn is_deep(page: i64) -> bool {
+    page > DEEP_PAGE
+}
+
 /// `GET /api/user/{user_id}/{page}`: the user and one page (10, newest first) of their chunks.
 pub fn user_with_chunks(
     conn: &Connection,

@@ -115,7 +115,8 @@ async fn search_chunks(
     body: Json<SearchChunkData>,
 ) -> AppResult<web::Json<SearchChunkQueryResponseBody>> {
     let data = body.into_inner();
-    auth.read(&db, move |conn, reader| {
+    // A common word in a million chunks costs tens of milliseconds: a costly read.
+    auth.read_costly(&db, move |conn, reader| {
         search::search_chunks(conn, &reader, data)
     })
     .await
@@ -135,7 +136,7 @@ async fn recommend_chunks(
     body: Json<RecommendChunksRequest>,
 ) -> AppResult<web::Json<Vec<ChunkMetadataWithFileData>>> {
     let request = body.into_inner();
-    auth.read(&db, move |conn, reader| {
+    auth.read_costly(&db, move |conn, reader| {
         search::recommend_chunks(conn, &reader, request)
     })
     .await

@@ -181,9 +181,13 @@ async fn user_with_chunks(
     path: web::Path<UserPagePath>,
 ) -> AppResult<web::Json<UserDtoWithChunks>> {
     let UserPagePath { user_id, page } = path.into_inner();
-    auth.read(&db, move |conn, reader| {
+    let work = move |conn: &rusqlite::Connection, reader: DatasetReader| {
         user_data::user_with_chunks(conn, &reader, user_id, page)
-    })
-    .await
+    };
+    if user_data::is_deep(page) {
+        auth.read_costly(&db, work).await
+    } else {
+        auth.read(&db, work).await
+    }
     .map(web::Json)
 }
