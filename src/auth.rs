@@ -12,13 +12,14 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use rusqlite::Connection;
 
-use crate::db::api_keys::find_key_with_user;
+use crate::db::api_keys::{find_key_with_user, StoredKey};
 use crate::db::Database;
 use crate::domain::grants::{Caller, Grant, ScopeHeaders};
 use crate::domain::ids::UserId;
 use crate::domain::keys::hash_api_key;
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
+use crate::models::User;
 
 /// Longer presented keys are refused before hashing.
 const MAX_PRESENTED_KEY_LEN: usize = 512;
@@ -72,11 +73,7 @@ impl<G: Grant> Auth<G> {
 
     /// Check the key (it exists and has not expired) and resolve the grant over `target`.
     pub fn resolve(&self, conn: &Connection, target: G::Target) -> AppResult<G> {
-        let (key, user) = find_key_with_user(conn, &self.key_hash)?
-            .ok_or_else(|| AppError::Unauthorized("Invalid API key".into()))?;
-        if key.expires_at.is_some_and(|at| at <= Timestamp::now()) {
-            return Err(AppError::Unauthorized("This API key has expired".into()));
-        }
+        let (key, user) = valid_key(conn, &self.key_hash)?;
         let _ = self.caller_id.0.set(user.id);
         G::grant(conn, Caller::authenticated(user, key), target)
     }
@@ -144,6 +141,30 @@ impl<G: Grant> Auth<G> {
         db.write(move |conn| work(conn, self.resolve(conn, target)?))
             .await
     }
+}
+
+/// The stored key with this digest and its user, if the key exists and has not expired.
+fn valid_key(conn: &Connection, key_hash: &[u8; 32]) -> AppResult<(StoredKey, User)> {
+    let (key, user) = find_key_with_user(conn, key_hash)?
+        .ok_or_else(|| AppError::Unauthorized("Invalid API key".into()))?;
+    if key.expires_at.is_some_and(|at| at <= Timestamp::now()) {
+        return Err(AppError::Unauthorized("This API key has expired".into()));
+    }
+    Ok((key, user))
+}
+
+/// Whether the request presents a valid key, checked from its headers alone (one read hop):
+/// what a large body waits for before a byte of it is read (`extract`), so that a caller
+/// without a key holds none of the server's memory for bodies. The handler's own hop checks
+/// the key again, with the grant it needs.
+pub async fn check_presented_key(req: &HttpRequest) -> AppResult<()> {
+    let key_hash = hash_api_key(presented_key(req)?);
+    let db = req
+        .app_data::<actix_web::web::Data<Database>>()
+        .ok_or_else(|| AppError::Internal("no database to check a key against".into()))?
+        .clone();
+    db.read(move |conn| valid_key(conn, &key_hash).map(|_| ()))
+        .await
 }
 
 fn presented_key(req: &HttpRequest) -> AppResult<&str> {

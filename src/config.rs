@@ -15,8 +15,11 @@ pub const DEFAULT_JSON_LIMIT_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_MAX_CONNECTIONS: u64 = 1024;
 pub const DEFAULT_MAX_CONNECTIONS_PER_IP: u64 = 128;
-pub const DEFAULT_MAX_BODY_MEMORY_MB: u64 = 256;
+pub const DEFAULT_MAX_BODY_MEMORY_MB: u64 = 512;
 pub const DEFAULT_MAX_KEY_FAILURES: u32 = 30;
+/// What an upload holds in memory while it is prepared, in multiples of its body: the body, the
+/// base64 text parsed out of it, the decoded bytes.
+pub const UPLOAD_MEMORY_FACTOR: usize = 3;
 /// A client has this long to send a request's headers (at most the request timeout).
 pub const HEADERS_TIMEOUT: Duration = Duration::from_secs(5);
 /// An idle keep-alive connection is closed after this long.
@@ -54,8 +57,9 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1..=100_000), value_name = "N")]
     pub max_connections_per_ip: u64,
 
-    /// Memory, in MiB, that all request bodies being received and handled may hold together;
-    /// a body that would go past it is refused with 503. Never less than one largest upload.
+    /// Memory, in MiB, that request bodies being received and handled may hold together (a
+    /// body over 64 KiB is read only for a valid key); a body that would go past it is refused
+    /// with 503. Never less than one largest upload needs.
     #[arg(long, env = "TRIEVE_MAX_BODY_MEMORY_MB", default_value_t = DEFAULT_MAX_BODY_MEMORY_MB,
           value_parser = clap::value_parser!(u64).range(1..=1_048_576), value_name = "MIB")]
     pub max_body_memory_mb: u64,
@@ -197,7 +201,11 @@ impl Settings {
     /// The memory request bodies may hold together: the setting, but room for one largest
     /// upload at least, so that an upload the limits allow is never refused on an idle server.
     pub fn body_budget(&self) -> usize {
-        self.max_body_memory.max(self.limits().upload_body_bytes())
+        self.max_body_memory.max(
+            self.limits()
+                .upload_body_bytes()
+                .saturating_mul(UPLOAD_MEMORY_FACTOR),
+        )
     }
 
     pub fn limits(&self) -> Limits {

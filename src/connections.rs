@@ -11,6 +11,22 @@ use std::sync::{Arc, Mutex};
 use actix_web::dev::Extensions;
 use actix_web::rt::net::TcpStream;
 
+/// The address a limit counts a client by: an IPv4 address as it is (an IPv4-mapped IPv6 one
+/// as IPv4), an IPv6 address by its /64 network, which one subscriber usually holds whole (so
+/// that rotating through it does not buy a fresh allowance).
+pub fn client_address(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let network = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(network.into())
+            }
+        },
+    }
+}
+
 /// How many connections each address holds now.
 pub struct PerAddress {
     held: Mutex<HashMap<IpAddr, Count>>,
@@ -85,7 +101,7 @@ impl PerAddress {
         // An answer sent in pieces (a streamed download) must not wait for the client's delayed
         // ACK before each piece (Nagle's algorithm: 40 ms a time on Linux).
         let _ = stream.set_nodelay(true);
-        match self.admit(peer.ip()) {
+        match self.admit(client_address(peer.ip())) {
             Some(held) => {
                 extensions.insert(held);
             }
@@ -106,6 +122,20 @@ impl PerAddress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_network_counts_as_one_client() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_address(a), client_address(b));
+        assert_ne!(client_address(a), client_address(other));
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(
+            client_address(mapped),
+            "192.0.2.7".parse::<IpAddr>().unwrap()
+        );
+    }
 
     #[test]
     fn an_address_is_capped_and_its_places_come_back() {

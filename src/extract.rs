@@ -15,8 +15,13 @@ use actix_web::{FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
+use crate::auth::check_presented_key;
 use crate::config::{Limits, DEFAULT_JSON_LIMIT_BYTES, DEFAULT_REQUEST_TIMEOUT_SECS};
 use crate::error::AppError;
+
+/// A JSON body declared at most this long is read before its key is checked; a longer one (or
+/// one of unknown length) only once the key is known to be valid.
+const SMALL_BODY: usize = 64 * 1024;
 
 /// A body over its limit is still read to its end (up to this many times the limit) and
 /// thrown away, so that the client, which is still sending, gets to read the 413.
@@ -65,8 +70,8 @@ impl Lease {
         }
     }
 
-    /// Hold `bytes` in all, taking more of the budget if needed.
-    fn hold(&mut self, bytes: usize) -> Result<(), AppError> {
+    /// Hold `bytes` in all, taking more of the budget if needed; a 503 past the budget.
+    pub fn hold(&mut self, bytes: usize) -> Result<(), AppError> {
         let Some(budget) = &self.budget else {
             return Ok(());
         };
@@ -130,10 +135,11 @@ impl PendingBody {
     }
 
     /// The whole body, at most the limit, within the timeout; its memory counted against the
-    /// server's body budget until the lease is dropped.
+    /// server's body budget (as its bytes arrive) until the lease is dropped. A body refused
+    /// for the budget is read to its end and thrown away, so that the client reads the 503.
     pub async fn read(self) -> Result<(Bytes, Lease), AppError> {
         let PendingBody {
-            payload,
+            mut payload,
             limit,
             timeout,
             declared,
@@ -143,13 +149,21 @@ impl PendingBody {
             discard_within(payload, limit, timeout).await;
             return Err(body_too_large());
         }
-        let body = actix_web::rt::time::timeout(
+        let read = actix_web::rt::time::timeout(
             timeout,
-            read_within(payload, limit, declared, &mut lease),
+            read_within(&mut payload, limit, declared, &mut lease),
         )
         .await
-        .map_err(|_| AppError::Timeout)??;
-        Ok((body, lease))
+        .map_err(|_| AppError::Timeout)?;
+        match read {
+            Ok(body) => Ok((body, lease)),
+            Err(refused @ AppError::Unavailable(_)) => {
+                drop(lease);
+                discard_within(payload, limit, timeout).await;
+                Err(refused)
+            }
+            Err(other) => Err(other),
+        }
     }
 
     /// Read the body to its end (up to a few times the limit, within the timeout) keeping none
@@ -157,6 +171,11 @@ impl PendingBody {
     /// wanted.
     pub async fn discard(self) {
         discard_within(self.payload, self.limit, self.timeout).await;
+    }
+
+    /// Whether the body is declared small enough to read before its key is checked.
+    fn is_small(&self) -> bool {
+        self.declared.is_some_and(|declared| declared <= SMALL_BODY)
     }
 }
 
@@ -174,16 +193,14 @@ async fn discard_within(mut payload: Payload, limit: usize, timeout: Duration) {
 }
 
 async fn read_within(
-    mut payload: Payload,
+    payload: &mut Payload,
     limit: usize,
     declared: Option<usize>,
     lease: &mut Lease,
 ) -> Result<Bytes, AppError> {
-    // A declared length is allocated (and counted) at once; without one, the buffer grows as
-    // bytes arrive, counted as it grows.
-    let initial = declared.unwrap_or(0).min(limit);
-    lease.hold(initial)?;
-    let mut body = BytesMut::with_capacity(initial);
+    // Room for what the request declares (memory is only taken as it is written); the budget
+    // counts the bytes that have actually arrived.
+    let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
     let mut received = 0usize;
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|err| match err {
@@ -198,8 +215,7 @@ async fn read_within(
             }
             continue;
         }
-        body.reserve(chunk.len());
-        lease.hold(body.capacity())?;
+        lease.hold(received)?;
         body.extend_from_slice(&chunk);
     }
     if received > limit {
@@ -223,8 +239,18 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = PendingBody::new(req, payload, limits(req).json_body_bytes);
+        let mut body = PendingBody::new(req, payload, limits(req).json_body_bytes);
+        let req = req.clone();
         Box::pin(async move {
+            if body.is_small() {
+                // Read before the key is checked, and outside the budget: at most SMALL_BODY
+                // per connection, and connections are capped per address.
+                body.lease.budget = None;
+            } else if let Err(refused) = check_presented_key(&req).await {
+                // A large body (or one of unknown length) is read only for a valid key.
+                body.discard().await;
+                return Err(refused);
+            }
             // The body's share of the budget is given back once it is parsed.
             let (bytes, _lease) = body.read().await?;
             parse_json(&bytes).map(Json)

@@ -13,6 +13,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, Error};
 
+use crate::connections::client_address;
 use crate::error::message_response;
 
 /// The window failures are counted in.
@@ -50,7 +51,16 @@ impl AuthThrottle {
     fn failed(&self, address: IpAddr, now: Instant) {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if failures.len() >= MAX_ADDRESSES && !failures.contains_key(&address) {
+            // Rarely: once per half the table's worth of new addresses at most.
             failures.retain(|_, entry| now.duration_since(entry.since) < WINDOW);
+            if failures.len() >= MAX_ADDRESSES / 2 {
+                log::warn!(
+                    "wrong keys from more than {} addresses within a minute: their counts are \
+                     forgotten",
+                    MAX_ADDRESSES / 2
+                );
+                failures.clear();
+            }
         }
         let entry = failures.entry(address).or_insert(Failures {
             since: now,
@@ -85,7 +95,7 @@ pub async fn throttle_key_guessing(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let throttle = req.app_data::<web::Data<AuthThrottle>>().cloned();
-    let address = req.peer_addr().map(|peer| peer.ip());
+    let address = req.peer_addr().map(|peer| client_address(peer.ip()));
     let (Some(throttle), Some(address)) = (throttle, address) else {
         return next
             .call(req)

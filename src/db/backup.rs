@@ -126,10 +126,20 @@ pub fn restore(db: &Path, source: &Path) -> Result<(Report, Option<PathBuf>), St
     // The copy is made first, beside the database, so that a full disk fails here with the
     // current database still in place.
     let partial = sibling(db, "restoring");
-    let copied = make_private(&partial)
-        .and_then(|_| fs::copy(source, &partial))
-        .and_then(|_| make_private(&partial))
-        .and_then(|_| fs::File::open(&partial)?.sync_all());
+    let _ = fs::remove_file(&partial);
+    // Copied into a file made private first (`fs::copy` would give it the backup's
+    // permissions while it copies).
+    let copied = (|| {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut from = fs::File::open(source)?;
+        let mut to = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(super::PRIVATE_FILE_MODE)
+            .open(&partial)?;
+        std::io::copy(&mut from, &mut to)?;
+        to.sync_all()
+    })();
     if let Err(err) = copied {
         let _ = fs::remove_file(&partial);
         return Err(format!("cannot copy {}: {err}", source.display()));

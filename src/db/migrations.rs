@@ -92,8 +92,8 @@ const MIGRATIONS: &[Migration] = &[
         then: Some(search::reindex_all),
     },
     // 3 -> 4: what the attack run of 2026-11-29 found stored. Usernames are unique whatever
-    // their case: a later user whose username equals an earlier one's but for case gets
-    // `-<rowid>` appended. Times a client sent outside the years 1 to 9999 (which older versions
+    // their (ASCII) case: a later user whose username equals an earlier one's but for case gets
+    // `-` and six random hex digits appended. Times a client sent outside the years 1 to 9999 (which older versions
     // accepted, and which the client cannot parse) are brought to the nearest instant within
     // them. Revoked ADMIN_API_KEY keys are remembered from now on.
     Migration {
@@ -102,7 +102,7 @@ const MIGRATIONS: &[Migration] = &[
                 key_hash   BLOB PRIMARY KEY NOT NULL,
                 revoked_at TEXT NOT NULL
             );
-            UPDATE users SET username = username || '-' || rowid
+            UPDATE users SET username = username || '-' || lower(hex(randomblob(3)))
             WHERE username IS NOT NULL AND EXISTS (
                 SELECT 1 FROM users AS earlier
                 WHERE earlier.username = users.username COLLATE NOCASE

@@ -48,8 +48,8 @@ pub enum OpenError {
     TooNew { found: i64, known: i64 },
     #[error("cannot upgrade the database: {0}")]
     Migration(Error),
-    #[error("cannot make {path} private to its owner: {source}")]
-    Private {
+    #[error("cannot open {path}: {source}")]
+    Create {
         path: String,
         source: std::io::Error,
     },
@@ -121,10 +121,22 @@ pub fn open_pool(path: &Path, max_size: u32) -> std::result::Result<Pool, OpenEr
         sibling_file(path, "-shm"),
     ] {
         if file == path || file.exists() {
-            make_private(&file).map_err(|source| OpenError::Private {
-                path: file.display().to_string(),
-                source,
-            })?;
+            // Not fatal: a database owned by another user (shared through its group on
+            // purpose) cannot have its mode changed by this one, and still opens. A missing
+            // directory fails here as it would in SQLite.
+            match make_private(&file) {
+                Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => log::warn!(
+                    "cannot make {} readable by its owner alone: {err}",
+                    file.display()
+                ),
+                Err(source) => {
+                    return Err(OpenError::Create {
+                        path: file.display().to_string(),
+                        source,
+                    })
+                }
+                Ok(()) => {}
+            }
         }
     }
     let mut conn = open_connection(path)?;

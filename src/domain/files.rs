@@ -211,10 +211,16 @@ pub fn download_file(
     Ok(FileDownload { file, mime_type })
 }
 
-/// The piece of a file's bytes from `offset` (at most `PIECE`); a 404 if the file was deleted
-/// since the download began.
-pub fn read_piece(conn: &Connection, file_id: FileId, offset: usize) -> AppResult<Vec<u8>> {
-    files::read_file_piece(conn, file_id, offset, PIECE)?.ok_or_else(file_not_found)
+/// The piece of a file's bytes from `offset`, at most `PIECE` and never past `size` (what the
+/// answer's Content-Length promised); a 404 if the file was deleted since the download began.
+pub fn read_piece(
+    conn: &Connection,
+    file_id: FileId,
+    offset: usize,
+    size: usize,
+) -> AppResult<Vec<u8>> {
+    let max = PIECE.min(size.saturating_sub(offset));
+    files::read_file_piece(conn, file_id, offset, max)?.ok_or_else(file_not_found)
 }
 
 /// A file as JSON (`FileDto`) around its content: the text before the base64url content and
@@ -333,7 +339,12 @@ mod tests {
         );
         let read = download_file(&conn, &writer, kept.id).unwrap();
         assert_eq!(read.mime_type, "text/plain");
-        assert_eq!(read_piece(&conn, kept.id, 0).unwrap(), b"one\n\ntwo");
+        assert_eq!(read_piece(&conn, kept.id, 0, 8).unwrap(), b"one\n\ntwo");
+        assert_eq!(
+            read_piece(&conn, kept.id, 4, 6).unwrap(),
+            b"\nt",
+            "never past size"
+        );
         let (before, after) = file_json_around_content(read.file).unwrap();
         let json: Value =
             serde_json::from_str(&format!("{before}{}{after}", encode_piece(b"one\n\ntwo")))

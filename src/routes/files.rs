@@ -11,7 +11,7 @@ use utoipa::{IntoParams, OpenApi, PartialSchema, ToSchema};
 
 use super::Db;
 use crate::auth::Auth;
-use crate::config::Limits;
+use crate::config::{Limits, UPLOAD_MEMORY_FACTOR};
 use crate::domain::files::{self, UploadFileData};
 use crate::domain::grants::{DatasetReader, DatasetWriter};
 use crate::domain::ids::FileId;
@@ -73,12 +73,16 @@ async fn upload_file(
         body.discard().await;
         return Err(refused);
     }
-    let (body, _lease) = body.read().await?;
-    // Then two hops: the body is parsed, decoded and split on a reader thread, then stored by
-    // the writer, which checks the key again so that a key revoked in between is refused.
+    let (body, mut lease) = body.read().await?;
+    // While it is prepared an upload holds its body, the base64 text parsed out of it and the
+    // decoded bytes: about three times the body, counted as such against the budget.
+    lease.hold(body.len().saturating_mul(UPLOAD_MEMORY_FACTOR))?;
+    // Then two hops: the body is parsed, decoded and split on a reader thread (a costly read:
+    // uploads never take every reader), then stored by the writer, which checks the key again
+    // so that a key revoked in between is refused.
     let upload = auth
         .clone()
-        .read(&db, move |_, writer| {
+        .read_costly(&db, move |_, writer| {
             let data: UploadFileData = parse_json(&body)?;
             files::prepare_upload(&writer, data, max_bytes)
         })
@@ -136,7 +140,7 @@ fn pieces(db: Db, file_id: FileId, size: usize) -> impl Stream<Item = Result<Vec
                 return Ok(None);
             }
             let piece = db
-                .read(move |conn| files::read_piece(conn, file_id, offset))
+                .read(move |conn| files::read_piece(conn, file_id, offset, size))
                 .await
                 .inspect_err(|err| {
                     // The client sees its download cut short; the reason is here.

@@ -34,11 +34,11 @@ fn peak_rss_mb_during<T>(server: &ServerProcess, work: impl FnOnce() -> T + Send
 fn uploads_leave_a_bounded_wal_and_downloads_stream_in_pieces() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("large.db");
-    // Room for eight upload bodies at once (the default budget takes five).
+    // Room for eight uploads at once (each counts three times its 44 MB body).
     let server = ServerProcess::start(
         &db,
         &[("ADMIN_API_KEY", KEY)],
-        &["--max-body-memory-mb", "1024"],
+        &["--max-body-memory-mb", "1100"],
     );
     let dataset = server.first_dataset(KEY);
     let headers = [("Authorization", KEY), ("TR-Dataset", dataset.as_str())];
