@@ -15,10 +15,12 @@ CREATE TABLE users (
     website       TEXT,
     visible_email INTEGER NOT NULL DEFAULT 1 CHECK (visible_email IN (0, 1)),
     created_at    TEXT NOT NULL,
-    updated_at    TEXT NOT NULL
+    updated_at    TEXT NOT NULL,
+    -- What the username is unique by: NFKC, lower case ("Ada", "ada" and "ａｄａ" are one name
+    -- to a reader); written by the server with the username.
+    username_key  TEXT
 );
--- A username is unique whatever its case: "Ada" and "ada" are one person to a reader.
-CREATE UNIQUE INDEX users_by_username ON users (username COLLATE NOCASE);
+CREATE UNIQUE INDEX users_by_username_key ON users (username_key);
 
 CREATE TABLE organizations (
     id           TEXT PRIMARY KEY NOT NULL,

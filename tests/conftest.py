@@ -14,14 +14,14 @@ BINARY = Path(os.environ.get("TRIEVE_LITE_BIN", ROOT / "target" / "release" / "t
 
 
 class Server:
-    def __init__(self, tmp: Path, *args: str):
+    def __init__(self, tmp: Path, *args: str, env: dict | None = None):
         self.db = tmp / "client-test.db"
         self.process = subprocess.Popen(
             [str(BINARY), "--db", str(self.db), "--bind", "127.0.0.1:0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
-            env={**os.environ, "RUST_LOG": "warn"},
+            env={**os.environ, "RUST_LOG": "warn", **(env or {})},
         )
         printed = []
         deadline = time.time() + 30
@@ -33,7 +33,8 @@ class Server:
             if line.startswith("Admin page:"):
                 break
         text = "".join(printed)
-        self.owner_key = re.search(r"(tr-[A-Za-z0-9]{32})", text).group(1)
+        printed_key = re.search(r"(tr-[A-Za-z0-9]{32})", text)
+        self.owner_key = (env or {}).get("ADMIN_API_KEY") or printed_key.group(1)
         self.base = re.search(r"Admin page: (http://[0-9.:]+)/", text).group(1)
 
     def run_cli(self, *args: str) -> str:
@@ -55,9 +56,11 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(request, tmp_path_factory):
-    """The server for one test module, started with the module's `SERVER_ARGS` if it has any."""
+    """The server for one test module, started with the module's `SERVER_ARGS` and
+    `SERVER_ENV` if it has them."""
     assert BINARY.exists(), f"build {BINARY} first (make test does)"
     args = getattr(request.module, "SERVER_ARGS", ())
-    running = Server(tmp_path_factory.mktemp("trieve"), *args)
+    env = getattr(request.module, "SERVER_ENV", None)
+    running = Server(tmp_path_factory.mktemp("trieve"), *args, env=env)
     yield running
     running.stop()

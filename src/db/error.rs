@@ -108,7 +108,7 @@ fn unique_from_message(message: &str) -> Unique {
         .unwrap_or_default();
     match columns {
         "users.email" => Unique::UserEmail,
-        "users.username" => Unique::Username,
+        "users.username" | "users.username_key" => Unique::Username,
         "organizations.name" => Unique::OrganizationName,
         "datasets.organization_id, datasets.name" => Unique::DatasetName,
         "user_organizations.user_id, user_organizations.organization_id" => Unique::Membership,

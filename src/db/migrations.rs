@@ -5,6 +5,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::{search, OpenError};
+use crate::domain::fields::username_key;
 
 /// The schema of the current version, compiled into the binary.
 const SCHEMA: &str = include_str!("../../schema.sql");
@@ -91,27 +92,52 @@ const MIGRATIONS: &[Migration] = &[
             END;",
         then: Some(search::reindex_all),
     },
-    // 3 -> 4: what the attack run of 2026-11-29 found stored. Usernames are unique whatever
-    // their (ASCII) case: a later user whose username equals an earlier one's but for case gets
-    // `-` and six random hex digits appended. Times a client sent outside the years 1 to 9999 (which older versions
-    // accepted, and which the client cannot parse) are brought to the nearest instant within
-    // them. Revoked ADMIN_API_KEY keys are remembered from now on.
+    // 3 -> 4: what the attack run of 2026-11-29 found stored. Usernames are unique by their
+    // key (`username_key`: whatever their case): a later user whose username equals an
+    // earlier one's but for case gets `-` and six random hex digits appended. Times a client
+    // sent outside the years 1 to 9999 (which older versions accepted, and which the client
+    // cannot parse) are brought to the nearest instant within them. Revoked ADMIN_API_KEY keys
+    // are remembered from now on.
     Migration {
         sql: "
             CREATE TABLE revoked_admin_keys (
                 key_hash   BLOB PRIMARY KEY NOT NULL,
                 revoked_at TEXT NOT NULL
             );
-            UPDATE users SET username = username || '-' || lower(hex(randomblob(3)))
-            WHERE username IS NOT NULL AND EXISTS (
-                SELECT 1 FROM users AS earlier
-                WHERE earlier.username = users.username COLLATE NOCASE
-                  AND earlier.rowid < users.rowid);
-            CREATE UNIQUE INDEX users_by_username ON users (username COLLATE NOCASE);
+            ALTER TABLE users ADD COLUMN username_key TEXT;
         ",
-        then: Some(times_within_the_years_1_to_9999),
+        then: Some(repair_what_older_versions_accepted),
     },
 ];
+
+fn repair_what_older_versions_accepted(conn: &Connection) -> super::Result<usize> {
+    Ok(usernames_keyed(conn)? + times_within_the_years_1_to_9999(conn)?)
+}
+
+/// Every username given its key; a later user whose key an earlier one already holds gets a
+/// username made unique. Then the keys' unique index. Returns how many usernames changed.
+fn usernames_keyed(conn: &Connection) -> super::Result<usize> {
+    let users: Vec<(i64, String)> = conn
+        .prepare("SELECT rowid, username FROM users WHERE username IS NOT NULL ORDER BY rowid")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut taken = std::collections::HashSet::new();
+    let mut renamed = 0;
+    for (rowid, mut username) in users {
+        while !taken.insert(username_key(&username)) {
+            let suffix: String =
+                conn.query_row("SELECT lower(hex(randomblob(3)))", [], |row| row.get(0))?;
+            username = format!("{username}-{suffix}");
+            renamed += 1;
+        }
+        conn.execute(
+            "UPDATE users SET username = ?2, username_key = ?3 WHERE rowid = ?1",
+            rusqlite::params![rowid, username, username_key(&username)],
+        )?;
+    }
+    conn.execute_batch("CREATE UNIQUE INDEX users_by_username_key ON users (username_key);")?;
+    Ok(renamed)
+}
 
 /// Every time a client sent that lies outside the years 1 to 9999 (older versions stored them
 /// in chrono's signed form: `0000-…`, `-0001-…`, `+10000-…`), brought to the nearest instant

@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::columns::at;
 use super::Result;
-use crate::domain::fields::{Email, Name};
+use crate::domain::fields::{username_key, Email, Name};
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::time::Timestamp;
 use crate::models::User;
@@ -81,7 +81,8 @@ pub fn any_user_exists(conn: &Connection) -> Result<bool> {
 pub fn update_user_profile(conn: &Connection, user: &User) -> Result<User> {
     let now = Timestamp::now();
     conn.prepare_cached(
-        "UPDATE users SET name = ?2, username = ?3, website = ?4, visible_email = ?5, updated_at = ?6
+        "UPDATE users SET name = ?2, username = ?3, username_key = ?7, website = ?4,
+                          visible_email = ?5, updated_at = ?6
          WHERE id = ?1",
     )?
     .execute(params![
@@ -90,7 +91,8 @@ pub fn update_user_profile(conn: &Connection, user: &User) -> Result<User> {
         user.username,
         user.website,
         user.visible_email,
-        now
+        now,
+        user.username.as_deref().map(username_key)
     ])?;
     Ok(User {
         updated_at: now,

@@ -95,7 +95,7 @@ impl Name {
 
 text_type! {
     /// A user's handle: trimmed, up to 64 characters, no spaces, control or invisible
-    /// characters. Unique among users whatever its case (the database compares it so).
+    /// characters. Unique among users by `username_key`: whatever its case.
     Username
 }
 
@@ -122,6 +122,14 @@ impl Username {
         }
         Ok(Some(Username(text.to_string())))
     }
+}
+
+/// What a username is unique by: its compatibility form (NFKC: a fullwidth `ａｄａ` is `ada`)
+/// in lower case, whatever the script ("Émile" and "émile" are one name to a reader).
+pub fn username_key(username: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let lower: String = username.nfkc().flat_map(char::to_lowercase).collect();
+    lower.nfkc().collect()
 }
 
 text_type! {
@@ -329,6 +337,19 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn usernames_equal_but_for_case_or_width_share_a_key() {
+        assert_eq!(username_key("Ada"), username_key("ada"));
+        assert_eq!(username_key("\u{c9}mile"), username_key("\u{e9}mile"));
+        assert_eq!(
+            username_key("E\u{301}mile"),
+            username_key("\u{e9}mile"),
+            "composed or not"
+        );
+        assert_eq!(username_key("\u{ff41}\u{ff44}\u{ff41}"), "ada", "fullwidth");
+        assert_ne!(username_key("ada"), username_key("ade"));
     }
 
     #[test]

@@ -236,3 +236,39 @@ async fn wrong_keys_from_one_address_are_answered_429_and_other_addresses_are_no
     }
     assert_eq!(app.get("/api/auth/me", &app.owner_key).await.status, 200);
 }
+
+#[actix_web::test]
+async fn a_username_is_taken_whatever_its_case_or_width() {
+    let app = spawn_app().await;
+    let member = app.add_member("member@example.com", Role::User).await;
+    assert_eq!(
+        app.put_user(&app.owner_key, json!({"username": "\u{c9}mile"}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.put_user(&member.key, json!({"username": "ada"}))
+            .await
+            .status,
+        200
+    );
+    let attempts = [
+        (&member.key, "\u{e9}mile"),
+        (&member.key, "E\u{301}MILE"),
+        (&app.owner_key, "ADA"),
+        (&app.owner_key, "\u{ff41}\u{ff44}\u{ff41}"),
+    ];
+    for (key, lookalike) in attempts {
+        let taken = app.put_user(key, json!({"username": lookalike})).await;
+        assert_eq!(taken.status, 409, "{lookalike}: {}", taken.body);
+        assert_eq!(taken.body["field"], "username");
+    }
+    // A user may change the case of their own username.
+    assert_eq!(
+        app.put_user(&member.key, json!({"username": "Ada"}))
+            .await
+            .status,
+        200
+    );
+}
