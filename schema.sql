@@ -53,6 +53,8 @@ CREATE TABLE datasets (
     -- Version 3: the dataset's short key in the search index, where each of its words is
     -- stored as "<key>_<word>" (so a search of one dataset reads that dataset's entries only).
     search_key           INTEGER,
+    -- Version 5: how many numbers each vector of the dataset has (set by its first vector).
+    vector_length        INTEGER,
     UNIQUE (organization_id, name)
 );
 CREATE UNIQUE INDEX datasets_by_search_key ON datasets (search_key);
@@ -121,8 +123,18 @@ CREATE TABLE chunks (
     weight      REAL NOT NULL DEFAULT 1.0,
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL,
+    -- Version 5: 1 when the chunk has a vector in chunk_vectors (its qdrant_point_id is then
+    -- the chunk's id).
+    has_vector  INTEGER NOT NULL DEFAULT 0,
     UNIQUE (dataset_id, tracking_id)
 );
+-- A chunk's vector (from `chunk_vector`): float32 numbers, little-endian; gone with its chunk.
+CREATE TABLE chunk_vectors (
+    chunk_pk   INTEGER PRIMARY KEY REFERENCES chunks (pk) ON DELETE CASCADE,
+    dataset_id TEXT NOT NULL,
+    vector     BLOB NOT NULL
+);
+CREATE INDEX chunk_vectors_by_dataset ON chunk_vectors (dataset_id);
 -- A user's page of chunks, newest first, ties by id.
 CREATE INDEX chunks_by_author ON chunks (dataset_id, author_id, updated_at DESC, id DESC);
 CREATE INDEX chunks_by_file ON chunks (file_id) WHERE file_id IS NOT NULL;
@@ -179,4 +191,4 @@ CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
     DELETE FROM chunks_fts WHERE rowid = OLD.pk;
 END;
 
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;

@@ -143,7 +143,7 @@ fn index(conn: &Connection, pk: i64, chunk: &ChunkMetadata, replaces: bool) -> R
 }
 
 const CHUNK_COLUMNS: &str = "id, author_id, dataset_id, content, chunk_html, link, metadata, \
-     tag_set, time_stamp, tracking_id, weight, created_at, updated_at";
+     tag_set, time_stamp, tracking_id, weight, created_at, updated_at, has_vector";
 
 fn chunk_from_row(row: &Row) -> rusqlite::Result<ChunkMetadata> {
     const LIST: &str = CHUNK_COLUMNS;
@@ -155,7 +155,7 @@ fn chunk_from_row(row: &Row) -> rusqlite::Result<ChunkMetadata> {
         chunk_html: row.get(at!(LIST, "chunk_html"))?,
         link: row.get(at!(LIST, "link"))?,
         metadata: json_column(row.get(at!(LIST, "metadata"))?),
-        qdrant_point_id: NIL_POINT_ID,
+        qdrant_point_id: point_id(row.get(at!(LIST, "id"))?, row.get(at!(LIST, "has_vector"))?),
         tag_set: row.get(at!(LIST, "tag_set"))?,
         time_stamp: row.get(at!(LIST, "time_stamp"))?,
         tracking_id: row.get(at!(LIST, "tracking_id"))?,
@@ -163,6 +163,16 @@ fn chunk_from_row(row: &Row) -> rusqlite::Result<ChunkMetadata> {
         created_at: row.get(at!(LIST, "created_at"))?,
         updated_at: row.get(at!(LIST, "updated_at"))?,
     })
+}
+
+/// A chunk's `qdrant_point_id`: its vector's id, which is the chunk's own id, once it has a
+/// vector; the nil UUID before.
+pub fn point_id(chunk_id: ChunkId, has_vector: bool) -> uuid::Uuid {
+    if has_vector {
+        chunk_id.into()
+    } else {
+        NIL_POINT_ID
+    }
 }
 
 /// How a chunk is named in a request: by id or by tracking id, always within one dataset.
@@ -261,7 +271,7 @@ pub fn count_chunks_by_author(
 /// A chunk with its file's name: chunks `c` LEFT JOIN files `f`.
 const WITH_FILE_COLUMNS: &str = "c.id, c.content, c.chunk_html, c.link, c.created_at, \
      c.updated_at, c.tag_set, c.file_id, f.file_name, c.metadata, c.tracking_id, c.time_stamp, \
-     c.weight";
+     c.weight, c.has_vector";
 
 fn chunk_with_file_from_row(row: &Row) -> rusqlite::Result<ChunkMetadataWithFileData> {
     chunk_with_file_from_row_at(row, 0)
@@ -278,7 +288,10 @@ fn chunk_with_file_from_row_at(
         content: row.get(first + at!(LIST, "content"))?,
         chunk_html: row.get(first + at!(LIST, "chunk_html"))?,
         link: row.get(first + at!(LIST, "link"))?,
-        qdrant_point_id: NIL_POINT_ID,
+        qdrant_point_id: point_id(
+            row.get(first + at!(LIST, "id"))?,
+            row.get(first + at!(LIST, "has_vector"))?,
+        ),
         created_at: row.get(first + at!(LIST, "created_at"))?,
         updated_at: row.get(first + at!(LIST, "updated_at"))?,
         tag_set: row.get(first + at!(LIST, "tag_set"))?,

@@ -11,7 +11,7 @@ use crate::domain::fields::username_key;
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` sets with `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// One version's upgrade: SQL, then work that needs the server's code.
 struct Migration {
@@ -107,6 +107,21 @@ const MIGRATIONS: &[Migration] = &[
             ALTER TABLE users ADD COLUMN username_key TEXT;
         ",
         then: Some(repair_what_older_versions_accepted),
+    },
+    // 4 -> 5: vectors. A chunk's vector (`chunk_vector`) is kept in chunk_vectors; the
+    // dataset records its vectors' length.
+    Migration {
+        sql: "
+            ALTER TABLE chunks ADD COLUMN has_vector INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE datasets ADD COLUMN vector_length INTEGER;
+            CREATE TABLE chunk_vectors (
+                chunk_pk   INTEGER PRIMARY KEY REFERENCES chunks (pk) ON DELETE CASCADE,
+                dataset_id TEXT NOT NULL,
+                vector     BLOB NOT NULL
+            );
+            CREATE INDEX chunk_vectors_by_dataset ON chunk_vectors (dataset_id);
+        ",
+        then: None,
     },
 ];
 

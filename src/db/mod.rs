@@ -16,6 +16,7 @@ pub mod rank;
 mod readers;
 pub mod search;
 pub mod users;
+pub mod vectors;
 pub mod writer;
 
 pub use error::{Error, Result, Unique};

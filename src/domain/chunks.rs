@@ -10,14 +10,15 @@ use crate::db::chunks::{self, ChunkKey, NewChunk};
 use crate::db::files;
 use crate::domain::fields::{TrackingId, Weight};
 use crate::domain::grants::{DatasetScope, DatasetWriter};
-use crate::domain::ids::FileId;
+use crate::domain::ids::{ChunkId, DatasetId, FileId};
 use crate::domain::time::Timestamp;
+use crate::domain::vectors;
 use crate::error::{AppError, AppResult};
 use crate::models::{ChunkMetadata, ReturnCreatedChunk};
 use crate::text;
 
-/// `POST /api/chunk`. `chunk_vector` and `collection_id` are accepted and ignored: there is no
-/// vector store and there are no collections here.
+/// `POST /api/chunk`. `collection_id` is accepted and ignored: there are no collections here
+/// yet.
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"chunk_html": "<p>Hello, <b>world</b></p>", "tracking_id": "hello-1",
     "tag_set": "greeting", "metadata": {"lang": "en"}, "time_stamp": "2026-01-31T12:00:00Z", "weight": 1.5}))]
@@ -35,6 +36,9 @@ pub struct CreateChunkData {
     pub weight: Option<f64>,
     /// A file of the dataset this chunk belongs to (404 when there is none).
     pub file_uuid: Option<uuid::Uuid>,
+    /// The chunk's vector, stored for "more like this" (and semantic search): 1 to 4,096
+    /// finite numbers, as many as every other vector of the dataset has.
+    pub chunk_vector: Option<Vec<f64>>,
 }
 
 /// `PUT /api/chunk/update` and `PUT /api/chunk/tracking_id/update`. By id, `chunk_uuid` names
@@ -50,6 +54,8 @@ pub struct ChunkUpdate {
     pub metadata: Option<Value>,
     pub time_stamp: Option<String>,
     pub weight: Option<f64>,
+    /// A new vector for the chunk (see `CreateChunkData`).
+    pub chunk_vector: Option<Vec<f64>>,
 }
 
 /// A `time_stamp` sent with a chunk or file: ISO 8601, with or without a zone.
@@ -102,8 +108,13 @@ pub fn create_chunk(
             .transpose()?
             .unwrap_or(Weight::DEFAULT),
     };
+    let mut stored = chunks::insert_chunk(conn, &chunk)?;
+    if let Some(values) = &data.chunk_vector {
+        store_vector_of(conn, writer.id(), stored.id, values)?;
+        stored.qdrant_point_id = chunks::point_id(stored.id, true);
+    }
     Ok(ReturnCreatedChunk {
-        chunk_metadata: chunks::insert_chunk(conn, &chunk)?,
+        chunk_metadata: stored,
         duplicate: false,
     })
 }
@@ -172,7 +183,22 @@ pub fn update_chunk(
         chunk.weight = Weight::parse(weight)?.get();
     }
     chunks::update_chunk(conn, &chunk)?;
+    if let Some(values) = &update.chunk_vector {
+        store_vector_of(conn, writer.id(), chunk.id, values)?;
+    }
     Ok(())
+}
+
+/// Store `values` as the vector of the dataset's chunk `chunk_id`.
+fn store_vector_of(
+    conn: &Connection,
+    dataset_id: DatasetId,
+    chunk_id: ChunkId,
+    values: &[f64],
+) -> AppResult<()> {
+    let (pk, _) = chunks::find_chunk_text(conn, dataset_id, chunk_id)?
+        .ok_or_else(|| AppError::NotFound("No chunk with that id in this dataset".into()))?;
+    vectors::store_chunk_vector(conn, dataset_id, pk, values)
 }
 
 #[cfg(test)]

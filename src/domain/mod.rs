@@ -17,6 +17,7 @@ pub mod roles;
 pub mod search;
 pub mod time;
 pub mod user_data;
+pub mod vectors;
 
 /// Callers and grants for the domain's unit tests, made the way authentication makes them.
 #[cfg(test)]

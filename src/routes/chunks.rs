@@ -76,7 +76,9 @@ struct TrackingIdPath {
 
 /// Create a chunk in the dataset
 ///
-/// `chunk_vector` and `collection_id` are accepted and ignored: there is no vector store.
+/// `chunk_vector`, when given, is stored as the chunk's vector (every vector of a dataset has
+/// the same length: another is a 400 naming both) and makes `qdrant_point_id` the chunk's id;
+/// `collection_id` is accepted and ignored.
 #[utoipa::path(post, path = "", params(DatasetHeader), request_body = CreateChunkData, responses(
     (status = 200, description = "The chunk", body = ReturnCreatedChunk, links(
         ("Chunk" = (operation_id = "get_chunk_by_id", parameters(("chunk_id" = "$response.body#/chunk_metadata/id")))),

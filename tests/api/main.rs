@@ -20,3 +20,4 @@ mod startup;
 mod update_user;
 mod user_data;
 mod user_keys;
+mod vectors;

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::*;
+use crate::db::vectors;
 
 /// `POST /api/chunk/recommend`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -17,8 +18,10 @@ pub struct RecommendChunksRequest {
     pub positive_chunk_ids: Vec<String>,
 }
 
-/// Chunks like the positives, by their most distinctive words (term frequency in the positives
-/// times inverse chunk frequency in the dataset); the positives themselves excluded.
+/// Chunks like the positives, the positives themselves excluded: by the mean of their vectors
+/// when they have vectors (cosine similarity over the dataset's vectors), otherwise by their
+/// most distinctive words (term frequency in the positives times inverse chunk frequency in the
+/// dataset).
 pub fn recommend_chunks(
     conn: &Connection,
     reader: &DatasetScope,
@@ -48,6 +51,20 @@ pub fn recommend_chunks(
         for word in tokens::words(&content) {
             *frequency.entry(word.stem).or_default() += 1;
         }
+    }
+    let with_vectors = vectors::vectors_of(conn, &positives)?;
+    if let Some(mean) = mean(&with_vectors) {
+        let hits: Vec<Hit> = vectors::nearest(conn, reader.id(), &mean, &positives, RECOMMENDED)?
+            .into_iter()
+            .map(|(pk, similarity)| Hit {
+                pk,
+                score: f64::from(similarity),
+            })
+            .collect();
+        return Ok(chunks_of(conn, &hits)?
+            .into_iter()
+            .map(|(_, chunk)| chunk)
+            .collect());
     }
     let key = index::search_key(conn, reader.id())?;
     let frequencies = Frequencies::new(conn, key)?;
@@ -96,4 +113,26 @@ pub fn recommend_chunks(
         .into_iter()
         .map(|(_, chunk)| chunk)
         .collect())
+}
+
+/// How many chunks a recommendation names at most.
+const RECOMMENDED: usize = 10;
+
+/// The mean of vectors of one length, each scaled to length 1 first (so that each positive
+/// counts the same); None when there are none, or their lengths differ.
+fn mean(vectors: &[Vec<f32>]) -> Option<Vec<f32>> {
+    let length = vectors.first()?.len();
+    if vectors.iter().any(|vector| vector.len() != length) {
+        return None;
+    }
+    let mut sum = vec![0f32; length];
+    for vector in vectors {
+        let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            for (total, x) in sum.iter_mut().zip(vector) {
+                *total += x / norm;
+            }
+        }
+    }
+    Some(sum)
 }
