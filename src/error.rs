@@ -27,6 +27,9 @@ pub enum AppError {
     Timeout,
     #[error("The server is busy; try again")]
     Busy,
+    /// A feature of Trieve this server does not offer (501), saying what to use instead.
+    #[error("{0}")]
+    NotOffered(String),
     /// A 503 that says what is exhausted.
     #[error("{0}")]
     Unavailable(String),
@@ -103,6 +106,7 @@ impl ResponseError for AppError {
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Busy | AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
+            AppError::NotOffered(_) => StatusCode::NOT_IMPLEMENTED,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Field { error, .. } => error.status_code(),
         }

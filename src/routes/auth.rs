@@ -1,21 +1,61 @@
 //! Trieve's `AuthApi`: the caller, at `/api/auth`.
 
-use actix_web::web;
+use actix_web::{web, HttpResponse};
 use utoipa::OpenApi;
 
 use super::Db;
 use crate::auth::Auth;
 use crate::domain::grants::Caller;
 use crate::domain::members::slim_user;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::models::SlimUser;
+use crate::openapi::Public;
 
 #[derive(OpenApi)]
-#[openapi(paths(me))]
+#[openapi(paths(me, logout, login, callback))]
 pub struct AuthApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/me").route(web::get().to(me)));
+    cfg.service(web::resource("/me").route(web::get().to(me)))
+        .service(
+            web::resource("")
+                .route(web::delete().to(logout))
+                .route(web::get().to(login)),
+        )
+        .service(web::resource("/callback").route(web::get().to(callback)));
+}
+
+crate::error_responses! {
+    NoSignIn => 501 "trieve-lite has no sign-in: every request carries an API key";
+}
+
+/// Sign out
+///
+/// API keys are not sessions: there is nothing to end, and the answer is always 204. To stop a
+/// key from working, revoke it (`DELETE /api/user/delete_api_key`).
+#[utoipa::path(delete, path = "", security(()), responses((status = 204, description = "Done"), Public))]
+async fn logout() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
+/// OpenID Connect sign-in: not offered
+#[utoipa::path(get, path = "", security(()), responses(NoSignIn, Public))]
+async fn login() -> AppResult<HttpResponse> {
+    Err(no_sign_in())
+}
+
+/// OpenID Connect callback: not offered
+#[utoipa::path(get, path = "/callback", security(()), responses(NoSignIn, Public))]
+async fn callback() -> AppResult<HttpResponse> {
+    Err(no_sign_in())
+}
+
+fn no_sign_in() -> AppError {
+    AppError::NotOffered(
+        "trieve-lite has no sign-in (OIDC): send an API key in the Authorization header. \
+         Create one on the admin page, or for a new user with `trieve-lite user add`."
+            .into(),
+    )
 }
 
 /// The caller, with all their organizations

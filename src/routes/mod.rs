@@ -10,8 +10,10 @@ mod datasets;
 mod docs;
 mod files;
 mod health;
+mod invitations;
 mod metrics;
 mod organizations;
+mod stripe;
 mod users;
 
 use actix_web::web;
@@ -82,6 +84,8 @@ resources! {
     "/api/file" => files::FileApi, tag "file": "Trieve's FileApi, in the TR-Dataset";
     "/api/dataset" => datasets::DatasetApi, tag "dataset": "Trieve's DatasetApi";
     "/api/organization" => organizations::OrganizationApi, tag "organization": "Trieve's OrganizationApi and trieve-lite's member management";
+    "/api/invitation" => invitations::InvitationApi, tag "invitation": "Trieve's InvitationApi: not offered (no e-mail); 501 says what to do instead";
+    "/api/stripe" => stripe::StripeApi, tag "stripe": "Trieve's StripeApi: not offered (no billing); 501";
     "/metrics" => metrics::MetricsApi, tag "metrics": "Server metrics for Prometheus";
     "/api-docs/openapi.json" => docs::DocsApi, tag "docs": "This document";
 }

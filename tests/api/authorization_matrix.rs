@@ -40,6 +40,28 @@ const MATRIX: &[(&str, &str, [u16; 9])] = &[
         "/metrics",
         [401, 401, 401, 401, 200, 403, 403, 200, 403],
     ),
+    // API keys are not sessions: signing out is always done.
+    ("DELETE", "/api/auth", [204; 9]),
+    // Not offered, whoever asks: OIDC sign-in, billing, e-mail invitations.
+    ("GET", "/api/auth", [501; 9]),
+    ("GET", "/api/auth/callback", [501; 9]),
+    (
+        "DELETE",
+        "/api/stripe/subscription/{subscription_id}",
+        [501; 9],
+    ),
+    (
+        "GET",
+        "/api/stripe/payment_link/{plan_id}/{organization_id}",
+        [501; 9],
+    ),
+    ("GET", "/api/stripe/plans", [501; 9]),
+    (
+        "PATCH",
+        "/api/stripe/subscription_plan/{subscription_id}/{plan_id}",
+        [501; 9],
+    ),
+    ("POST", "/api/invitation", [501; 9]),
     (
         "GET",
         "/api/auth/me",
@@ -302,7 +324,13 @@ async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
                 .replace("{user_id}", &leaving.id);
             (path, None)
         }
-        other => (other.replace("{organization_id}", &app.org_id), None),
+        other => (
+            other
+                .replace("{organization_id}", &app.org_id)
+                .replace("{subscription_id}", "sub_1")
+                .replace("{plan_id}", "plan_1"),
+            None,
+        ),
     }
 }
 
@@ -390,7 +418,7 @@ fn registered_routes() -> BTreeSet<(String, String)> {
                 enclosing_scope(configure, at),
                 &resource[..resource.find('"').unwrap()]
             );
-            for method in ["get", "post", "put", "delete"] {
+            for method in ["get", "post", "put", "patch", "delete"] {
                 if resource.contains(&format!("web::{method}()")) {
                     routes.insert((method.to_uppercase(), format!("{prefix}{path}")));
                 }
