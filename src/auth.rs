@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use rusqlite::Connection;
 
@@ -167,16 +167,19 @@ pub async fn check_presented_key(req: &HttpRequest) -> AppResult<()> {
         .await
 }
 
-fn presented_key(req: &HttpRequest) -> AppResult<&str> {
-    let raw = req
-        .headers()
+/// The header a request presents its API key in: `Authorization`, else `x-api-key`.
+pub fn key_header(headers: &HeaderMap) -> Option<&HeaderValue> {
+    headers
         .get(header::AUTHORIZATION)
-        .or_else(|| req.headers().get("x-api-key"))
-        .ok_or_else(|| {
-            AppError::Unauthorized(
-                "Missing API key: send it in the Authorization or x-api-key header".into(),
-            )
-        })?;
+        .or_else(|| headers.get("x-api-key"))
+}
+
+fn presented_key(req: &HttpRequest) -> AppResult<&str> {
+    let raw = key_header(req.headers()).ok_or_else(|| {
+        AppError::Unauthorized(
+            "Missing API key: send it in the Authorization or x-api-key header".into(),
+        )
+    })?;
     let value = raw
         .to_str()
         .map_err(|_| AppError::Unauthorized("Malformed API key".into()))?

@@ -13,6 +13,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, Error};
 
+use crate::auth::key_header;
 use crate::connections::client_address;
 use crate::error::message_response;
 
@@ -86,8 +87,7 @@ impl AuthThrottle {
 /// A request that presented a key (a guess, if it is refused), as opposed to one that sent
 /// none, such as the health check or the admin page's own files.
 fn presents_a_key(req: &ServiceRequest) -> bool {
-    let headers = req.headers();
-    headers.contains_key(header::AUTHORIZATION) || headers.contains_key("x-api-key")
+    key_header(req.headers()).is_some()
 }
 
 pub async fn throttle_key_guessing(

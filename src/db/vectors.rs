@@ -106,7 +106,8 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-fn norm(v: &[f32]) -> f32 {
+/// A vector's length (its Euclidean norm).
+pub fn norm(v: &[f32]) -> f32 {
     dot(v, v).sqrt()
 }
 

@@ -1,8 +1,6 @@
 //! What an operator sees: the request log, /metrics, --version.
 
-use std::io::Read;
 use std::process::Command;
-use std::time::Duration;
 
 use actix_web::http::Method;
 use trieve_lite::domain::roles::Role;
@@ -17,24 +15,8 @@ fn the_request_log_names_the_user_and_never_a_key() {
     let db = dir.path().join("log.db");
     let mut server = ServerProcess::start(&db, &[("ADMIN_API_KEY", KEY)], &[]);
     let port = server.port;
-
     let request = |headers: &[(&str, &str)], path: &str| -> String {
-        use std::io::Write;
-        for _ in 0..100 {
-            if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-                let mut text = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
-                for (name, value) in headers {
-                    text.push_str(&format!("{name}: {value}\r\n"));
-                }
-                text.push_str("\r\n");
-                stream.write_all(text.as_bytes()).unwrap();
-                let mut answer = String::new();
-                stream.read_to_string(&mut answer).unwrap();
-                return answer;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("the server did not start");
+        server.request("GET", path, headers, None).1
     };
     let me = request(&[("Authorization", KEY)], "/api/auth/me");
     let user_id = me

@@ -127,7 +127,7 @@ fn mean(vectors: &[Vec<f32>]) -> Option<Vec<f32>> {
     }
     let mut sum = vec![0f32; length];
     for vector in vectors {
-        let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let norm = vectors::norm(vector);
         if norm > 0.0 {
             for (total, x) in sum.iter_mut().zip(vector) {
                 *total += x / norm;
