@@ -32,12 +32,15 @@ test-python: build test-deps $(VENV)/.installed
 # search on a generated corpus of a million chunks against the same search in-process and against
 # tantivy (tests/bench/search.py); prints BENCHMARKS.md's tables. The search section also builds
 # the server without its index (feature bench-unindexed, in target/unindexed) as ingest's baseline.
+# Then semantic search over 100,000 and 1,000,000 vectors against numpy, and background embedding
+# against the test suite's fake embedding server (tests/bench/vectors.py).
 bench: build $(VENV)/.bench-installed
 	$(CARGO) build --release --locked --example hello --example search_bench
 	$(CARGO) build --release --locked --features bench-unindexed --target-dir target/unindexed
 	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(PYTHON) tests/bench/run.py
 	$(VENV)/bin/python tests/bench/search.py
+	$(VENV)/bin/python tests/bench/vectors.py
 
 # Python with venv, Chromium and its driver: apt-get installs what is missing when run as root;
 # otherwise one line says what to install.

@@ -135,6 +135,16 @@ CREATE TABLE chunk_vectors (
     vector     BLOB NOT NULL
 );
 CREATE INDEX chunk_vectors_by_dataset ON chunk_vectors (dataset_id);
+-- Version 6: every change to a vector, or to the weight or time of a chunk with one, in order
+-- (src/db/vectors.rs writes it, src/db/vector_index.rs follows it); the oldest are pruned.
+CREATE TABLE vector_changes (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    dataset_id TEXT NOT NULL,
+    chunk_pk   INTEGER NOT NULL
+);
+CREATE INDEX vector_changes_by_dataset ON vector_changes (dataset_id, seq);
+-- The chunks still without a vector, oldest first: the embedding server's backlog.
+CREATE INDEX chunks_without_vector ON chunks (pk) WHERE has_vector = 0;
 -- A user's page of chunks, newest first, ties by id.
 CREATE INDEX chunks_by_author ON chunks (dataset_id, author_id, updated_at DESC, id DESC);
 CREATE INDEX chunks_by_file ON chunks (file_id) WHERE file_id IS NOT NULL;
@@ -191,4 +201,4 @@ CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
     DELETE FROM chunks_fts WHERE rowid = OLD.pk;
 END;
 
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;

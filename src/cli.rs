@@ -148,8 +148,10 @@ fn serve(args: &ServeArgs, db_path: PathBuf) -> Result<(), String> {
         let app = Application::build(&settings).map_err(|err| err.to_string())?;
         let address = app.address();
         if let Some(first) = &app.first_start {
-            print_first_start(first, address);
+            print_first_start(first);
         }
+        // On every start: where to go (with port 0, the only place the port is said).
+        println!("Admin page: {}", page_url(address));
         log::info!(
             "trieve-lite {} listening on http://{} (database {}, schema version {})",
             env!("CARGO_PKG_VERSION"),
@@ -174,7 +176,7 @@ fn page_url(address: SocketAddr) -> String {
     format!("http://{shown}/")
 }
 
-fn print_first_start(first: &FirstStart, address: SocketAddr) {
+fn print_first_start(first: &FirstStart) {
     println!(
         "First start: created organization \"{}\", dataset \"{}\" and owner {}.",
         first.organization.name, first.dataset.name, first.owner.email
@@ -183,7 +185,6 @@ fn print_first_start(first: &FirstStart, address: SocketAddr) {
         Some(key) => println!("Owner API key (shown only this once; keep it safe): {key}"),
         None => println!("Owner API key: the value of ADMIN_API_KEY."),
     }
-    println!("Admin page: {}", page_url(address));
 }
 
 fn add_user(

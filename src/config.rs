@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::embedding::EmbeddingSettings;
+
 pub const DEFAULT_BIND: &str = "127.0.0.1:8090";
 pub const DEFAULT_DB: &str = "./trieve-lite.db";
 pub const DEFAULT_MAX_UPLOAD_MB: u64 = 32;
@@ -17,6 +19,9 @@ pub const DEFAULT_MAX_CONNECTIONS: u64 = 1024;
 pub const DEFAULT_MAX_CONNECTIONS_PER_IP: u64 = 128;
 pub const DEFAULT_MAX_BODY_MEMORY_MB: u64 = 512;
 pub const DEFAULT_MAX_KEY_FAILURES: u32 = 30;
+/// Ollama's general-purpose embedding model (`ollama pull nomic-embed-text`).
+pub const DEFAULT_EMBEDDING_MODEL: &str = "nomic-embed-text";
+pub const DEFAULT_EMBEDDING_TIMEOUT_SECS: u64 = 30;
 /// What an upload holds in memory while it is prepared, in multiples of its body: the body, the
 /// base64 text parsed out of it, the decoded bytes.
 pub const UPLOAD_MEMORY_FACTOR: usize = 3;
@@ -81,6 +86,23 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
+
+    /// An embedding server speaking the OpenAI API (Ollama: http://127.0.0.1:11434/v1): chunks
+    /// without a vector are embedded in the background, and semantic and hybrid search embed
+    /// the query there. Its key, if it needs one, goes in TRIEVE_EMBEDDING_API_KEY.
+    #[arg(long, env = "TRIEVE_EMBEDDING_URL", value_name = "URL")]
+    pub embedding_url: Option<String>,
+
+    /// The embedding server's model.
+    #[arg(long, env = "TRIEVE_EMBEDDING_MODEL", default_value = DEFAULT_EMBEDDING_MODEL,
+          value_name = "MODEL")]
+    pub embedding_model: String,
+
+    /// Seconds one request to the embedding server may take (a search waiting for its query's
+    /// vector answers 503 after it).
+    #[arg(long, env = "TRIEVE_EMBEDDING_TIMEOUT_SECS", default_value_t = DEFAULT_EMBEDDING_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=600), value_name = "SECS")]
+    pub embedding_timeout_secs: u64,
 
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "TRIEVE_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256),
@@ -195,6 +217,8 @@ pub struct Settings {
     pub admin_api_key: Option<AdminKey>,
     /// The digest of the token that reads /metrics without a user's key.
     pub metrics_token: Option<[u8; 32]>,
+    /// The embedding server, when there is one.
+    pub embedding: Option<EmbeddingSettings>,
 }
 
 impl Settings {
@@ -216,7 +240,8 @@ impl Settings {
         }
     }
 
-    /// Settings from parsed arguments and the ADMIN_API_KEY variable (empty counts as unset).
+    /// Settings from parsed arguments, the ADMIN_API_KEY variable (empty counts as unset) and
+    /// TRIEVE_EMBEDDING_API_KEY.
     pub fn from_args(
         args: &ServeArgs,
         db_path: PathBuf,
@@ -247,6 +272,19 @@ impl Settings {
                         .map(|_| crate::domain::keys::hash_api_key(token))
                 })
                 .transpose()?,
+            embedding: args
+                .embedding_url
+                .as_deref()
+                .filter(|url| !url.trim().is_empty())
+                .map(|url| {
+                    EmbeddingSettings::new(
+                        url,
+                        &args.embedding_model,
+                        std::env::var("TRIEVE_EMBEDDING_API_KEY").ok(),
+                        Duration::from_secs(args.embedding_timeout_secs),
+                    )
+                })
+                .transpose()?,
         })
     }
 
@@ -265,6 +303,7 @@ impl Settings {
             workers: Some(1),
             admin_api_key: None,
             metrics_token: None,
+            embedding: None,
         }
     }
 }

@@ -30,6 +30,9 @@ pub enum AppError {
     /// A feature of Trieve this server does not offer (501), saying what to use instead.
     #[error("{0}")]
     NotOffered(String),
+    /// An outside server the request needed (the embedding server) answered wrongly: 502.
+    #[error("{0}")]
+    BadGateway(String),
     /// A 503 that says what is exhausted.
     #[error("{0}")]
     Unavailable(String),
@@ -105,6 +108,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Busy | AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             AppError::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
             AppError::NotOffered(_) => StatusCode::NOT_IMPLEMENTED,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

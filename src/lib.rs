@@ -7,6 +7,7 @@ pub mod config;
 pub mod connections;
 pub mod db;
 pub mod domain;
+pub mod embedding;
 pub mod error;
 pub mod extract;
 pub mod metrics;

@@ -18,10 +18,13 @@ use prometheus_client::encoding::{
 };
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::db::Database;
+use crate::embedding::worker::EmbeddingStats;
+use crate::embedding::Embeddings;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -50,10 +53,12 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<ResponseLabels, Counter>,
     durations: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    /// Chunks waiting for a vector, when there is an embedding server (set at each scrape).
+    embedding_backlog: Option<Gauge>,
 }
 
 impl Metrics {
-    pub fn new(database: Database) -> Metrics {
+    pub fn new(database: Database, embeddings: Embeddings) -> Metrics {
         let mut registry = Registry::with_prefix("trieve_lite");
         let requests = Family::<ResponseLabels, Counter>::default();
         let durations: Family<RouteLabels, Histogram, fn() -> Histogram> =
@@ -69,10 +74,32 @@ impl Metrics {
             durations.clone(),
         );
         registry.register_collector(Box::new(WriterCounters(database)));
+        let embedding_backlog = embeddings.embedder.as_ref().map(|_| {
+            let gauge = Gauge::default();
+            registry.register(
+                "embedding_backlog_chunks",
+                "Chunks waiting for a vector from the embedding server",
+                gauge.clone(),
+            );
+            registry.register_collector(Box::new(EmbeddingCounters(embeddings.stats.clone())));
+            gauge
+        });
         Metrics {
             registry,
             requests,
             durations,
+            embedding_backlog,
+        }
+    }
+
+    /// Whether the embedding backlog is reported (there is an embedding server).
+    pub fn reports_backlog(&self) -> bool {
+        self.embedding_backlog.is_some()
+    }
+
+    pub fn set_backlog(&self, chunks: i64) {
+        if let Some(gauge) = &self.embedding_backlog {
+            gauge.set(chunks);
         }
     }
 
@@ -120,11 +147,58 @@ impl Collector for WriterCounters {
                 &stats.writes,
             ),
         ] {
-            let counter = ConstCounter::new(value.load(Ordering::Relaxed));
-            let metric = encoder.encode_descriptor(name, help, None, counter.metric_type())?;
-            counter.encode(metric)?;
+            encode_counter(&mut encoder, name, help, value)?;
         }
         Ok(())
+    }
+}
+
+/// One counter read from its atomic at a scrape.
+fn encode_counter(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    value: &std::sync::atomic::AtomicU64,
+) -> Result<(), fmt::Error> {
+    let counter = ConstCounter::new(value.load(Ordering::Relaxed));
+    let metric = encoder.encode_descriptor(name, help, None, counter.metric_type())?;
+    counter.encode(metric)
+}
+
+/// The embedder's counters, read at each scrape.
+#[derive(Debug)]
+struct EmbeddingCounters(std::sync::Arc<EmbeddingStats>);
+
+impl Collector for EmbeddingCounters {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
+        let stats = &self.0;
+        for (name, help, value) in [
+            (
+                "embedding_chunks_embedded",
+                "Chunks given a vector by the embedding server",
+                &stats.embedded,
+            ),
+            (
+                "embedding_failed_requests",
+                "Requests to the embedding server that failed or gave no usable vectors",
+                &stats.failed_requests,
+            ),
+            (
+                "embedding_chunks_set_aside",
+                "Chunks the embedding server gave no usable vector for, left without one until the next start",
+                &stats.set_aside,
+            ),
+        ] {
+            encode_counter(&mut encoder, name, help, value)?;
+        }
+        let failing = ConstGauge::new(i64::from(stats.failing.load(Ordering::Relaxed)));
+        let metric = encoder.encode_descriptor(
+            "embedding_failing",
+            "1 while the embedding server's last answer was a failure",
+            None,
+            failing.metric_type(),
+        )?;
+        failing.encode(metric)
     }
 }
 
@@ -176,7 +250,7 @@ mod tests {
     fn buckets_are_cumulative_and_routes_kept_apart() {
         let dir = tempfile::tempdir().unwrap();
         let database = Database::open(&dir.path().join("m.db"), 1).unwrap();
-        let metrics = Metrics::new(database);
+        let metrics = Metrics::new(database, Embeddings::default());
         metrics.record("GET", "/a".into(), 200, 0.0001);
         metrics.record("GET", "/a".into(), 404, 0.3);
         metrics.record("POST", "/b".into(), 200, 10.0);

@@ -1,6 +1,7 @@
 //! Building the server: used by `main` and by every test, so tests run the real thing.
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::http::header;
@@ -12,6 +13,8 @@ use crate::config::{MetricsToken, Settings, HEADERS_TIMEOUT, KEEP_ALIVE};
 use crate::connections::PerAddress;
 use crate::db::{self, Database, OpenError};
 use crate::domain::bootstrap::{self, FirstStart};
+use crate::embedding::worker::{EmbeddingStats, Worker};
+use crate::embedding::{Embedder, Embeddings};
 use crate::error::{AppError, AppResult};
 use crate::extract::BodyBudget;
 use crate::metrics::{self, Metrics};
@@ -31,6 +34,8 @@ pub enum StartupError {
     Database(#[from] OpenError),
     #[error("cannot prepare the database: {0}")]
     Bootstrap(AppError),
+    #[error("cannot start the embedder: {0}")]
+    Embedder(std::io::Error),
     #[error("cannot listen on {bind}: {source}")]
     Bind {
         bind: String,
@@ -43,6 +48,8 @@ pub struct Application {
     address: SocketAddr,
     server: Server,
     database: Database,
+    /// The embedder, when there is an embedding server.
+    embedder: Option<Worker>,
     /// What the first start created, with the key to show once; None on later starts.
     pub first_start: Option<FirstStart>,
 }
@@ -61,15 +68,36 @@ impl Application {
             bind: settings.bind.clone(),
             source,
         })?;
+        let embeddings = Embeddings {
+            embedder: settings.embedding.clone().map(Embedder::new),
+            stats: Arc::new(EmbeddingStats::default()),
+        };
         let server =
-            serve(listener, database.clone(), settings).map_err(|source| StartupError::Bind {
-                bind: settings.bind.clone(),
-                source,
+            serve(listener, database.clone(), embeddings.clone(), settings).map_err(|source| {
+                StartupError::Bind {
+                    bind: settings.bind.clone(),
+                    source,
+                }
             })?;
+        let embedder = match (&embeddings.embedder, &settings.embedding) {
+            (Some(embedder), Some(config)) => {
+                log::info!(
+                    "embedding chunks without a vector with {} at {}",
+                    config.model,
+                    config.url
+                );
+                Some(
+                    Worker::start(database.clone(), embedder.clone(), embeddings.stats)
+                        .map_err(StartupError::Embedder)?,
+                )
+            }
+            _ => None,
+        };
         Ok(Application {
             address,
             server,
             database,
+            embedder,
             first_start,
         })
     }
@@ -89,8 +117,11 @@ impl Application {
     /// Serve until stopped (SIGINT, SIGTERM or the server handle): stop accepting, let
     /// in-flight requests finish for up to `SHUTDOWN_TIMEOUT_SECS`, then finish the queued writes
     /// and checkpoint the WAL.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+    pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
         let served = self.server.await;
+        if let Some(embedder) = self.embedder.as_mut() {
+            embedder.stop();
+        }
         let closed = self.database.close();
         served?;
         closed.map_err(|err| std::io::Error::other(err.to_string()))
@@ -145,19 +176,25 @@ fn request_log() -> Logger {
 fn serve(
     listener: TcpListener,
     database: Database,
+    embeddings: Embeddings,
     settings: &Settings,
 ) -> std::io::Result<Server> {
+    let embeddings = web::Data::new(embeddings);
     let database = web::Data::new(database);
     let limits = settings.limits();
     let metrics_token = settings.metrics_token;
     let bodies = web::Data::new(BodyBudget::new(settings.body_budget()));
     let per_address = PerAddress::new(settings.max_connections_per_ip);
     let throttle = web::Data::new(AuthThrottle::new(settings.max_key_failures));
-    let metrics = web::Data::new(Metrics::new(database.get_ref().clone()));
+    let metrics = web::Data::new(Metrics::new(
+        database.get_ref().clone(),
+        embeddings.get_ref().clone(),
+    ));
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(database.clone())
             .app_data(metrics.clone())
+            .app_data(embeddings.clone())
             .app_data(web::Data::new(limits))
             .app_data(bodies.clone())
             .app_data(throttle.clone())

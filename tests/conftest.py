@@ -16,13 +16,20 @@ BINARY = Path(os.environ.get("TRIEVE_LITE_BIN", ROOT / "target" / "release" / "t
 class Server:
     def __init__(self, tmp: Path, *args: str, env: dict | None = None):
         self.db = tmp / "client-test.db"
-        self.process = subprocess.Popen(
-            [str(BINARY), "--db", str(self.db), "--bind", "127.0.0.1:0", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env={**os.environ, "RUST_LOG": "warn", **(env or {})},
-        )
+        self.log = tmp / "server.log"
+        self.args, self.env = args, env
+        self._start()
+
+    def _start(self):
+        args, env = self.args, self.env
+        with open(self.log, "a") as log:
+            self.process = subprocess.Popen(
+                [str(BINARY), "--db", str(self.db), "--bind", "127.0.0.1:0", *args],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                env={**os.environ, "RUST_LOG": "warn", **(env or {})},
+            )
         printed = []
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -34,8 +41,21 @@ class Server:
                 break
         text = "".join(printed)
         printed_key = re.search(r"(tr-[A-Za-z0-9]{32})", text)
-        self.owner_key = (env or {}).get("ADMIN_API_KEY") or printed_key.group(1)
+        self.owner_key = (
+            (env or {}).get("ADMIN_API_KEY")
+            or (printed_key and printed_key.group(1))
+            or self.owner_key  # a restart prints no key: the first start's still holds
+        )
         self.base = re.search(r"Admin page: (http://[0-9.:]+)/", text).group(1)
+
+    def restart(self) -> None:
+        """Stop the server and start it again on the same database (on another port)."""
+        self.stop()
+        self._start()
+
+    def log_text(self) -> str:
+        """What the server has written to stderr (its log) so far."""
+        return self.log.read_text()
 
     def run_cli(self, *args: str) -> str:
         return subprocess.run(

@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use super::columns::{at, start};
-use super::{json_column, search, Result};
+use super::{json_column, search, vectors, Result};
 use crate::domain::fields::{TrackingId, Weight};
 use crate::domain::ids::{ChunkId, DatasetId, FileId, UserId};
 use crate::domain::time::Timestamp;
@@ -209,9 +209,21 @@ pub fn find_chunk(
     Ok(found.optional()?)
 }
 
-/// Write a chunk's editable fields as given (merged by the caller) and move `updated_at`.
+/// Write a chunk's editable fields as given (merged by the caller) and move `updated_at`. A
+/// chunk whose text changes loses its vector (an embedding server gives it a new one).
 pub fn update_chunk(conn: &Connection, chunk: &ChunkMetadata) -> Result<ChunkMetadata> {
     let now = Timestamp::now();
+    let text_changed: Option<(i64, bool)> = conn
+        .prepare_cached(
+            "SELECT pk, content IS NOT ?3 FROM chunks WHERE dataset_id = ?1 AND id = ?2",
+        )?
+        .query_row(params![chunk.dataset_id, chunk.id, chunk.content], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    if let Some((pk, true)) = text_changed {
+        vectors::drop_vector(conn, chunk.dataset_id, pk)?;
+    }
     let pk: i64 = conn
         .prepare_cached(
             "UPDATE chunks SET content = ?3, chunk_html = ?4, link = ?5, metadata = ?6,
@@ -234,6 +246,7 @@ pub fn update_chunk(conn: &Connection, chunk: &ChunkMetadata) -> Result<ChunkMet
             |row| row.get(0),
         )?;
     index(conn, pk, chunk, true)?;
+    vectors::chunk_changed(conn, chunk.dataset_id, pk)?;
     Ok(ChunkMetadata {
         updated_at: now,
         ..chunk.clone()
@@ -242,6 +255,11 @@ pub fn update_chunk(conn: &Connection, chunk: &ChunkMetadata) -> Result<ChunkMet
 
 /// Delete a chunk of the dataset; false when there is none.
 pub fn delete_chunk(conn: &Connection, dataset_id: DatasetId, chunk_id: ChunkId) -> Result<bool> {
+    vectors::log_removal(
+        conn,
+        "SELECT pk FROM chunks WHERE dataset_id = ?1 AND id = ?2",
+        params![dataset_id, chunk_id],
+    )?;
     let deleted = conn
         .prepare_cached("DELETE FROM chunks WHERE dataset_id = ?1 AND id = ?2")?
         .execute(params![dataset_id, chunk_id])?;
@@ -250,6 +268,7 @@ pub fn delete_chunk(conn: &Connection, dataset_id: DatasetId, chunk_id: ChunkId)
 
 /// Delete the chunks made from a file; returns how many.
 pub fn delete_chunks_of_file(conn: &Connection, file_id: FileId) -> Result<usize> {
+    vectors::log_removal(conn, "SELECT pk FROM chunks WHERE file_id = ?1", [file_id])?;
     Ok(conn
         .prepare_cached("DELETE FROM chunks WHERE file_id = ?1")?
         .execute([file_id])?)

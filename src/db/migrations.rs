@@ -11,7 +11,7 @@ use crate::domain::fields::username_key;
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` sets with `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// One version's upgrade: SQL, then work that needs the server's code.
 struct Migration {
@@ -120,6 +120,20 @@ const MIGRATIONS: &[Migration] = &[
                 vector     BLOB NOT NULL
             );
             CREATE INDEX chunk_vectors_by_dataset ON chunk_vectors (dataset_id);
+        ",
+        then: None,
+    },
+    // 5 -> 6: vectors from an embedding server. The log of changes to vectors the matrices in
+    // memory follow, and the chunks still without a vector, in order, for the embedder.
+    Migration {
+        sql: "
+            CREATE TABLE vector_changes (
+                seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+                dataset_id TEXT NOT NULL,
+                chunk_pk   INTEGER NOT NULL
+            );
+            CREATE INDEX vector_changes_by_dataset ON vector_changes (dataset_id, seq);
+            CREATE INDEX chunks_without_vector ON chunks (pk) WHERE has_vector = 0;
         ",
         then: None,
     },

@@ -16,6 +16,7 @@ pub mod rank;
 mod readers;
 pub mod search;
 pub mod users;
+pub mod vector_index;
 pub mod vectors;
 pub mod writer;
 
@@ -170,6 +171,7 @@ pub struct Database {
     /// Places for costly reads on the reader threads: half of them (`read_costly`).
     costly: Arc<tokio::sync::Semaphore>,
     writer: Arc<writer::Writer>,
+    vectors: Arc<vector_index::VectorIndex>,
 }
 
 impl Database {
@@ -182,12 +184,18 @@ impl Database {
             costly: Arc::new(tokio::sync::Semaphore::new((readers as usize / 2).max(1))),
             pool,
             writer: Arc::new(writer),
+            vectors: Arc::default(),
         })
     }
 
     /// The read pool, for start-up work and tests.
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// The datasets' vectors in memory, for semantic search.
+    pub fn vectors(&self) -> Arc<vector_index::VectorIndex> {
+        self.vectors.clone()
     }
 
     /// How many transactions the writer has committed, for how many writes.

@@ -1,5 +1,7 @@
 //! Chunks' vectors: one row per chunk that has one, its numbers as float32, little-endian; the
-//! length every vector of a dataset has is recorded on the dataset by its first vector.
+//! length every vector of a dataset has is recorded on the dataset by its first vector. Every
+//! change to a vector, or to a chunk with one, is logged in `vector_changes` in the same
+//! transaction, for the matrices in memory (`vector_index`) to follow.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -37,10 +39,69 @@ pub fn store_vector(
     .execute(params![chunk_pk, dataset_id, bytes])?;
     conn.prepare_cached("UPDATE chunks SET has_vector = 1 WHERE pk = ?1")?
         .execute([chunk_pk])?;
+    log_change(conn, dataset_id, chunk_pk)
+}
+
+/// The most changes the log keeps: past them, the oldest are pruned (a matrix older than what
+/// is left is read again whole).
+const LOGGED_CHANGES: i64 = 100_000;
+
+fn log_change(conn: &Connection, dataset_id: DatasetId, chunk_pk: i64) -> Result<()> {
+    let seq: i64 = conn
+        .prepare_cached(
+            "INSERT INTO vector_changes (dataset_id, chunk_pk) VALUES (?1, ?2) RETURNING seq",
+        )?
+        .query_row(params![dataset_id, chunk_pk], |row| row.get(0))?;
+    if seq % LOGGED_CHANGES == 0 {
+        conn.prepare_cached("DELETE FROM vector_changes WHERE seq <= ?1")?
+            .execute([seq - LOGGED_CHANGES])?;
+    }
     Ok(())
 }
 
-fn decode(bytes: &[u8]) -> Vec<f32> {
+/// Remove the chunk's vector, if it has one (its content changed: the vector no longer says
+/// what it holds). An embedding server, when there is one, gives it a new one.
+pub fn drop_vector(conn: &Connection, dataset_id: DatasetId, chunk_pk: i64) -> Result<()> {
+    let dropped = conn
+        .prepare_cached("DELETE FROM chunk_vectors WHERE chunk_pk = ?1")?
+        .execute([chunk_pk])?;
+    if dropped > 0 {
+        conn.prepare_cached("UPDATE chunks SET has_vector = 0 WHERE pk = ?1")?
+            .execute([chunk_pk])?;
+        log_change(conn, dataset_id, chunk_pk)?;
+    }
+    Ok(())
+}
+
+/// Log that the chunk's weight or time changed, if it has a vector (the matrices keep both).
+pub fn chunk_changed(conn: &Connection, dataset_id: DatasetId, chunk_pk: i64) -> Result<()> {
+    let has_vector: bool = conn
+        .prepare_cached("SELECT has_vector FROM chunks WHERE pk = ?1")?
+        .query_row([chunk_pk], |row| row.get(0))
+        .optional()?
+        .unwrap_or(false);
+    if has_vector {
+        log_change(conn, dataset_id, chunk_pk)?;
+    }
+    Ok(())
+}
+
+/// Log the removal of the vectors of the chunks `selection` (a `SELECT pk FROM chunks ...` with
+/// `params`) picks, before they are deleted.
+pub fn log_removal(
+    conn: &Connection,
+    selection: &str,
+    params: impl rusqlite::Params,
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO vector_changes (dataset_id, chunk_pk)
+         SELECT dataset_id, chunk_pk FROM chunk_vectors WHERE chunk_pk IN ({selection})"
+    );
+    conn.prepare_cached(&sql)?.execute(params)?;
+    Ok(())
+}
+
+pub(super) fn decode(bytes: &[u8]) -> Vec<f32> {
     bytes
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
@@ -62,53 +123,9 @@ pub fn vectors_of(conn: &Connection, chunk_pks: &[i64]) -> Result<Vec<Vec<f32>>>
     Ok(vectors)
 }
 
-/// The `n` chunks of the dataset whose vectors are nearest `query` by cosine similarity, best
-/// first, `excluded` left out: (chunk key, similarity). Every vector of the dataset is compared
-/// (an exact search).
-pub fn nearest(
-    conn: &Connection,
-    dataset_id: DatasetId,
-    query: &[f32],
-    excluded: &[i64],
-    n: usize,
-) -> Result<Vec<(i64, f32)>> {
-    let query_norm = norm(query);
-    let mut best: Vec<(i64, f32)> = Vec::with_capacity(n + 1);
-    if query_norm == 0.0 || n == 0 {
-        return Ok(best);
-    }
-    let mut stmt =
-        conn.prepare_cached("SELECT chunk_pk, vector FROM chunk_vectors WHERE dataset_id = ?1")?;
-    let mut rows = stmt.query([dataset_id])?;
-    while let Some(row) = rows.next()? {
-        let pk: i64 = row.get(0)?;
-        if excluded.contains(&pk) {
-            continue;
-        }
-        let vector = decode(row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?);
-        if vector.len() != query.len() {
-            continue;
-        }
-        let similarity = dot(&vector, query) / (norm(&vector) * query_norm);
-        if !similarity.is_finite() {
-            continue;
-        }
-        if best.len() < n || similarity > best[best.len() - 1].1 {
-            let at = best.partition_point(|(_, s)| *s >= similarity);
-            best.insert(at, (pk, similarity));
-            best.truncate(n);
-        }
-    }
-    Ok(best)
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
 /// A vector's length (its Euclidean norm).
 pub fn norm(v: &[f32]) -> f32 {
-    dot(v, v).sqrt()
+    super::vector_index::dot(v, v).sqrt()
 }
 
 #[cfg(test)]
@@ -119,7 +136,7 @@ mod tests {
     use crate::db::test_support::dataset_and_user;
 
     #[test]
-    fn vectors_round_trip_and_the_nearest_come_first() {
+    fn vectors_round_trip_and_go_with_their_chunk() {
         let conn = open_in_memory().unwrap();
         let (dataset, user) = dataset_and_user(&conn);
         let mut pks = Vec::new();
@@ -136,12 +153,6 @@ mod tests {
             pks.push(pk);
         }
         assert_eq!(vectors_of(&conn, &pks[..1]).unwrap(), vec![vec![1.0, 0.0]]);
-        let found = nearest(&conn, dataset, &[1.0, 0.1], &[pks[0]], 2).unwrap();
-        assert_eq!(
-            found.iter().map(|(pk, _)| *pk).collect::<Vec<_>>(),
-            [pks[2], pks[1]]
-        );
-        assert!(found[0].1 > found[1].1);
         // A chunk deleted takes its vector with it.
         conn.execute("DELETE FROM chunks WHERE pk = ?1", [pks[2]])
             .unwrap();

@@ -1,4 +1,5 @@
-//! Full-text search of a dataset's chunks, and "more like this". Every word of a query must
+//! Search of a dataset's chunks: full-text, semantic (`semantic`) or both fused, and "more like
+//! this". Full text: every word of a query must
 //! match (the last also as a prefix while it is being typed, unless it is a word of the dataset
 //! already); when that finds nothing, any word may. A word that matches nothing in the dataset
 //! is corrected to its nearest words there: one typo from 5 letters, two from 9. Results are
@@ -7,11 +8,12 @@
 
 mod recommend;
 mod request;
+mod semantic;
 mod typos;
 
 pub use recommend::{recommend_chunks, RecommendChunksRequest};
-use request::Search;
-pub use request::{EmptyObject, SearchChunkData, TimeBound, WeightValue};
+pub use request::{EmptyObject, Search, SearchChunkData, SearchKind, TimeBound, WeightValue};
+use semantic::Near;
 use typos::corrections;
 
 use std::collections::HashMap;
@@ -20,6 +22,7 @@ use rusqlite::Connection;
 
 use crate::db::chunks;
 use crate::db::search::{self as index, Filters, Frequencies, Hit, Ranking, Scoring, Window};
+use crate::db::vector_index::VectorIndex;
 use crate::domain::grants::DatasetScope;
 use crate::domain::ids::{ChunkId, DatasetId};
 use crate::domain::time::Timestamp;
@@ -79,49 +82,128 @@ fn plan(conn: &Connection, key: i64, mut query: Query) -> AppResult<Plan> {
     })
 }
 
-/// `POST /api/chunk/search`.
+/// `POST /api/chunk/search`. `query_vector`: the query's vector, for a semantic or hybrid
+/// search.
 pub fn search_chunks(
     conn: &Connection,
+    index: &VectorIndex,
     reader: &DatasetScope,
-    data: SearchChunkData,
+    search: Search,
+    query_vector: Option<Vec<f32>>,
 ) -> AppResult<SearchChunkQueryResponseBody> {
-    search_dataset(conn, reader.id(), data)
+    search_dataset(conn, index, reader.id(), search, query_vector)
+}
+
+/// The full-text side of a search: its expression (every word, else any) and how many chunks
+/// match it.
+struct Fulltext {
+    expression: Expression,
+    total: i64,
+}
+
+fn fulltext_matches(conn: &Connection, plan: &mut Plan, filters: &Filters) -> AppResult<Fulltext> {
+    let mut expression = plan.all.clone();
+    let mut total = index::count_matches(conn, &expression, filters)?;
+    if total == 0 {
+        if let Some(any) = plan.any.take() {
+            expression = any;
+            total = index::count_matches(conn, &expression, filters)?;
+        }
+    }
+    Ok(Fulltext { expression, total })
 }
 
 /// A search of one dataset, whoever asks: what `search_chunks` answers once the caller's grant
-/// is checked, and what the benchmark runs in-process (examples/search_floor.rs).
+/// is checked, and what the benchmark runs in-process (tests/bench/search_bench.rs).
 pub fn search_dataset(
     conn: &Connection,
+    vectors: &VectorIndex,
     dataset_id: DatasetId,
-    data: SearchChunkData,
+    search: Search,
+    query_vector: Option<Vec<f32>>,
 ) -> AppResult<SearchChunkQueryResponseBody> {
-    let search = Search::parse(data)?;
     let key = index::search_key(conn, dataset_id)?;
-    let plan = plan(conn, key, search.query)?;
-    let mut expression = plan.all;
-    let mut total = index::count_matches(conn, &expression, &search.filters)?;
-    if total == 0 {
-        if let Some(any) = plan.any {
-            expression = any;
-            total = index::count_matches(conn, &expression, &search.filters)?;
-        }
-    }
+    let mut plan = plan(conn, key, search.query.clone())?;
     let offset = (search.page - 1).saturating_mul(PAGE_SIZE);
-    let hits = if offset < total {
-        let counted = search.filters.is_empty().then_some(total);
-        let scoring = Scoring::of(conn, key, &expression, search.ranking, counted)?;
-        page(
-            conn,
-            &expression,
-            &search.filters,
-            &scoring,
-            offset,
-            Some(total),
-            RANKED_MATCHES,
-        )?
-    } else {
-        Vec::new()
+    let wanted = usize::try_from(offset.saturating_add(PAGE_SIZE)).unwrap_or(usize::MAX);
+    let query_vector = match (search.kind, query_vector) {
+        (SearchKind::Fulltext, _) => None,
+        (_, Some(vector)) => Some(vector),
+        (_, None) => {
+            return Err(AppError::Internal(
+                "a semantic search without the query's vector".into(),
+            ))
+        }
     };
+    let (hits, total) = match (search.kind, query_vector) {
+        (SearchKind::Semantic, Some(vector)) => {
+            let near = Near {
+                vector: &vector,
+                filters: &search.filters,
+                ranking: search.ranking,
+                excluded: &[],
+            };
+            let (ranked, total) = semantic::nearest(conn, vectors, dataset_id, &near, wanted)?;
+            (ranked.into_iter().skip(offset as usize).collect(), total)
+        }
+        (SearchKind::Hybrid, Some(vector)) => {
+            // Deep enough in each list that the fused page is what fusing the whole lists
+            // would give, but for ties at its edge.
+            let depth = wanted.saturating_mul(2).saturating_add(RRF_DEPTH_MARGIN);
+            let (semantic_hits, semantic_total) = if search.weights.0 > 0.0 {
+                let near = Near {
+                    vector: &vector,
+                    filters: &search.filters,
+                    ranking: search.ranking,
+                    excluded: &[],
+                };
+                semantic::nearest(conn, vectors, dataset_id, &near, depth)?
+            } else {
+                (Vec::new(), 0)
+            };
+            let (fulltext_hits, fulltext_total, both) = if search.weights.1 > 0.0 {
+                let found = fulltext_matches(conn, &mut plan, &search.filters)?;
+                let hits = if found.total > 0 {
+                    let limit = u32::try_from(depth).unwrap_or(u32::MAX);
+                    ranked_page(conn, key, &found, &search, 0, limit)?
+                } else {
+                    Vec::new()
+                };
+                let with_vectors = if semantic_total > 0 && found.total > 0 {
+                    let filters = Filters {
+                        with_vector: true,
+                        ..search.filters.clone()
+                    };
+                    index::count_matches(conn, &found.expression, &filters)?
+                } else {
+                    0
+                };
+                (hits, found.total, with_vectors)
+            } else {
+                (Vec::new(), 0, 0)
+            };
+            let fused = semantic::fuse(&semantic_hits, &fulltext_hits, search.weights);
+            let total = semantic_total + fulltext_total - both;
+            (
+                fused
+                    .into_iter()
+                    .skip(offset as usize)
+                    .take(PAGE_SIZE as usize)
+                    .collect(),
+                total,
+            )
+        }
+        _ => {
+            let found = fulltext_matches(conn, &mut plan, &search.filters)?;
+            let hits = if offset < found.total {
+                ranked_page(conn, key, &found, &search, offset, PAGE_SIZE as u32)?
+            } else {
+                Vec::new()
+            };
+            (hits, found.total)
+        }
+    };
+    let hits: Vec<Hit> = hits;
     let score_chunks = chunks_of(conn, &hits)?
         .into_iter()
         .map(|(hit, mut chunk)| {
@@ -138,6 +220,39 @@ pub fn search_dataset(
     })
 }
 
+/// How much deeper than twice the page's end a hybrid search reads each list: an item ranked
+/// past that in both lists scores less than one ranked first in either.
+const RRF_DEPTH_MARGIN: usize = 60;
+
+/// `limit` full-text matches ranked, after skipping `offset`.
+fn ranked_page(
+    conn: &Connection,
+    key: i64,
+    found: &Fulltext,
+    search: &Search,
+    offset: i64,
+    limit: u32,
+) -> AppResult<Vec<Hit>> {
+    let counted = search.filters.is_empty().then_some(found.total);
+    let scoring = Scoring::of(conn, key, &found.expression, search.ranking, counted)?;
+    page(
+        conn,
+        &found.expression,
+        &search.filters,
+        &scoring,
+        Slice { offset, limit },
+        Some(found.total),
+        RANKED_MATCHES,
+    )
+}
+
+/// Which of the ranked matches a page holds.
+#[derive(Debug, Clone, Copy)]
+struct Slice {
+    offset: i64,
+    limit: u32,
+}
+
 /// A page of the best matches, skipping `offset`: of more than `ranked` matches, the newest
 /// `ranked` are ranked, and the older ones follow, newest first. `total`, when known, saves
 /// looking for the oldest ranked match when there are few.
@@ -146,10 +261,11 @@ fn page(
     expression: &Expression,
     filters: &Filters,
     scoring: &Scoring,
-    offset: i64,
+    slice: Slice,
     total: Option<i64>,
     ranked: i64,
 ) -> AppResult<Vec<Hit>> {
+    let Slice { offset, limit } = slice;
     let boundary = if total.is_none_or(|total| total > ranked) {
         index::nth_newest_match(conn, expression, filters, ranked - 1)?
     } else {
@@ -161,13 +277,7 @@ fn page(
         Some(oldest) => (Window::NewestBefore(oldest), offset - ranked),
     };
     Ok(index::page_of_matches(
-        conn,
-        expression,
-        filters,
-        scoring,
-        window,
-        PAGE_SIZE as u32,
-        offset,
+        conn, expression, filters, scoring, window, limit, offset,
     )?)
 }
 
@@ -219,7 +329,10 @@ mod tests {
                     &expression,
                     &filters,
                     &scoring,
-                    n * PAGE_SIZE,
+                    Slice {
+                        offset: n * PAGE_SIZE,
+                        limit: PAGE_SIZE as u32,
+                    },
                     Some(25),
                     20,
                 )
@@ -247,7 +360,19 @@ mod tests {
         assert_eq!(pages[2], older);
 
         // With room for all of them, the heavy ones lead.
-        let hits = page(&conn, &expression, &filters, &scoring, 0, Some(25), 100).unwrap();
+        let hits = page(
+            &conn,
+            &expression,
+            &filters,
+            &scoring,
+            Slice {
+                offset: 0,
+                limit: PAGE_SIZE as u32,
+            },
+            Some(25),
+            100,
+        )
+        .unwrap();
         let heavy: Vec<String> = chunks_of(&conn, &hits[..5])
             .unwrap()
             .into_iter()

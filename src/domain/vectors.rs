@@ -10,37 +10,50 @@ use crate::error::{AppError, AppResult};
 /// The most numbers a vector may have (the largest common embedding models have 4,096).
 pub const MAX_VECTOR_LENGTH: usize = 4096;
 
-/// The numbers as float32: 1 to `MAX_VECTOR_LENGTH` of them, every one finite in float32, not
-/// all zero (a zero vector has no direction to compare).
-pub fn parse_vector(values: &[f64]) -> AppResult<Vec<f32>> {
-    let invalid = |message: String| AppError::invalid("chunk_vector", message);
-    if values.is_empty() || values.len() > MAX_VECTOR_LENGTH {
-        return Err(invalid(format!(
-            "chunk_vector must have 1 to {MAX_VECTOR_LENGTH} numbers, not {}",
-            values.len()
-        )));
+/// What is wrong with a vector, if anything: it must have 1 to `MAX_VECTOR_LENGTH` numbers,
+/// every one finite, not all zero (a zero vector has no direction to compare).
+pub fn check_vector(vector: &[f32]) -> Result<(), String> {
+    if vector.is_empty() || vector.len() > MAX_VECTOR_LENGTH {
+        return Err(format!(
+            "a vector must have 1 to {MAX_VECTOR_LENGTH} numbers, not {}",
+            vector.len()
+        ));
     }
-    let vector: Vec<f32> = values.iter().map(|&x| x as f32).collect();
     if let Some(at) = vector.iter().position(|x| !x.is_finite()) {
-        return Err(invalid(format!(
-            "chunk_vector[{at}] is not a finite number in float32"
-        )));
+        return Err(format!("number {at} is not a finite number in float32"));
     }
     if vector.iter().all(|&x| x == 0.0) {
-        return Err(invalid("chunk_vector is all zeros".into()));
+        return Err("the vector is all zeros".into());
     }
+    Ok(())
+}
+
+/// The numbers of `chunk_vector` as float32, checked by `check_vector`.
+pub fn parse_vector(values: &[f64]) -> AppResult<Vec<f32>> {
+    let vector: Vec<f32> = values.iter().map(|&x| x as f32).collect();
+    check_vector(&vector)
+        .map_err(|problem| AppError::invalid("chunk_vector", format!("chunk_vector: {problem}")))?;
     Ok(vector)
 }
 
-/// Check `values` and store them as the vector of the chunk with key `chunk_pk`: a 400 naming
-/// both lengths when they are not the length of the dataset's vectors.
+/// Check `values` and store them as the vector of the chunk with key `chunk_pk`.
 pub fn store_chunk_vector(
     conn: &Connection,
     dataset_id: DatasetId,
     chunk_pk: i64,
     values: &[f64],
 ) -> AppResult<()> {
-    let vector = parse_vector(values)?;
+    store_checked(conn, dataset_id, chunk_pk, &parse_vector(values)?)
+}
+
+/// Store a checked vector as the chunk's: a 400 naming both lengths when it is not the length
+/// of the dataset's vectors.
+pub fn store_checked(
+    conn: &Connection,
+    dataset_id: DatasetId,
+    chunk_pk: i64,
+    vector: &[f32],
+) -> AppResult<()> {
     match vectors::vector_length(conn, dataset_id)? {
         Some(length) if length != vector.len() => {
             return Err(AppError::invalid(
@@ -54,7 +67,7 @@ pub fn store_chunk_vector(
         Some(_) => {}
         None => vectors::set_vector_length(conn, dataset_id, vector.len())?,
     }
-    vectors::store_vector(conn, dataset_id, chunk_pk, &vector)?;
+    vectors::store_vector(conn, dataset_id, chunk_pk, vector)?;
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use crate::domain::chunks::{self, ChunkUpdate, CreateChunkData, UpdateBy};
 use crate::domain::grants::{DatasetReader, DatasetWriter};
 use crate::domain::ids::ChunkId;
 use crate::domain::search::{self, RecommendChunksRequest, SearchChunkData};
+use crate::embedding::Embeddings;
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
 use crate::models::{
@@ -58,6 +59,7 @@ crate::error_responses! {
     NoSuchPositive => 404 "No such dataset, or a positive chunk is not in it";
     NoSuchFile => 404 "No such dataset, or no file_uuid file in it";
     TrackingIdTaken => 409 "The tracking_id is taken in this dataset";
+    EmbeddingUnusable => 502 "The embedding server's answer is unusable (semantic and hybrid search)";
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -101,6 +103,10 @@ async fn create_chunk(
 
 /// Search the dataset's chunks
 ///
+/// `semantic`: by meaning, the query embedded by the embedding server (`--embedding-url`; 400
+/// without one, 503 when it cannot be reached in time, 502 when its answer is unusable), cosine
+/// similarity with every vector of the dataset. `hybrid`: the full-text and semantic lists fused
+/// by reciprocal rank (k = 60), weighted by `weights` [semantic, fulltext] when numbers.
 /// Full text: every word must match (the last, while typed, also as a prefix of 3 letters or
 /// more when it is not a word of the dataset), else any word; `"phrases"`; `-exclusions`; case,
 /// diacritics and English word endings do not matter; a word that matches nothing is corrected
@@ -110,16 +116,26 @@ async fn create_chunk(
 /// wrapped in `<b>` in the results' `chunk_html`.
 #[utoipa::path(post, path = "/search", params(DatasetHeader), request_body = SearchChunkData,
     responses((status = 200, description = "A page of results, best first", body = SearchChunkQueryResponseBody),
-        DatasetReader, JsonBody))]
+        DatasetReader, JsonBody, EmbeddingUnusable))]
 async fn search_chunks(
     db: Db,
+    embeddings: web::Data<Embeddings>,
     auth: Auth<DatasetReader>,
     body: Json<SearchChunkData>,
 ) -> AppResult<web::Json<SearchChunkQueryResponseBody>> {
-    let data = body.into_inner();
+    let search = search::Search::parse(body.into_inner())?;
+    let query_vector = if search.needs_vector() {
+        embeddings.require()?;
+        // The caller's grant first: only members make the embedding server work.
+        auth.clone().read(&db, |_, _| Ok(())).await?;
+        Some(embeddings.embed_query(search.text.clone()).await?)
+    } else {
+        None
+    };
+    let index = db.vectors();
     // A common word in a million chunks costs tens of milliseconds: a costly read.
     auth.read_costly(&db, move |conn, reader| {
-        search::search_chunks(conn, &reader, data)
+        search::search_chunks(conn, &index, &reader, search, query_vector)
     })
     .await
     .map(web::Json)
@@ -138,8 +154,9 @@ async fn recommend_chunks(
     body: Json<RecommendChunksRequest>,
 ) -> AppResult<web::Json<Vec<ChunkMetadataWithFileData>>> {
     let request = body.into_inner();
+    let index = db.vectors();
     auth.read_costly(&db, move |conn, reader| {
-        search::recommend_chunks(conn, &reader, request)
+        search::recommend_chunks(conn, &index, &reader, request)
     })
     .await
     .map(web::Json)

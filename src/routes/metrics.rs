@@ -8,7 +8,7 @@ use super::Db;
 use crate::auth::Auth;
 use crate::config::MetricsToken;
 use crate::domain::grants::InstanceOwner;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
 
 #[derive(OpenApi)]
@@ -40,6 +40,12 @@ async fn metrics(
     let by_token = token.0.as_ref().is_some_and(|digest| auth.presents(digest));
     if !by_token {
         auth.read(&db, |_, _| Ok(())).await?;
+    }
+    if metrics.reports_backlog() {
+        let backlog = db
+            .read(|conn| crate::embedding::worker::backlog(conn).map_err(AppError::from))
+            .await?;
+        metrics.set_backlog(backlog);
     }
     Ok(HttpResponse::Ok()
         .content_type(crate::metrics::CONTENT_TYPE)

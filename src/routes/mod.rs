@@ -8,6 +8,7 @@ mod auth;
 mod chunks;
 mod datasets;
 mod docs;
+mod embedding;
 mod files;
 mod health;
 mod invitations;
@@ -86,6 +87,7 @@ resources! {
     "/api/organization" => organizations::OrganizationApi, tag "organization": "Trieve's OrganizationApi and trieve-lite's member management";
     "/api/invitation" => invitations::InvitationApi, tag "invitation": "Trieve's InvitationApi: not offered (no e-mail); 501 says what to do instead";
     "/api/stripe" => stripe::StripeApi, tag "stripe": "Trieve's StripeApi: not offered (no billing); 501";
+    "/api/embedding" => embedding::EmbeddingApi, tag "embedding": "trieve-lite's own: whether semantic search is available, and the embedding backlog";
     "/metrics" => metrics::MetricsApi, tag "metrics": "Server metrics for Prometheus";
     "/api-docs/openapi.json" => docs::DocsApi, tag "docs": "This document";
 }

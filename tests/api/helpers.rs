@@ -97,7 +97,10 @@ pub async fn spawn_app_with(dir: TempDir, adjust: impl FnOnce(&mut Settings)) ->
         owner_id,
         org_id,
         dataset_id,
+        // Idle connections are dropped before the server's keep-alive (5 s) closes them: a
+        // request is never sent on a connection the server has just closed.
         client: awc::Client::builder()
+            .connector(awc::Connector::new().conn_keep_alive(Duration::from_secs(3)))
             .timeout(Duration::from_secs(30))
             .finish(),
         _dir: dir,

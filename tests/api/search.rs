@@ -417,7 +417,7 @@ async fn any_query_text_is_a_search_or_a_clear_400() {
 }
 
 #[actix_web::test]
-async fn semantic_and_hybrid_need_vectors_and_other_types_are_refused() {
+async fn semantic_and_hybrid_need_an_embedding_server_and_other_types_are_refused() {
     let app = spawn_app().await;
     for search_type in ["semantic", "hybrid"] {
         let res = search(
@@ -427,8 +427,9 @@ async fn semantic_and_hybrid_need_vectors_and_other_types_are_refused() {
         )
         .await;
         assert_eq!(res.status, 400);
+        let message = res.body["message"].as_str().unwrap();
         assert!(
-            res.body["message"].as_str().unwrap().contains("fulltext"),
+            message.contains("fulltext") && message.contains("--embedding-url"),
             "{}",
             res.body
         );

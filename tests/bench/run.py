@@ -51,10 +51,10 @@ def wait_healthy(port, timeout=30.0):
     raise RuntimeError("server did not start")
 
 
-def start_server(db, binary=BINARY):
+def start_server(db, binary=BINARY, args=()):
     port = free_port()
     process = subprocess.Popen(
-        [str(binary), "--db", str(db), "--bind", f"127.0.0.1:{port}"],
+        [str(binary), "--db", str(db), "--bind", f"127.0.0.1:{port}", *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "ADMIN_API_KEY": KEY, "RUST_LOG": "error"},

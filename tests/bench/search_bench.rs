@@ -6,6 +6,11 @@
 //! first page (count every match, order them all by FTS5's bm25(), keep ten). Prints one JSON
 //! object per query.
 //!
+//! `search_bench semantic DB DATASET QUERIES.f32 REPEATS`: the dataset's vectors read into the
+//! matrix (timed once), then for each query vector (QUERIES.f32: float32 rows of the dataset's
+//! length), REPEATS times the server's semantic search in-process (`search_dataset` with the
+//! query's vector) and the matrix scan alone. Prints one JSON object per query.
+//!
 //! `search_bench ingest SOURCE_DB WORK_DIR N`: writes the first N chunks of SOURCE_DB into a
 //! new database through the server's writer (one chunk a write, 32 writes in flight, as from 32
 //! clients creating chunks), once through the server's insert, which indexes the chunk, once
@@ -19,9 +24,10 @@ use std::time::Instant;
 use rusqlite::{params, Connection};
 use serde_json::json;
 use trieve_lite::db::chunks::{insert_chunk, NewChunk};
+use trieve_lite::db::vector_index::VectorIndex;
 use trieve_lite::db::{self, search as index, Database};
 use trieve_lite::domain::ids::{DatasetId, UserId};
-use trieve_lite::domain::search::{search_dataset, SearchChunkData};
+use trieve_lite::domain::search::{search_dataset, Search, SearchChunkData};
 use trieve_lite::search::query::{fts5, Combine, Query};
 
 /// Writes in flight at once during ingest, as from that many clients.
@@ -36,12 +42,19 @@ fn main() {
             &args[4],
             args[5].parse().expect("REPEATS"),
         ),
+        Some("semantic") if args.len() == 6 => semantic(
+            &args[2],
+            &args[3],
+            &args[4],
+            args[5].parse().expect("REPEATS"),
+        ),
         Some("ingest") if args.len() == 5 => {
             ingest(&args[2], Path::new(&args[3]), args[4].parse().expect("N"))
         }
         _ => {
             eprintln!(
                 "usage: search_bench queries DB DATASET QUERIES.json REPEATS\n       \
+                 search_bench semantic DB DATASET QUERIES.f32 REPEATS\n       \
                  search_bench ingest SOURCE_DB WORK_DIR N"
             );
             std::process::exit(2);
@@ -60,6 +73,7 @@ fn queries(db_path: &str, dataset: &str, file: &str, repeats: usize) {
     let key = index::search_key(&conn, dataset).expect("dataset");
     let texts: Vec<String> =
         serde_json::from_str(&std::fs::read_to_string(file).expect("queries")).expect("JSON");
+    let index = VectorIndex::default();
     for text in texts {
         let mut floor = Vec::with_capacity(repeats);
         let mut pages = 0;
@@ -67,7 +81,8 @@ fn queries(db_path: &str, dataset: &str, file: &str, repeats: usize) {
             let data: SearchChunkData =
                 serde_json::from_value(json!({"query": text, "search_type": "fulltext"})).unwrap();
             let started = Instant::now();
-            let found = search_dataset(&conn, dataset, data).expect("search");
+            let search = Search::parse(data).expect("a valid search");
+            let found = search_dataset(&conn, &index, dataset, search, None).expect("search");
             floor.push(ms(started));
             pages = found.total_chunk_pages;
         }
@@ -89,6 +104,48 @@ fn queries(db_path: &str, dataset: &str, file: &str, repeats: usize) {
 }
 
 /// FTS5's own way: count the matches, rank them all by bm25(), keep ten.
+fn semantic(db_path: &str, dataset: &str, file: &str, repeats: usize) {
+    let pool = db::open_pool(Path::new(db_path), 1).expect("database");
+    let conn = pool.get().expect("connection");
+    let dataset = DatasetId::from(uuid::Uuid::parse_str(dataset).expect("dataset id"));
+    let index = VectorIndex::default();
+    let started = Instant::now();
+    let matrix = index.matrix(&conn, dataset).expect("vectors");
+    let (rows, dimensions) = {
+        let held = matrix.read().unwrap();
+        (held.len(), held.dimensions())
+    };
+    println!(
+        "{}",
+        json!({"load_ms": ms(started), "rows": rows, "dimensions": dimensions})
+    );
+    let numbers: Vec<f32> = std::fs::read(file)
+        .expect("query vectors")
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    for vector in numbers.chunks_exact(dimensions) {
+        let mut search_ms = Vec::with_capacity(repeats);
+        let mut scan_ms = Vec::with_capacity(repeats);
+        for _ in 0..repeats {
+            let data: SearchChunkData =
+                serde_json::from_value(json!({"query": "anything", "search_type": "semantic"}))
+                    .unwrap();
+            let search = Search::parse(data).expect("a valid search");
+            let started = Instant::now();
+            let found = search_dataset(&conn, &index, dataset, search, Some(vector.to_vec()))
+                .expect("search");
+            search_ms.push(ms(started));
+            assert_eq!(found.score_chunks.len(), 10);
+            let started = Instant::now();
+            let similarities = matrix.read().unwrap().similarities(vector);
+            scan_ms.push(ms(started));
+            assert_eq!(similarities.len(), rows);
+        }
+        println!("{}", json!({"search_ms": search_ms, "scan_ms": scan_ms}));
+    }
+}
+
 fn naive_first_page(conn: &Connection, expression: &str) -> (i64, Vec<i64>) {
     let count = conn
         .prepare_cached("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?1")

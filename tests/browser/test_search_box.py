@@ -177,6 +177,15 @@ def test_hits_show_their_highlights_and_scores_and_page_by_ten(page, server, own
     assert_console_clean(page)
 
 
+def test_without_an_embedding_server_only_words_can_be_searched(page, server, chunks):
+    sign_in(page, server.owner_key)
+    wait(page, lambda d: "--embedding-url" in d.find_element(By.ID, "search-vectors").text)
+    choices = Select(page.find_element(By.ID, "search-type"))
+    assert choices.first_selected_option.get_attribute("value") == "fulltext"
+    assert [option.is_enabled() for option in choices.options] == [True, False, False]
+    assert_console_clean(page)
+
+
 def test_a_hostile_chunk_html_is_shown_as_text(page, server, chunks):
     hostile = id_of(chunks, "hostile")
     sign_in(page, server.owner_key)

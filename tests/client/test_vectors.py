@@ -19,7 +19,7 @@ def test_chunk_vectors_are_stored_and_recommend_follows_them(chunk_api):
     for html, vector in [
         ("<p>north</p>", [0.0, 1.0, 0.0]),
         ("<p>north by east</p>", [0.2, 1.0, 0.0]),
-        ("<p>east</p>", [1.0, 0.0, 0.0]),
+        ("<p>east</p>", [1.0, 0.1, 0.0]),
         ("<p>up</p>", [0.0, 0.0, 1.0]),
     ]:
         chunk = chunk_api.create_chunk(tc.CreateChunkData(chunk_html=html, chunk_vector=vector)).chunk_metadata

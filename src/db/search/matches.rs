@@ -7,12 +7,13 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::super::rank;
 use super::super::Result;
 use super::{sizes, Sizes};
+use crate::domain::ids::DatasetId;
 use crate::domain::time::Timestamp;
 use crate::search::query::{Expression, Phrase};
 
 /// What narrows a search's matches before they are ranked and paged. Lists travel to SQLite as
 /// JSON arrays, compared there (tags and metadata by the functions `register_functions` adds).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Filters {
     /// A JSON array of tags: a chunk with any of them.
     pub tags: Option<String>,
@@ -24,6 +25,8 @@ pub struct Filters {
     pub to: Option<Timestamp>,
     /// A JSON array of chunk keys (`pk`) never to match.
     pub excluded: Option<String>,
+    /// Only chunks with a vector.
+    pub with_vector: bool,
 }
 
 impl Filters {
@@ -34,6 +37,7 @@ impl Filters {
             && self.from.is_none()
             && self.to.is_none()
             && self.excluded.is_none()
+            && !self.with_vector
     }
 }
 
@@ -74,14 +78,27 @@ fn matching<'a>(
         || filters.links.is_some()
         || filters.metadata.is_some()
         || filters.from.is_some()
-        || filters.to.is_some();
+        || filters.to.is_some()
+        || filters.with_vector;
     let mut sql = String::from("FROM chunks_fts");
     if needs_chunks {
         sql.push_str(" JOIN chunks c ON c.pk = chunks_fts.rowid");
     }
     sql.push_str(" WHERE chunks_fts MATCH :expression");
     let mut bound: Vec<(&'static str, &dyn ToSql)> = vec![(":expression", expression)];
-    let conditions: [(&Option<_>, &str, &str); 4] = [
+    conditions(filters, "chunks_fts.rowid", &mut sql, &mut bound);
+    (sql, bound)
+}
+
+/// The filters' conditions, each starting with " AND ", on the chunks table as `c` (`key`:
+/// the chunk's key as the query names it).
+fn conditions<'a>(
+    filters: &'a Filters,
+    key: &str,
+    sql: &mut String,
+    bound: &mut Vec<(&'static str, &'a dyn ToSql)>,
+) {
+    let conditions: [(&Option<_>, &str, &str); 3] = [
         (&filters.tags, " AND has_any_tag(c.tag_set, :tags)", ":tags"),
         (
             &filters.links,
@@ -93,17 +110,18 @@ fn matching<'a>(
             " AND metadata_matches(c.metadata, :metadata)",
             ":metadata",
         ),
-        (
-            &filters.excluded,
-            " AND chunks_fts.rowid NOT IN (SELECT value FROM json_each(:excluded))",
-            ":excluded",
-        ),
     ];
     for (value, condition, name) in conditions {
         if let Some(value) = value {
             sql.push_str(condition);
             bound.push((name, value as &dyn ToSql));
         }
+    }
+    if let Some(excluded) = &filters.excluded {
+        sql.push_str(&format!(
+            " AND {key} NOT IN (SELECT value FROM json_each(:excluded))"
+        ));
+        bound.push((":excluded", excluded as &dyn ToSql));
     }
     if let Some(from) = &filters.from {
         sql.push_str(" AND c.time_stamp >= :from");
@@ -113,7 +131,29 @@ fn matching<'a>(
         sql.push_str(" AND c.time_stamp <= :to");
         bound.push((":to", to as &dyn ToSql));
     }
-    (sql, bound)
+    if filters.with_vector {
+        sql.push_str(" AND c.has_vector = 1");
+    }
+}
+
+/// The keys of the dataset's chunks with a vector that pass the filters.
+pub fn chunks_with_vectors_within(
+    conn: &Connection,
+    dataset_id: &DatasetId,
+    filters: &Filters,
+) -> Result<Vec<i64>> {
+    let mut sql = String::from("SELECT c.pk FROM chunks c WHERE c.dataset_id = :dataset");
+    let mut bound: Vec<(&'static str, &dyn ToSql)> = vec![(":dataset", dataset_id)];
+    let filters = Filters {
+        with_vector: true,
+        ..filters.clone()
+    };
+    conditions(&filters, "c.pk", &mut sql, &mut bound);
+    let pks = conn
+        .prepare_cached(&sql)?
+        .query_map(bound.as_slice(), |row| row.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(pks)
 }
 
 /// How many chunks match.

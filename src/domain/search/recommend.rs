@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::*;
+use crate::db::vector_index::VectorIndex;
 use crate::db::vectors;
 
 /// `POST /api/chunk/recommend`.
@@ -24,6 +25,7 @@ pub struct RecommendChunksRequest {
 /// dataset).
 pub fn recommend_chunks(
     conn: &Connection,
+    index: &VectorIndex,
     reader: &DatasetScope,
     request: RecommendChunksRequest,
 ) -> AppResult<Vec<ChunkMetadataWithFileData>> {
@@ -54,13 +56,13 @@ pub fn recommend_chunks(
     }
     let with_vectors = vectors::vectors_of(conn, &positives)?;
     if let Some(mean) = mean(&with_vectors) {
-        let hits: Vec<Hit> = vectors::nearest(conn, reader.id(), &mean, &positives, RECOMMENDED)?
-            .into_iter()
-            .map(|(pk, similarity)| Hit {
-                pk,
-                score: f64::from(similarity),
-            })
-            .collect();
+        let near = Near {
+            vector: &mean,
+            filters: &Filters::default(),
+            ranking: Ranking::Relevance,
+            excluded: &positives,
+        };
+        let (hits, _) = semantic::nearest(conn, index, reader.id(), &near, RECOMMENDED)?;
         return Ok(chunks_of(conn, &hits)?
             .into_iter()
             .map(|(_, chunk)| chunk)
@@ -105,7 +107,10 @@ pub fn recommend_chunks(
         &expression,
         &filters,
         &scoring,
-        0,
+        Slice {
+            offset: 0,
+            limit: RECOMMENDED as u32,
+        },
         None,
         RANKED_MATCHES,
     )?;

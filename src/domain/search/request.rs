@@ -15,7 +15,9 @@ pub struct SearchChunkData {
     /// appear as written; `-word` must not appear.
     #[schema(min_length = 1, max_length = 1000)]
     pub query: String,
-    /// `fulltext`. `semantic` and `hybrid` need vectors, which this server does not keep yet.
+    /// `fulltext`; `semantic` (by meaning: the query's vector from the embedding server, cosine
+    /// similarity with the chunks' vectors) and `hybrid` (both lists fused by reciprocal rank)
+    /// need an embedding server (`--embedding-url`).
     #[schema(value_type = String, pattern = "^(fulltext|semantic|hybrid)$")]
     pub search_type: String,
     /// 1 first; 0 or absent is 1. Ten results a page.
@@ -36,10 +38,11 @@ pub struct SearchChunkData {
     /// Favour recent chunks: the score is multiplied by 1 + 1 / (1 + age in days / 30), the age
     /// taken from `time_stamp`, else `created_at`.
     pub date_bias: Option<bool>,
-    /// For hybrid search (not available yet); `[{}, {}]` means not given.
+    /// For hybrid search: `[semantic, fulltext]`, each a number of 0 or more, how much each
+    /// list counts in the fusion (1 and 1 when not given); `[{}, {}]` means not given.
     #[schema(value_type = Option<Vec<WeightValue>>)]
     pub weights: Option<Vec<Value>>,
-    /// For hybrid search (not available yet).
+    /// Accepted and ignored: there is no cross-encoder here.
     pub cross_encoder: Option<bool>,
 }
 
@@ -65,16 +68,34 @@ pub enum WeightValue {
 #[derive(ToSchema)]
 pub struct EmptyObject {}
 
+/// How a search finds its chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchKind {
+    Fulltext,
+    Semantic,
+    Hybrid,
+}
+
 /// A search request, checked.
-pub(super) struct Search {
+pub struct Search {
+    /// The query as typed, trimmed: what the embedding server embeds.
+    pub text: String,
+    pub kind: SearchKind,
     pub(super) query: Query,
     pub(super) page: i64,
     pub(super) filters: Filters,
     pub(super) ranking: Ranking,
+    /// How much the semantic and the full-text lists count in a hybrid search.
+    pub(super) weights: (f64, f64),
 }
 
 impl Search {
-    pub(super) fn parse(data: SearchChunkData) -> AppResult<Search> {
+    /// Whether the search needs the query's vector.
+    pub fn needs_vector(&self) -> bool {
+        self.kind != SearchKind::Fulltext
+    }
+
+    pub fn parse(data: SearchChunkData) -> AppResult<Search> {
         let text = data.query.trim();
         if text.is_empty() || text.chars().count() > MAX_QUERY_CHARS {
             return Err(AppError::invalid(
@@ -82,22 +103,17 @@ impl Search {
                 format!("query must be 1 to {MAX_QUERY_CHARS} characters"),
             ));
         }
-        match data.search_type.as_str() {
-            "fulltext" => {}
-            "semantic" | "hybrid" => {
-                return Err(AppError::invalid(
-                    "search_type",
-                    "semantic and hybrid search need vectors, which this server does not keep \
-                     yet; use search_type \"fulltext\"",
-                ))
-            }
+        let kind = match data.search_type.as_str() {
+            "fulltext" => SearchKind::Fulltext,
+            "semantic" => SearchKind::Semantic,
+            "hybrid" => SearchKind::Hybrid,
             _ => {
                 return Err(AppError::invalid(
                     "search_type",
                     "search_type must be \"fulltext\", \"semantic\" or \"hybrid\"",
                 ))
             }
-        }
+        };
         let page = match data.page {
             None | Some(0) => 1,
             Some(page) if page > 0 => page,
@@ -111,7 +127,7 @@ impl Search {
             )
         })?;
         let (from, to) = time_range(data.time_range.as_deref())?;
-        check_weights(data.weights.as_deref())?;
+        let weights = weights(data.weights.as_deref())?;
         let filters = Filters {
             tags: data.tag_set.map(|tags| json_list(&tags)),
             links: data.link.map(|links| json_list(&links)),
@@ -119,6 +135,7 @@ impl Search {
             from,
             to,
             excluded: None,
+            with_vector: false,
         };
         let ranking = if data.date_bias == Some(true) {
             Ranking::RecentFirst {
@@ -128,28 +145,50 @@ impl Search {
             Ranking::Relevance
         };
         Ok(Search {
+            text: text.to_string(),
+            kind,
             query,
             page,
             filters,
             ranking,
+            weights,
         })
     }
 }
 
-/// `weights` matter to hybrid search only, but must still be numbers or `{}`.
-fn check_weights(weights: Option<&[Value]>) -> AppResult<()> {
-    let valid = weights.is_none_or(|weights| {
-        weights
-            .iter()
-            .all(|weight| weight.is_number() || weight.is_object())
-    });
-    if valid {
-        Ok(())
-    } else {
-        Err(AppError::invalid(
+/// `weights`: `[semantic, fulltext]`, numbers of 0 or more, not both 0; `{}` for either, or
+/// no list, means 1 and 1.
+fn weights(weights: Option<&[Value]>) -> AppResult<(f64, f64)> {
+    let invalid = || {
+        AppError::invalid(
             "weights",
-            "weights must be [semantic, fulltext], each a number",
-        ))
+            "weights must be [semantic, fulltext], each a number of 0 or more, not both 0",
+        )
+    };
+    let Some(weights) = weights else {
+        return Ok((1.0, 1.0));
+    };
+    if weights.len() > 2 {
+        return Err(invalid());
+    }
+    let weight = |value: Option<&Value>| match value {
+        None | Some(Value::Object(_)) => Ok(None),
+        Some(Value::Number(number)) => match number.as_f64() {
+            Some(weight) if weight.is_finite() && weight >= 0.0 => Ok(Some(weight)),
+            _ => Err(invalid()),
+        },
+        Some(_) => Err(invalid()),
+    };
+    match (weight(weights.first())?, weight(weights.get(1))?) {
+        (None, None) => Ok((1.0, 1.0)),
+        (semantic, fulltext) => {
+            let pair = (semantic.unwrap_or(0.0), fulltext.unwrap_or(0.0));
+            if pair == (0.0, 0.0) {
+                Err(invalid())
+            } else {
+                Ok(pair)
+            }
+        }
     }
 }
 

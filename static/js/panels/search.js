@@ -1,6 +1,8 @@
-// Full-text search over the chosen dataset: the hits best first, each with its matched words
-// highlighted and its score, a page at a time. It searches once the user pauses typing, or at
-// once on Enter; another dataset clears it.
+// Search over the chosen dataset, by words (full text), by meaning (semantic) or both (hybrid):
+// the hits best first, each with its matched words highlighted and its score, a page at a time.
+// It searches once the user pauses typing, or at once on Enter; another dataset clears it.
+// Searching by meaning needs an embedding server: without one those choices are disabled, and
+// the line under the form says how to configure one, or how many chunks wait for a vector.
 
 import { chunkDetails, highlightedContent } from '../chunk-view.js';
 import { $, clearError, el, latestOnly, loadInto, pager, setBusy, setStatus } from '../dom.js';
@@ -15,6 +17,8 @@ export function setUpSearch({ api, session }) {
   const form = $('search-form');
   const input = $('search-query');
   const submit = $('search-submit');
+  const searchType = $('search-type');
+  const vectors = $('search-vectors');
   const results = $('search-results');
   const list = $('search-list');
   const empty = $('search-empty');
@@ -37,17 +41,46 @@ export function setUpSearch({ api, session }) {
     if (input.value.trim() === '') clear();
     else typing = setTimeout(search, TYPING_PAUSE_MS);
   });
+  searchType.addEventListener('change', () => {
+    if (input.value.trim() !== '') search();
+  });
   session.subscribe((state, changed) => {
     if (!changed.has('datasetId')) return;
     input.value = '';
     clear();
     enable(Boolean(state.datasetId));
+    if (state.datasetId) showVectors();
   });
 
   /** Searching needs a dataset. */
   function enable(canSearch) {
     input.disabled = !canSearch;
     submit.disabled = !canSearch;
+    searchType.disabled = !canSearch;
+  }
+
+  /** Whether searching by meaning is available, and the embedding backlog. */
+  async function showVectors() {
+    let status = null;
+    try {
+      status = await api.send('GET', '/api/embedding');
+    } catch {
+      vectors.textContent = '';
+      return;
+    }
+    for (const choice of searchType.options) {
+      if (choice.value !== 'fulltext') choice.disabled = !status.available;
+    }
+    if (!status.available) {
+      searchType.value = 'fulltext';
+      vectors.textContent = 'Searching by meaning needs an embedding server: start trieve-lite '
+        + 'with --embedding-url (Ollama: http://127.0.0.1:11434/v1).';
+      return;
+    }
+    const waiting = status.backlog === 1 ? '1 chunk waits' : `${status.backlog} chunks wait`;
+    vectors.textContent = `Vectors from ${status.model}: ${waiting} for one`
+      + (status.failing ? '; the embedding server is failing, retried.' : '.')
+      + (status.set_aside > 0 ? ` ${status.set_aside} set aside (no usable vector).` : '');
   }
 
   /** The query in the box, from its first page. */
@@ -55,19 +88,19 @@ export function setUpSearch({ api, session }) {
     clearTimeout(typing);
     const { datasetId } = session.current;
     if (!datasetId) return;
-    shown = { datasetId, query: input.value };
+    shown = { datasetId, query: input.value, searchType: searchType.value };
     load(1);
   }
 
   async function load(wanted) {
     const isCurrent = loads.next();
-    const { datasetId, query } = shown;
+    const { datasetId, query, searchType: type } = shown;
     pages.hold();
     let data = null;
     await loadInto({ node: list, statusNode: status, errorNode: error, isCurrent }, async () => {
       data = await api.send('POST', '/api/chunk/search', {
         dataset: datasetId,
-        body: { query, search_type: 'fulltext', page: wanted },
+        body: { query, search_type: type, page: wanted },
       });
     });
     if (!isCurrent()) return;

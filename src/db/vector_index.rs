@@ -1,0 +1,388 @@
+//! The datasets' vectors in memory, for semantic search: per dataset one contiguous float32
+//! matrix of unit-length rows, with each row's chunk key, weight and time, compared with a query
+//! by one pass over the matrix (an exact search). A dataset's matrix is read from chunk_vectors
+//! at its first search, then kept in step by `vector_changes`, the log every write of a vector
+//! (or of a vector chunk's weight or time, or a deletion) adds a row to in its own transaction:
+//! a search first applies what the log holds past the matrix's last change.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::vectors::{decode, norm};
+use super::Result;
+use crate::domain::ids::DatasetId;
+use crate::domain::time::Timestamp;
+
+/// Past this many changes to apply, the matrix is read again whole.
+const MAX_CHANGES_APPLIED: i64 = 50_000;
+
+/// Every dataset's matrix once searched.
+#[derive(Default)]
+pub struct VectorIndex {
+    datasets: Mutex<HashMap<DatasetId, Arc<RwLock<Matrix>>>>,
+}
+
+/// One dataset's vectors.
+#[derive(Default)]
+pub struct Matrix {
+    dimensions: usize,
+    /// `pks.len() * dimensions` numbers, row by row, each row of length 1.
+    data: Vec<f32>,
+    pks: Vec<i64>,
+    weights: Vec<f32>,
+    /// Unix seconds of the chunk's time_stamp, else its created_at.
+    times: Vec<f64>,
+    row_of: HashMap<i64, usize>,
+    /// The last change of the log applied.
+    seq: i64,
+    loaded: bool,
+}
+
+/// A row as read from the database.
+struct Row {
+    pk: i64,
+    vector: Vec<f32>,
+    weight: f32,
+    at: f64,
+}
+
+const ROW_SQL: &str = "SELECT v.chunk_pk, v.vector, c.weight, coalesce(c.time_stamp, c.created_at)
+     FROM chunk_vectors v JOIN chunks c ON c.pk = v.chunk_pk";
+
+fn read_row(row: &rusqlite::Row) -> rusqlite::Result<Row> {
+    let at: Timestamp = row.get(3)?;
+    Ok(Row {
+        pk: row.get(0)?,
+        vector: decode(row.get_ref(1)?.as_blob()?),
+        weight: row.get::<_, f64>(2)? as f32,
+        at: at.unix_seconds(),
+    })
+}
+
+impl VectorIndex {
+    /// The dataset's matrix, up to date with the database `conn` reads.
+    pub fn matrix(&self, conn: &Connection, dataset_id: DatasetId) -> Result<Arc<RwLock<Matrix>>> {
+        let matrix = self
+            .datasets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(dataset_id)
+            .or_default()
+            .clone();
+        let last = last_change(conn)?;
+        let current = {
+            let held = matrix
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            held.loaded && held.seq == last
+        };
+        if !current {
+            let mut held = matrix
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            held.catch_up(conn, dataset_id, last)?;
+        }
+        Ok(matrix)
+    }
+
+    /// Forget every matrix (they are read again when next searched).
+    pub fn clear(&self) {
+        self.datasets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+    }
+}
+
+fn last_change(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(max(seq), 0) FROM vector_changes")?
+        .query_row([], |row| row.get(0))?)
+}
+
+impl Matrix {
+    pub fn len(&self) -> usize {
+        self.pks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pks.is_empty()
+    }
+
+    /// How many numbers each vector has (0 while there is none).
+    pub fn dimensions(&self) -> usize {
+        self.dimensions
+    }
+
+    fn catch_up(&mut self, conn: &Connection, dataset_id: DatasetId, last: i64) -> Result<()> {
+        if self.loaded && self.seq == last {
+            return Ok(());
+        }
+        let oldest: Option<i64> = conn
+            .prepare_cached("SELECT min(seq) FROM vector_changes")?
+            .query_row([], |row| row.get(0))?;
+        // Changes past the matrix's were pruned from the log, or are too many to apply one by
+        // one: read it all again.
+        let pruned = oldest.is_some_and(|oldest| oldest > self.seq + 1);
+        if !self.loaded || pruned || last - self.seq > MAX_CHANGES_APPLIED {
+            return self.load(conn, dataset_id, last);
+        }
+        let changed: Vec<i64> = conn
+            .prepare_cached(
+                "SELECT DISTINCT chunk_pk FROM vector_changes
+                 WHERE dataset_id = ?1 AND seq > ?2 AND seq <= ?3",
+            )?
+            .query_map(params![dataset_id, self.seq, last], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let sql = format!("{ROW_SQL} WHERE v.chunk_pk = ?1");
+        let mut stmt = conn.prepare_cached(&sql)?;
+        for pk in changed {
+            match stmt.query_row([pk], read_row).optional()? {
+                Some(row) => self.put(row),
+                None => self.remove(pk),
+            }
+        }
+        self.seq = last;
+        Ok(())
+    }
+
+    fn load(&mut self, conn: &Connection, dataset_id: DatasetId, last: i64) -> Result<()> {
+        *self = Matrix::default();
+        let count: i64 = conn
+            .prepare_cached("SELECT count(*) FROM chunk_vectors WHERE dataset_id = ?1")?
+            .query_row([dataset_id], |row| row.get(0))?;
+        if let Some(length) = super::vectors::vector_length(conn, dataset_id)? {
+            let rows = count as usize;
+            self.data.reserve_exact(rows * length);
+            self.pks.reserve_exact(rows);
+            self.weights.reserve_exact(rows);
+            self.times.reserve_exact(rows);
+        }
+        let sql = format!("{ROW_SQL} WHERE v.dataset_id = ?1 ORDER BY v.chunk_pk");
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query([dataset_id])?;
+        while let Some(row) = rows.next()? {
+            self.put(read_row(row)?);
+        }
+        self.seq = last;
+        self.loaded = true;
+        Ok(())
+    }
+
+    /// Add or replace a chunk's row. A vector of another length than the matrix's (which the
+    /// server never stores) is left out.
+    fn put(&mut self, row: Row) {
+        let length = norm(&row.vector);
+        if self.pks.is_empty() && self.dimensions != row.vector.len() {
+            self.dimensions = row.vector.len();
+        }
+        if row.vector.len() != self.dimensions || length.is_nan() || length <= 0.0 {
+            self.remove(row.pk);
+            return;
+        }
+        let unit = row.vector.iter().map(|x| x / length);
+        match self.row_of.get(&row.pk) {
+            Some(&at) => {
+                let start = at * self.dimensions;
+                for (slot, x) in self.data[start..start + self.dimensions]
+                    .iter_mut()
+                    .zip(unit)
+                {
+                    *slot = x;
+                }
+                self.weights[at] = row.weight;
+                self.times[at] = row.at;
+            }
+            None => {
+                self.row_of.insert(row.pk, self.pks.len());
+                self.pks.push(row.pk);
+                self.data.extend(unit);
+                self.weights.push(row.weight);
+                self.times.push(row.at);
+            }
+        }
+    }
+
+    /// Remove a chunk's row: the last row takes its place.
+    fn remove(&mut self, pk: i64) {
+        let Some(at) = self.row_of.remove(&pk) else {
+            return;
+        };
+        let last = self.pks.len() - 1;
+        if at != last {
+            let d = self.dimensions;
+            self.data.copy_within(last * d..(last + 1) * d, at * d);
+            self.pks[at] = self.pks[last];
+            self.weights[at] = self.weights[last];
+            self.times[at] = self.times[last];
+            self.row_of.insert(self.pks[at], at);
+        }
+        self.data.truncate(last * self.dimensions);
+        self.pks.truncate(last);
+        self.weights.truncate(last);
+        self.times.truncate(last);
+    }
+
+    /// Every row's cosine similarity with `query` (of the matrix's length and not zero), in
+    /// row order.
+    pub fn similarities(&self, query: &[f32]) -> Vec<f32> {
+        let length = norm(query);
+        let unit: Vec<f32> = query.iter().map(|x| x / length).collect();
+        let mut out = vec![0.0; self.len()];
+        if self.dimensions == 0 || unit.len() != self.dimensions {
+            return out;
+        }
+        // Two halves on two threads once there is enough work to pay for a thread.
+        let d = self.dimensions;
+        if self.len() * d >= 1 << 20 {
+            let half = self.len() / 2;
+            let (top, bottom) = out.split_at_mut(half);
+            let (a, b) = self.data.split_at(half * d);
+            std::thread::scope(|scope| {
+                scope.spawn(|| dots(a, &unit, top));
+                dots(b, &unit, bottom);
+            });
+        } else {
+            dots(&self.data, &unit, &mut out);
+        }
+        out
+    }
+
+    pub fn pk(&self, row: usize) -> i64 {
+        self.pks[row]
+    }
+
+    pub fn weight(&self, row: usize) -> f32 {
+        self.weights[row]
+    }
+
+    pub fn time(&self, row: usize) -> f64 {
+        self.times[row]
+    }
+
+    /// The row of a chunk, when it has a vector.
+    pub fn row(&self, pk: i64) -> Option<usize> {
+        self.row_of.get(&pk).copied()
+    }
+}
+
+/// `out[i]` = row `i` of `rows` · `query`.
+fn dots(rows: &[f32], query: &[f32], out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has AVX2 and FMA, checked just above.
+        unsafe { dots_avx2(rows, query, out) };
+        return;
+    }
+    dots_portable(rows, query, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dots_avx2(rows: &[f32], query: &[f32], out: &mut [f32]) {
+    // The same code as the portable one, compiled for AVX2: eight lanes per accumulator.
+    dots_portable(rows, query, out)
+}
+
+#[inline(always)]
+fn dots_portable(rows: &[f32], query: &[f32], out: &mut [f32]) {
+    for (row, slot) in rows.chunks_exact(query.len()).zip(out.iter_mut()) {
+        *slot = dot(row, query);
+    }
+}
+
+/// A dot product in 16 independent sums, so that the compiler keeps them in vector registers
+/// (floating-point addition is not reassociated on its own).
+#[inline(always)]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    const LANES: usize = 16;
+    let mut sums = [0.0f32; LANES];
+    let (a_body, a_tail) = a.split_at(a.len() / LANES * LANES);
+    let (b_body, b_tail) = b.split_at(a_body.len());
+    for (x, y) in a_body.chunks_exact(LANES).zip(b_body.chunks_exact(LANES)) {
+        for i in 0..LANES {
+            sums[i] += x[i] * y[i];
+        }
+    }
+    let mut total: f32 = sums.iter().sum();
+    for (x, y) in a_tail.iter().zip(b_tail) {
+        total += x * y;
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::chunks::{delete_chunk, insert_chunk, NewChunk};
+    use crate::db::open_in_memory;
+    use crate::db::test_support::dataset_and_user;
+    use crate::db::vectors::store_vector;
+
+    #[test]
+    fn the_matrix_follows_every_write_of_a_vector() {
+        let conn = open_in_memory().unwrap();
+        let (dataset, user) = dataset_and_user(&conn);
+        let index = VectorIndex::default();
+        let mut chunks = Vec::new();
+        for (text, vector) in [
+            ("east", [2.0, 0.0]),
+            ("north", [0.0, 3.0]),
+            ("ne", [1.0, 1.0]),
+        ] {
+            let chunk = insert_chunk(&conn, &NewChunk::plain(dataset, user, text)).unwrap();
+            let pk: i64 = conn
+                .query_row("SELECT pk FROM chunks WHERE id = ?1", [chunk.id], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            store_vector(&conn, dataset, pk, &vector).unwrap();
+            chunks.push((chunk.id, pk));
+        }
+        let similar = |index: &VectorIndex, query: &[f32]| -> Vec<(i64, f32)> {
+            let matrix = index.matrix(&conn, dataset).unwrap();
+            let matrix = matrix.read().unwrap();
+            let mut found: Vec<(i64, f32)> = matrix
+                .similarities(query)
+                .into_iter()
+                .enumerate()
+                .map(|(row, s)| (matrix.pk(row), s))
+                .collect();
+            found.sort_by(|a, b| b.1.total_cmp(&a.1));
+            found
+        };
+        let found = similar(&index, &[1.0, 0.0]);
+        assert_eq!(found[0], (chunks[0].1, 1.0));
+        assert!((found[1].1 - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-6);
+
+        // Replaced, deleted and added after the first search: the next one sees all three.
+        store_vector(&conn, dataset, chunks[1].1, &[1.0, 0.01]).unwrap();
+        delete_chunk(&conn, dataset, chunks[0].0).unwrap();
+        let chunk = insert_chunk(&conn, &NewChunk::plain(dataset, user, "west")).unwrap();
+        let west: i64 = conn
+            .query_row("SELECT pk FROM chunks WHERE id = ?1", [chunk.id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        store_vector(&conn, dataset, west, &[-1.0, 0.0]).unwrap();
+        let found = similar(&index, &[1.0, 0.0]);
+        let order: Vec<i64> = found.iter().map(|(pk, _)| *pk).collect();
+        assert_eq!(order, [chunks[1].1, chunks[2].1, west]);
+        assert!((found[2].1 + 1.0).abs() < 1e-6);
+        // A fresh index reads the same.
+        assert_eq!(similar(&VectorIndex::default(), &[1.0, 0.0]), found);
+    }
+
+    #[test]
+    fn the_dot_product_is_that_of_the_numbers() {
+        let a: Vec<f32> = (0..37).map(|i| i as f32 * 0.5).collect();
+        let b: Vec<f32> = (0..37).map(|i| 1.0 - i as f32 * 0.01).collect();
+        let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert!((dot(&a, &b) - plain).abs() < 1e-3);
+        let mut out = [0.0; 2];
+        dots(&[a.clone(), a.clone()].concat(), &b, &mut out);
+        assert!((out[1] - plain).abs() < 1e-3);
+    }
+}

@@ -1,0 +1,262 @@
+//! Vectors from an embedding server the user runs (Ollama, llama.cpp's server, vLLM, Hugging
+//! Face TEI, OpenAI): `POST {url}/embeddings {"model", "input": [texts]}`, the OpenAI API. The
+//! client here embeds a search's query; `worker` embeds the chunks without a vector in the
+//! background. The key (`TRIEVE_EMBEDDING_API_KEY`) is sent as a bearer token and never shown:
+//! not in the log, not in an error, not in Debug.
+
+pub mod worker;
+
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::domain::vectors::{check_vector, MAX_VECTOR_LENGTH};
+use crate::error::AppError;
+
+/// The longest answer read from the server: 4,096 numbers of 25 characters for each of a
+/// batch's texts, and room.
+const MAX_ANSWER_BYTES: u64 = (worker::BATCH * MAX_VECTOR_LENGTH * 25 + 65_536) as u64;
+/// The most characters of a chunk sent to be embedded (models read a few thousand words at
+/// most; the server cuts what it cannot read).
+pub const MAX_TEXT_CHARS: usize = 32_768;
+
+/// Where the embedding server is, as configured.
+#[derive(Clone)]
+pub struct EmbeddingSettings {
+    /// The base URL, without a trailing slash: `http://127.0.0.1:11434/v1`.
+    pub url: String,
+    pub model: String,
+    pub api_key: Option<String>,
+    /// How long one request to the server may take.
+    pub timeout: Duration,
+}
+
+impl fmt::Debug for EmbeddingSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmbeddingSettings")
+            .field("url", &self.url)
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "(set)"))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl EmbeddingSettings {
+    /// Settings from the flags: the URL must be http or https.
+    pub fn new(
+        url: &str,
+        model: &str,
+        api_key: Option<String>,
+        timeout: Duration,
+    ) -> Result<EmbeddingSettings, String> {
+        let url = url.trim().trim_end_matches('/');
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!(
+                "--embedding-url must be an http:// or https:// URL, like http://127.0.0.1:11434/v1 (not {url:?})"
+            ));
+        }
+        if url
+            .split('/')
+            .nth(2)
+            .is_some_and(|authority| authority.contains('@'))
+        {
+            return Err(
+                "--embedding-url must not hold credentials: put the key in TRIEVE_EMBEDDING_API_KEY"
+                    .into(),
+            );
+        }
+        if model.trim().is_empty() {
+            return Err("--embedding-model must name a model".into());
+        }
+        Ok(EmbeddingSettings {
+            url: url.to_string(),
+            model: model.trim().to_string(),
+            api_key: api_key.filter(|key| !key.is_empty()),
+            timeout,
+        })
+    }
+}
+
+/// Why the server gave no vectors.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum EmbedError {
+    /// Not reachable, too slow, or answering with an error status: try again later.
+    #[error("the embedding server at {url} cannot be reached or failed: {detail}")]
+    Unavailable { url: String, detail: String },
+    /// It answered, but not with one usable vector per text.
+    #[error("the embedding server at {url} gave an unusable answer: {detail}")]
+    BadAnswer { url: String, detail: String },
+}
+
+impl From<EmbedError> for AppError {
+    fn from(err: EmbedError) -> AppError {
+        match err {
+            EmbedError::Unavailable { .. } => AppError::Unavailable(format!(
+                "Cannot embed the query: {err}. Try again, or search with search_type \"fulltext\""
+            )),
+            EmbedError::BadAnswer { .. } => AppError::BadGateway(format!(
+                "Cannot embed the query: {err}. Search with search_type \"fulltext\" meanwhile"
+            )),
+        }
+    }
+}
+
+/// A client of the embedding server; cheap to clone.
+#[derive(Clone)]
+pub struct Embedder {
+    settings: EmbeddingSettings,
+    agent: ureq::Agent,
+    /// How many numbers the model's vectors have, learnt from its first answer: an answer of
+    /// another length is unusable (a model gives vectors of one length).
+    dimensions: Arc<AtomicUsize>,
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    data: Vec<Embedding>,
+}
+
+#[derive(Deserialize)]
+struct Embedding {
+    embedding: Vec<f64>,
+    index: Option<usize>,
+}
+
+impl Embedder {
+    pub fn new(settings: EmbeddingSettings) -> Embedder {
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(settings.timeout))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Embedder {
+            settings,
+            agent,
+            dimensions: Arc::default(),
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.settings.url
+    }
+
+    pub fn model(&self) -> &str {
+        &self.settings.model
+    }
+
+    /// One vector per text, in order: each 1 to 4,096 finite numbers, not all zero, all of one
+    /// length. Blocks for up to the timeout.
+    pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let url = &self.settings.url;
+        let unavailable = |detail: String| EmbedError::Unavailable {
+            url: url.clone(),
+            detail,
+        };
+        let bad = |detail: String| EmbedError::BadAnswer {
+            url: url.clone(),
+            detail,
+        };
+        let input: Vec<String> = texts
+            .iter()
+            .map(|text| text.chars().take(MAX_TEXT_CHARS).collect())
+            .collect();
+        let body = serde_json::json!({"model": self.settings.model, "input": input}).to_string();
+        let mut request = self
+            .agent
+            .post(format!("{url}/embeddings"))
+            .content_type("application/json");
+        if let Some(key) = &self.settings.api_key {
+            request = request.header("Authorization", format!("Bearer {key}"));
+        }
+        let mut response = request
+            .send(body)
+            .map_err(|err| unavailable(err.to_string()))?;
+        let status = response.status();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER_BYTES)
+            .read_to_string()
+            .map_err(|err| unavailable(err.to_string()))?;
+        if !status.is_success() {
+            let excerpt: String = text.chars().take(200).collect();
+            let detail = format!("HTTP {}: {excerpt}", status.as_u16());
+            // A 4xx is the request's fault (a wrong model, a wrong key): retrying the same
+            // request cannot help until the server is configured, so it counts as down too.
+            return Err(unavailable(detail));
+        }
+        let answer: Answer = serde_json::from_str(&text)
+            .map_err(|err| bad(format!("not an OpenAI embeddings answer ({err})")))?;
+        if answer.data.len() != texts.len() {
+            return Err(bad(format!(
+                "{} vectors for {} texts",
+                answer.data.len(),
+                texts.len()
+            )));
+        }
+        let mut vectors: Vec<Option<Vec<f32>>> = vec![None; texts.len()];
+        for (at, item) in answer.data.into_iter().enumerate() {
+            let slot = item.index.unwrap_or(at);
+            let vector: Vec<f32> = item.embedding.iter().map(|&x| x as f32).collect();
+            check_vector(&vector).map_err(|problem| bad(format!("vector {slot}: {problem}")))?;
+            match vectors.get_mut(slot) {
+                Some(place @ None) => *place = Some(vector),
+                _ => return Err(bad(format!("index {slot} is out of place"))),
+            }
+        }
+        let vectors: Vec<Vec<f32>> = vectors.into_iter().flatten().collect();
+        let length = vectors[0].len();
+        if vectors.iter().any(|v| v.len() != length) {
+            return Err(bad("vectors of different lengths".into()));
+        }
+        match self
+            .dimensions
+            .compare_exchange(0, length, Ordering::Relaxed, Ordering::Relaxed)
+        {
+            Ok(_) => Ok(vectors),
+            Err(known) if known == length => Ok(vectors),
+            Err(known) => Err(bad(format!(
+                "vectors of {length} numbers, where the model gave {known} before"
+            ))),
+        }
+    }
+}
+
+/// The embedding server as the routes see it: there may be none.
+#[derive(Clone, Default)]
+pub struct Embeddings {
+    pub embedder: Option<Embedder>,
+    pub stats: std::sync::Arc<worker::EmbeddingStats>,
+}
+
+impl Embeddings {
+    /// The server, or a 400 saying how to configure one.
+    pub fn require(&self) -> Result<&Embedder, AppError> {
+        self.embedder.as_ref().ok_or_else(|| {
+            AppError::invalid(
+                "search_type",
+                "Semantic and hybrid search need an embedding server: start trieve-lite with \
+                 --embedding-url (or TRIEVE_EMBEDDING_URL), e.g. Ollama's \
+                 http://127.0.0.1:11434/v1 with --embedding-model nomic-embed-text; or use \
+                 search_type \"fulltext\"",
+            )
+        })
+    }
+
+    /// The vector of a query, off the async workers: a 400 without a server, a 503 when it
+    /// cannot be reached in time, a 502 when its answer is unusable.
+    pub async fn embed_query(&self, text: String) -> Result<Vec<f32>, AppError> {
+        let embedder = self.require()?.clone();
+        let mut vectors = actix_web::web::block(move || embedder.embed(&[text.as_str()]))
+            .await
+            .map_err(|_| AppError::Internal("the embedding call panicked".into()))??;
+        Ok(vectors.remove(0))
+    }
+}
