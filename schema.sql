@@ -143,6 +143,11 @@ CREATE TABLE vector_changes (
     chunk_pk   INTEGER NOT NULL
 );
 CREATE INDEX vector_changes_by_dataset ON vector_changes (dataset_id, seq);
+-- How far the log was pruned, per dataset whose changes were pruned.
+CREATE TABLE vector_log_pruned (
+    dataset_id TEXT PRIMARY KEY NOT NULL,
+    up_to      INTEGER NOT NULL
+);
 -- The chunks still without a vector, oldest first: the embedding server's backlog.
 CREATE INDEX chunks_without_vector ON chunks (pk) WHERE has_vector = 0;
 -- A user's page of chunks, newest first, ties by id.

@@ -142,7 +142,12 @@ pub fn main() -> ExitCode {
 }
 
 fn serve(args: &ServeArgs, db_path: PathBuf) -> Result<(), String> {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    // The HTTP client's debug and trace lines would show the embedding server's key: only its
+    // warnings, whatever RUST_LOG says of it.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .filter_module("ureq", log::LevelFilter::Warn)
+        .filter_module("ureq_proto", log::LevelFilter::Warn)
+        .init();
     let settings = Settings::from_args(args, db_path, std::env::var("ADMIN_API_KEY").ok())?;
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(&settings).map_err(|err| err.to_string())?;

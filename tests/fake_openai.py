@@ -16,6 +16,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DIMENSIONS = 32
+# A text holding this is refused (413) in every request it is part of, as a text too long for
+# the model is.
+TOO_LONG = "too-long-for-the-model"
 CONCEPTS = {
     word: dimension
     for dimension, words in enumerate(
@@ -80,6 +83,9 @@ class FakeEmbeddingServer:
                 texts = body.get("input", [])
                 if isinstance(texts, str):
                     texts = [texts]
+                if any(TOO_LONG in text for text in texts):
+                    # As Hugging Face TEI refuses an input longer than its model reads.
+                    return self._answer(413, {"error": "Input validation error: too long"})
                 vectors = [embed(text, fake.dimensions) for text in texts]
                 if mode == "nan":
                     vectors = [[float("nan")] * DIMENSIONS for _ in vectors]

@@ -133,6 +133,10 @@ const MIGRATIONS: &[Migration] = &[
                 chunk_pk   INTEGER NOT NULL
             );
             CREATE INDEX vector_changes_by_dataset ON vector_changes (dataset_id, seq);
+            CREATE TABLE vector_log_pruned (
+                dataset_id TEXT PRIMARY KEY NOT NULL,
+                up_to      INTEGER NOT NULL
+            );
             CREATE INDEX chunks_without_vector ON chunks (pk) WHERE has_vector = 0;
         ",
         then: None,

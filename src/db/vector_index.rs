@@ -16,7 +16,7 @@ use crate::domain::ids::DatasetId;
 use crate::domain::time::Timestamp;
 
 /// Past this many changes to apply, the matrix is read again whole.
-const MAX_CHANGES_APPLIED: i64 = 50_000;
+const MAX_CHANGES_APPLIED: usize = 50_000;
 
 /// Every dataset's matrix once searched.
 #[derive(Default)]
@@ -120,26 +120,35 @@ impl Matrix {
         if self.loaded && self.seq == last {
             return Ok(());
         }
-        let oldest: Option<i64> = conn
-            .prepare_cached("SELECT min(seq) FROM vector_changes")?
-            .query_row([], |row| row.get(0))?;
-        // Changes past the matrix's were pruned from the log, or are too many to apply one by
-        // one: read it all again.
-        let pruned = oldest.is_some_and(|oldest| oldest > self.seq + 1);
-        if !self.loaded || pruned || last - self.seq > MAX_CHANGES_APPLIED {
-            return self.load(conn, dataset_id, last);
-        }
-        let changed: Vec<i64> = conn
+        // Changes of this dataset past the matrix's were pruned from the log, or are too many
+        // to apply one by one: read it all again.
+        let pruned: bool = conn
             .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM vector_log_pruned WHERE dataset_id = ?1 AND up_to > ?2)",
+            )?
+            .query_row(params![dataset_id, self.seq], |row| row.get(0))?;
+        let changed: Vec<i64> = if !self.loaded || pruned {
+            Vec::new()
+        } else {
+            conn.prepare_cached(
                 "SELECT DISTINCT chunk_pk FROM vector_changes
                  WHERE dataset_id = ?1 AND seq > ?2 AND seq <= ?3",
             )?
             .query_map(params![dataset_id, self.seq, last], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let sql = format!("{ROW_SQL} WHERE v.chunk_pk = ?1");
+            .collect::<rusqlite::Result<_>>()?
+        };
+        if !self.loaded || pruned || changed.len() > MAX_CHANGES_APPLIED {
+            return self.load(conn, dataset_id, last);
+        }
+        // The dataset is checked: a chunk's key may be reused by another dataset's chunk once
+        // the chunk is deleted.
+        let sql = format!("{ROW_SQL} WHERE v.chunk_pk = ?1 AND v.dataset_id = ?2");
         let mut stmt = conn.prepare_cached(&sql)?;
         for pk in changed {
-            match stmt.query_row([pk], read_row).optional()? {
+            match stmt
+                .query_row(params![pk, dataset_id], read_row)
+                .optional()?
+            {
                 Some(row) => self.put(row),
                 None => self.remove(pk),
             }
@@ -178,11 +187,11 @@ impl Matrix {
         if self.pks.is_empty() && self.dimensions != row.vector.len() {
             self.dimensions = row.vector.len();
         }
-        if row.vector.len() != self.dimensions || length.is_nan() || length <= 0.0 {
+        if row.vector.len() != self.dimensions || !length.is_finite() || length <= 0.0 {
             self.remove(row.pk);
             return;
         }
-        let unit = row.vector.iter().map(|x| x / length);
+        let unit = row.vector.iter().map(|&x| (f64::from(x) / length) as f32);
         match self.row_of.get(&row.pk) {
             Some(&at) => {
                 let start = at * self.dimensions;
@@ -229,9 +238,15 @@ impl Matrix {
     /// row order.
     pub fn similarities(&self, query: &[f32]) -> Vec<f32> {
         let length = norm(query);
-        let unit: Vec<f32> = query.iter().map(|x| x / length).collect();
+        let unit: Vec<f32> = query
+            .iter()
+            .map(|&x| (f64::from(x) / length) as f32)
+            .collect();
         let mut out = vec![0.0; self.len()];
-        if self.dimensions == 0 || unit.len() != self.dimensions {
+        if self.dimensions == 0 || unit.len() != self.dimensions || !length.is_finite() {
+            return out;
+        }
+        if length == 0.0 {
             return out;
         }
         // Two halves on two threads once there is enough work to pay for a thread.
@@ -373,6 +388,66 @@ mod tests {
         assert!((found[2].1 + 1.0).abs() < 1e-6);
         // A fresh index reads the same.
         assert_eq!(similar(&VectorIndex::default(), &[1.0, 0.0]), found);
+    }
+
+    #[test]
+    fn a_key_reused_by_another_dataset_never_brings_its_vector_along() {
+        let conn = open_in_memory().unwrap();
+        let (first, user) = dataset_and_user(&conn);
+        let organization: String = conn
+            .query_row(
+                "SELECT organization_id FROM datasets WHERE id = ?1",
+                [first],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let second = crate::db::test_support::dataset(
+            &conn,
+            uuid::Uuid::parse_str(&organization).unwrap().into(),
+            "second",
+        )
+        .id;
+        let index = VectorIndex::default();
+        let add = |dataset, text, vector: [f32; 2]| {
+            let chunk = insert_chunk(&conn, &NewChunk::plain(dataset, user, text)).unwrap();
+            let pk: i64 = conn
+                .query_row("SELECT pk FROM chunks WHERE id = ?1", [chunk.id], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            store_vector(&conn, dataset, pk, &vector).unwrap();
+            (chunk.id, pk)
+        };
+        add(first, "kept", [1.0, 0.0]);
+        let (newest, pk) = add(first, "deleted", [0.0, 1.0]);
+        assert_eq!(index.matrix(&conn, first).unwrap().read().unwrap().len(), 2);
+        delete_chunk(&conn, first, newest).unwrap();
+        // SQLite gives the deleted chunk's key to the next chunk, here of the other dataset.
+        let (_, reused) = add(second, "elsewhere", [0.0, 1.0]);
+        assert_eq!(reused, pk);
+        let matrix = index.matrix(&conn, first).unwrap();
+        let matrix = matrix.read().unwrap();
+        assert_eq!((matrix.len(), matrix.row(pk)), (1, None));
+        assert_eq!(
+            index.matrix(&conn, second).unwrap().read().unwrap().row(pk),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn huge_and_tiny_numbers_keep_their_direction() {
+        let conn = open_in_memory().unwrap();
+        let (dataset, user) = dataset_and_user(&conn);
+        let chunk = insert_chunk(&conn, &NewChunk::plain(dataset, user, "big")).unwrap();
+        let pk: i64 = conn
+            .query_row("SELECT pk FROM chunks WHERE id = ?1", [chunk.id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        store_vector(&conn, dataset, pk, &[1e20, 1e20]).unwrap();
+        let matrix = VectorIndex::default().matrix(&conn, dataset).unwrap();
+        let similarities = matrix.read().unwrap().similarities(&[1e-30, 1e-30]);
+        assert!((similarities[0] - 1.0).abs() < 1e-6, "{similarities:?}");
     }
 
     #[test]

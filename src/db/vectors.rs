@@ -42,20 +42,34 @@ pub fn store_vector(
     log_change(conn, dataset_id, chunk_pk)
 }
 
-/// The most changes the log keeps: past them, the oldest are pruned (a matrix older than what
-/// is left is read again whole).
+/// The most changes the log keeps: past them (and some), the oldest are pruned, and each
+/// dataset they were of records how far (`vector_log_pruned`): its matrix, if older, is read
+/// again whole.
 const LOGGED_CHANGES: i64 = 100_000;
+const PRUNED_AT_ONCE: i64 = 10_000;
 
 fn log_change(conn: &Connection, dataset_id: DatasetId, chunk_pk: i64) -> Result<()> {
-    let seq: i64 = conn
-        .prepare_cached(
-            "INSERT INTO vector_changes (dataset_id, chunk_pk) VALUES (?1, ?2) RETURNING seq",
-        )?
-        .query_row(params![dataset_id, chunk_pk], |row| row.get(0))?;
-    if seq % LOGGED_CHANGES == 0 {
-        conn.prepare_cached("DELETE FROM vector_changes WHERE seq <= ?1")?
-            .execute([seq - LOGGED_CHANGES])?;
+    conn.prepare_cached("INSERT INTO vector_changes (dataset_id, chunk_pk) VALUES (?1, ?2)")?
+        .execute(params![dataset_id, chunk_pk])?;
+    prune_log(conn)
+}
+
+fn prune_log(conn: &Connection) -> Result<()> {
+    let (oldest, newest): (i64, i64) = conn
+        .prepare_cached("SELECT coalesce(min(seq), 0), coalesce(max(seq), 0) FROM vector_changes")?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    if newest - oldest < LOGGED_CHANGES + PRUNED_AT_ONCE {
+        return Ok(());
     }
+    let cut = newest - LOGGED_CHANGES;
+    conn.prepare_cached(
+        "INSERT INTO vector_log_pruned (dataset_id, up_to)
+         SELECT DISTINCT dataset_id, ?1 FROM vector_changes WHERE seq <= ?1
+         ON CONFLICT (dataset_id) DO UPDATE SET up_to = excluded.up_to",
+    )?
+    .execute([cut])?;
+    conn.prepare_cached("DELETE FROM vector_changes WHERE seq <= ?1")?
+        .execute([cut])?;
     Ok(())
 }
 
@@ -98,7 +112,7 @@ pub fn log_removal(
          SELECT dataset_id, chunk_pk FROM chunk_vectors WHERE chunk_pk IN ({selection})"
     );
     conn.prepare_cached(&sql)?.execute(params)?;
-    Ok(())
+    prune_log(conn)
 }
 
 pub(super) fn decode(bytes: &[u8]) -> Vec<f32> {
@@ -123,9 +137,13 @@ pub fn vectors_of(conn: &Connection, chunk_pks: &[i64]) -> Result<Vec<Vec<f32>>>
     Ok(vectors)
 }
 
-/// A vector's length (its Euclidean norm).
-pub fn norm(v: &[f32]) -> f32 {
-    super::vector_index::dot(v, v).sqrt()
+/// A vector's length (its Euclidean norm), in f64: the squares of large float32 numbers
+/// overflow float32, and those of tiny ones underflow it.
+pub fn norm(v: &[f32]) -> f64 {
+    v.iter()
+        .map(|&x| f64::from(x) * f64::from(x))
+        .sum::<f64>()
+        .sqrt()
 }
 
 #[cfg(test)]

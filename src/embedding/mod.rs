@@ -92,15 +92,23 @@ pub enum EmbedError {
     BadAnswer { url: String, detail: String },
 }
 
+/// What a search is told: not the server's address nor its answer (which may echo part of the
+/// key); those go to the log.
 impl From<EmbedError> for AppError {
     fn from(err: EmbedError) -> AppError {
+        log::warn!("embedding a query: {err}");
         match err {
-            EmbedError::Unavailable { .. } => AppError::Unavailable(format!(
-                "Cannot embed the query: {err}. Try again, or search with search_type \"fulltext\""
-            )),
-            EmbedError::BadAnswer { .. } => AppError::BadGateway(format!(
-                "Cannot embed the query: {err}. Search with search_type \"fulltext\" meanwhile"
-            )),
+            EmbedError::Unavailable { .. } => AppError::Unavailable(
+                "Cannot embed the query: the embedding server cannot be reached, is too slow or \
+                 failed (the server's log says why). Try again, or search with search_type \
+                 \"fulltext\""
+                    .into(),
+            ),
+            EmbedError::BadAnswer { .. } => AppError::BadGateway(
+                "Cannot embed the query: the embedding server's answer is unusable (the \
+                 server's log says why). Search with search_type \"fulltext\" meanwhile"
+                    .into(),
+            ),
         }
     }
 }
@@ -188,9 +196,14 @@ impl Embedder {
         if !status.is_success() {
             let excerpt: String = text.chars().take(200).collect();
             let detail = format!("HTTP {}: {excerpt}", status.as_u16());
-            // A 4xx is the request's fault (a wrong model, a wrong key): retrying the same
-            // request cannot help until the server is configured, so it counts as down too.
-            return Err(unavailable(detail));
+            // 400, 413 and 422 refuse these texts (one too long for the model, say): another
+            // text may do, so it counts as an unusable answer, and the batch is retried a text
+            // at a time. Anything else (a wrong key or model, overload, an error of its own) is
+            // the server's state, and waits for it to change.
+            return Err(match status.as_u16() {
+                400 | 413 | 422 => bad(detail),
+                _ => unavailable(detail),
+            });
         }
         let answer: Answer = serde_json::from_str(&text)
             .map_err(|err| bad(format!("not an OpenAI embeddings answer ({err})")))?;

@@ -8,6 +8,7 @@
 //! or with a vector of another length than its dataset's, is set aside until the next start.
 
 use std::collections::{HashMap, HashSet};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -98,7 +99,19 @@ impl Worker {
                         set_aside: HashSet::new(),
                         alone_until: 0,
                     };
-                    run.run();
+                    // A bug must not end the embedding for good: logged, then resumed.
+                    while let Err(panic) = catch_unwind(AssertUnwindSafe(|| run.run())) {
+                        let what = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        log::error!("embedding: the embedder failed ({what}); resumed in a minute");
+                        run.stats.failing.store(true, Ordering::Relaxed);
+                        if run.stop.wait(MAX_BACKOFF) {
+                            break;
+                        }
+                    }
                 })?
         };
         Ok(Worker {
@@ -196,18 +209,19 @@ impl Run {
     fn round(&mut self, cursor: &mut i64) -> Result<Next, Failure> {
         let size = if *cursor < self.alone_until { 1 } else { BATCH };
         let from = *cursor;
-        let batch: Vec<Pending> = self
-            .runtime
-            .block_on(self.database.read(move |conn| pending(conn, from, size)))?;
-        let Some(last) = batch.last().map(|chunk| chunk.pk) else {
+        // The set travels to the reader thread and back (it may hold many keys: not copied).
+        let set_aside = std::mem::take(&mut self.set_aside);
+        let (found, set_aside) = self.runtime.block_on(self.database.read(move |conn| {
+            let found = pending(conn, from, size, &set_aside);
+            Ok::<_, AppError>((found, set_aside))
+        }))?;
+        self.set_aside = set_aside;
+        let (batch, looked_at) = found?;
+        let Some(last) = looked_at else {
             // The end of the backlog: start again from the oldest after a pause.
             *cursor = 0;
             return Ok(Next::Idle);
         };
-        let batch: Vec<Pending> = batch
-            .into_iter()
-            .filter(|chunk| !self.set_aside.contains(&chunk.pk))
-            .collect();
         if batch.is_empty() {
             *cursor = last;
             return Ok(Next::Continue);
@@ -279,23 +293,51 @@ impl From<AppError> for Failure {
     }
 }
 
-/// Up to `size` chunks without a vector after key `after`, oldest first.
-fn pending(conn: &rusqlite::Connection, after: i64, size: usize) -> Result<Vec<Pending>, AppError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT pk, dataset_id, content FROM chunks
-         WHERE has_vector = 0 AND pk > ?1 ORDER BY pk LIMIT ?2",
-    )?;
-    let rows = stmt
-        .query_map(params![after, size as i64], |row| {
-            Ok(Pending {
-                pk: row.get(0)?,
-                dataset_id: row.get(1)?,
-                content: row.get(2)?,
-            })
-        })?
+/// Keys read at once when looking for the next batch: the chunks set aside are skipped among
+/// them without reading their text.
+const KEYS_AT_ONCE: i64 = 1024;
+
+/// Up to `size` chunks without a vector after key `after`, oldest first, none of `set_aside`;
+/// and the last key looked at (None at the end of the backlog).
+fn pending(
+    conn: &rusqlite::Connection,
+    after: i64,
+    size: usize,
+    set_aside: &HashSet<i64>,
+) -> Result<(Vec<Pending>, Option<i64>), AppError> {
+    let keys: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT pk FROM chunks WHERE has_vector = 0 AND pk > ?1 ORDER BY pk LIMIT ?2",
+        )?
+        .query_map(params![after, KEYS_AT_ONCE], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()
         .map_err(db::Error::from)?;
-    Ok(rows)
+    let wanted: Vec<i64> = keys
+        .iter()
+        .copied()
+        .filter(|pk| !set_aside.contains(pk))
+        .take(size)
+        .collect();
+    // Looked at up to the last key taken, or every key read when all were set aside.
+    let looked_at = wanted.last().or(keys.last()).copied();
+    let mut text = conn.prepare_cached(
+        "SELECT dataset_id, content FROM chunks WHERE pk = ?1 AND has_vector = 0",
+    )?;
+    let mut batch = Vec::with_capacity(wanted.len());
+    for pk in wanted {
+        let found = text
+            .query_row([pk], |row| {
+                Ok(Pending {
+                    pk,
+                    dataset_id: row.get(0)?,
+                    content: row.get(1)?,
+                })
+            })
+            .optional()
+            .map_err(db::Error::from)?;
+        batch.extend(found);
+    }
+    Ok((batch, looked_at))
 }
 
 /// Store the vectors of the chunks whose text is still what was embedded (one changed since
@@ -306,11 +348,16 @@ fn store(
 ) -> Result<(usize, Vec<(i64, String)>), AppError> {
     let mut stored = 0;
     let mut refused = Vec::new();
-    let mut current = conn
-        .prepare_cached("SELECT 1 FROM chunks WHERE pk = ?1 AND has_vector = 0 AND content = ?2")?;
+    // The dataset too: a deleted chunk's key may have gone to another dataset's chunk.
+    let mut current = conn.prepare_cached(
+        "SELECT 1 FROM chunks
+         WHERE pk = ?1 AND dataset_id = ?2 AND has_vector = 0 AND content = ?3",
+    )?;
     for (chunk, vector) in answered {
         let unchanged = current
-            .query_row(params![chunk.pk, chunk.content], |_| Ok(()))
+            .query_row(params![chunk.pk, chunk.dataset_id, chunk.content], |_| {
+                Ok(())
+            })
             .optional()
             .map_err(db::Error::from)?
             .is_some();

@@ -123,9 +123,16 @@ async fn search_chunks(
     auth: Auth<DatasetReader>,
     body: Json<SearchChunkData>,
 ) -> AppResult<web::Json<SearchChunkQueryResponseBody>> {
-    let search = search::Search::parse(body.into_inner())?;
+    let search = match search::Search::parse(body.into_inner()) {
+        Ok(search) => search,
+        Err(refused) => {
+            // As for every request: a caller without the grant hears that, not what is wrong
+            // with the body.
+            auth.read(&db, |_, _| Ok(())).await?;
+            return Err(refused);
+        }
+    };
     let query_vector = if search.needs_vector() {
-        embeddings.require()?;
         // The caller's grant first: only members make the embedding server work.
         auth.clone().read(&db, |_, _| Ok(())).await?;
         Some(embeddings.embed_query(search.text.clone()).await?)

@@ -771,3 +771,21 @@ async fn a_batch_indexes_each_chunk_as_the_batch_leaves_it() {
     assert!(found(&app, "epsilon ").await.is_empty());
     assert_sizes_match_the_index(&app);
 }
+
+#[actix_web::test]
+async fn a_caller_without_the_grant_hears_that_before_anything_about_the_body() {
+    let app = spawn_app().await;
+    let (_, _, outsider) = app.add_organization("elsewhere", "out@example.com").await;
+    for body in [
+        json!({"query": "", "search_type": "fulltext"}),
+        json!({"query": "x", "search_type": "keyword"}),
+        json!({"query": "x", "search_type": "semantic"}),
+    ] {
+        let unknown = search(&app, "tr-unknownunknownunknownunknown0000", body.clone()).await;
+        assert_eq!(unknown.status, 401, "{body}: {}", unknown.body);
+        let other = search(&app, &outsider.key, body.clone()).await;
+        assert_eq!(other.status, 403, "{body}: {}", other.body);
+        let member = search(&app, &app.owner_key, body.clone()).await;
+        assert_eq!(member.status, 400, "{body}: {}", member.body);
+    }
+}

@@ -12,7 +12,7 @@ import pytest
 import trieve_python_client as tc
 from trieve_python_client.exceptions import ApiException
 
-from fake_openai import FakeEmbeddingServer
+from fake_openai import TOO_LONG, FakeEmbeddingServer
 
 FAKE = FakeEmbeddingServer()
 API_KEY = "sk-fake-embedding-key-5d8a0c"
@@ -137,7 +137,8 @@ def test_an_outage_delays_vectors_loses_nothing_and_survives_a_restart(api, serv
     with pytest.raises(ApiException) as refused:
         search(api, "dog", "semantic")
     assert refused.value.status == 503
-    assert "fulltext" in json.loads(refused.value.body)["message"]
+    message = json.loads(refused.value.body)["message"]
+    assert "fulltext" in message and FAKE.url not in message
     wait_until(lambda: metrics(server).get("trieve_lite_embedding_failing") == 1)
     assert metrics(server)["trieve_lite_embedding_backlog_chunks"] >= 5
     assert not any(embedded(api, chunk.id) for chunk in created)
@@ -156,7 +157,10 @@ def test_an_outage_delays_vectors_loses_nothing_and_survives_a_restart(api, serv
     assert metrics(server)["trieve_lite_embedding_failing"] == 0
     assert len(search(api, "puppy", "semantic").score_chunks) == 5
     log = server.log_text()
-    assert log.count("cannot be reached or failed") <= 2  # once per outage and start, not per retry
+    # The embedder's failure once per outage and start, not once per retry.
+    assert log.count("chunks wait for their vectors") <= 2
+    # The failed search's cause is in the log, not in its answer.
+    assert "embedding a query" in log
     assert API_KEY not in log
 
 
@@ -176,6 +180,18 @@ def test_wrong_answers_are_a_clear_error_and_never_a_stored_vector(api, server, 
     # Good again: the chunk gets its vector (once its back-off is over).
     wait_until(lambda: embedded(api, chunk.id), timeout=70)
     assert search(api, "vehicle", "semantic").score_chunks[0].metadata[0].id == chunk.id
+
+
+def test_a_text_the_server_refuses_is_set_aside_and_holds_up_no_other(api, server):
+    set_aside = metrics(server)["trieve_lite_embedding_chunks_set_aside_total"]
+    before = create(api, "<p>a dog before</p>")
+    refused = create(api, f"<p>{TOO_LONG}</p>")
+    after = create(api, "<p>a car after</p>")
+    for chunk in (before, after):
+        wait_until(lambda: embedded(api, chunk.id), timeout=40)
+    assert not embedded(api, refused.id)
+    assert metrics(server)["trieve_lite_embedding_chunks_set_aside_total"] == set_aside + 1
+    assert search(api, "vehicle", "semantic").score_chunks[0].metadata[0].id == after.id
 
 
 def test_a_dataset_of_vectors_of_another_length_is_a_clear_error(api):

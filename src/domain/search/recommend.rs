@@ -133,9 +133,9 @@ fn mean(vectors: &[Vec<f32>]) -> Option<Vec<f32>> {
     let mut sum = vec![0f32; length];
     for vector in vectors {
         let norm = vectors::norm(vector);
-        if norm > 0.0 {
-            for (total, x) in sum.iter_mut().zip(vector) {
-                *total += x / norm;
+        if norm.is_finite() && norm > 0.0 {
+            for (total, &x) in sum.iter_mut().zip(vector) {
+                *total += (f64::from(x) / norm) as f32;
             }
         }
     }

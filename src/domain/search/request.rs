@@ -156,8 +156,8 @@ impl Search {
     }
 }
 
-/// `weights`: `[semantic, fulltext]`, numbers of 0 or more, not both 0; `{}` for either, or
-/// no list, means 1 and 1.
+/// `weights`: `[semantic, fulltext]`, numbers of 0 or more, not both 0; one not given (`{}` or
+/// missing) is 1.
 fn weights(weights: Option<&[Value]>) -> AppResult<(f64, f64)> {
     let invalid = || {
         AppError::invalid(
@@ -182,7 +182,7 @@ fn weights(weights: Option<&[Value]>) -> AppResult<(f64, f64)> {
     match (weight(weights.first())?, weight(weights.get(1))?) {
         (None, None) => Ok((1.0, 1.0)),
         (semantic, fulltext) => {
-            let pair = (semantic.unwrap_or(0.0), fulltext.unwrap_or(0.0));
+            let pair = (semantic.unwrap_or(1.0), fulltext.unwrap_or(1.0));
             if pair == (0.0, 0.0) {
                 Err(invalid())
             } else {
