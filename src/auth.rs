@@ -128,6 +128,20 @@ impl<G: Grant> Auth<G> {
         T: Send + 'static,
     {
         let target = G::target_in(&self.headers)?;
+        self.write_heavy_in(db, target, work).await
+    }
+
+    /// `write_heavy` over `target` (from a path or body).
+    pub async fn write_heavy_in<T, F>(
+        self,
+        db: &Database,
+        target: G::Target,
+        work: F,
+    ) -> AppResult<T>
+    where
+        F: FnOnce(&Connection, G) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
         db.write_heavy(move |conn| work(conn, self.resolve(conn, target)?))
             .await
     }

@@ -11,7 +11,8 @@ use utoipa::{IntoParams, IntoResponses, Modify, PartialSchema, ToResponse, ToSch
 use uuid::Uuid;
 
 use crate::domain::grants::{
-    Caller, DatasetReader, DatasetWriter, InstanceOwner, OrgAdmin, OrgMember, OrgOwner, Write,
+    Caller, DatasetOwner, DatasetReader, DatasetWriter, InstanceOwner, OrgAdmin, OrgMember,
+    OrgOwner, Write,
 };
 use crate::error::ErrorBody;
 
@@ -252,6 +253,11 @@ grant_responses! {
     DatasetWriter => [
         NO_DATASET,
         (403, "A read-only key, or not an admin or owner of the dataset's organization"),
+        NO_SUCH_DATASET,
+        DISK_FULL
+    ],
+    Write<DatasetOwner> => [
+        (403, "A read-only key, or not an owner of the dataset's organization"),
         NO_SUCH_DATASET,
         DISK_FULL
     ],

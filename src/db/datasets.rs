@@ -109,6 +109,48 @@ pub fn find_dataset_by_id(conn: &Connection, id: DatasetId) -> Result<Option<Dat
         .optional()?)
 }
 
+/// Write a dataset's name and configurations as given (merged by the caller) and move
+/// `updated_at`; a name already used in the organization is `Unique::DatasetName`.
+pub fn update_dataset(conn: &Connection, dataset: &Dataset) -> Result<Dataset> {
+    let now = Timestamp::now();
+    conn.prepare_cached(
+        "UPDATE datasets SET name = ?2, server_configuration = ?3, client_configuration = ?4,
+                             updated_at = ?5
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        dataset.id,
+        dataset.name,
+        dataset.server_configuration.to_string(),
+        dataset.client_configuration.to_string(),
+        now
+    ])?;
+    Ok(Dataset {
+        updated_at: now,
+        ..dataset.clone()
+    })
+}
+
+/// How many datasets the organization has.
+pub fn count_datasets(conn: &Connection, organization_id: OrganizationId) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM datasets WHERE organization_id = ?1")?
+        .query_row([organization_id], |row| row.get(0))?)
+}
+
+/// Delete a dataset and everything of it: its chunks (their index entries, vectors and counts),
+/// its files and their bytes (by the schema's cascades), and its rows of the vector log.
+pub fn delete_dataset(conn: &Connection, id: DatasetId) -> Result<bool> {
+    conn.prepare_cached("DELETE FROM vector_changes WHERE dataset_id = ?1")?
+        .execute([id])?;
+    conn.prepare_cached("DELETE FROM vector_log_pruned WHERE dataset_id = ?1")?
+        .execute([id])?;
+    let deleted = conn
+        .prepare_cached("DELETE FROM datasets WHERE id = ?1")?
+        .execute([id])?;
+    Ok(deleted == 1)
+}
+
 /// The organization's first dataset, the one a new member starts in.
 pub fn find_first_dataset_of_organization(
     conn: &Connection,

@@ -1,4 +1,4 @@
-//! Datasets: created by an organization's owners, seen by its members.
+//! Datasets: created, changed and deleted by an organization's owners, seen by its members.
 
 use rusqlite::Connection;
 use serde::Deserialize;
@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db::datasets::{self, Configuration};
 use crate::domain::fields::Name;
-use crate::domain::grants::{DatasetReader, OrgMember, OrgOwner, Write};
+use crate::domain::grants::{DatasetOwner, DatasetReader, OrgMember, OrgOwner, Write};
 use crate::error::{AppError, AppResult};
 use crate::models::{Dataset, DatasetAndUsage};
 
@@ -76,6 +76,108 @@ pub fn create_dataset(
         new.server_configuration,
         new.client_configuration,
     )?)
+}
+
+/// `PUT /api/dataset`: what is given changes, what is absent (or null) stays.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"dataset_id": "5b0e6f7a-3c2d-4e1f-8a9b-0c1d2e3f4a5b", "dataset_name": "handbook"}))]
+pub struct UpdateDatasetRequest {
+    pub dataset_id: uuid::Uuid,
+    /// 1 to 100 characters, unique in the organization.
+    pub dataset_name: Option<String>,
+    /// A JSON object, replacing the old one.
+    #[schema(value_type = Option<Object>)]
+    pub server_configuration: Option<Value>,
+    /// A JSON object, replacing the old one.
+    #[schema(value_type = Option<Object>)]
+    pub client_configuration: Option<Value>,
+}
+
+/// `DELETE /api/dataset`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DeleteDatasetRequest {
+    pub dataset_id: uuid::Uuid,
+}
+
+/// The changes of an `UpdateDatasetRequest`, parsed before the grant is checked.
+pub struct DatasetChanges {
+    name: Option<Name>,
+    server_configuration: Option<Configuration>,
+    client_configuration: Option<Configuration>,
+}
+
+impl DatasetChanges {
+    pub fn parse(request: UpdateDatasetRequest) -> AppResult<DatasetChanges> {
+        let given = |field, value: Option<Value>| match value {
+            None | Some(Value::Null) => Ok(None),
+            value => configuration(field, value).map(Some),
+        };
+        Ok(DatasetChanges {
+            name: request
+                .dataset_name
+                .as_deref()
+                .map(|name| Name::parse("dataset_name", name))
+                .transpose()?,
+            server_configuration: given("server_configuration", request.server_configuration)?,
+            client_configuration: given("client_configuration", request.client_configuration)?,
+        })
+    }
+}
+
+/// An owner changes a dataset's name or configurations.
+pub fn update_dataset(
+    conn: &Connection,
+    owner: &Write<DatasetOwner>,
+    changes: DatasetChanges,
+) -> AppResult<Dataset> {
+    let mut dataset = datasets::find_dataset_by_id(conn, owner.id())?
+        .ok_or_else(|| AppError::NotFound("Dataset not found".into()))?;
+    if let Some(name) = changes.name {
+        dataset.name = name.as_str().to_string();
+    }
+    if let Some(configuration) = changes.server_configuration {
+        dataset.server_configuration = Value::Object(configuration);
+    }
+    if let Some(configuration) = changes.client_configuration {
+        dataset.client_configuration = Value::Object(configuration);
+    }
+    Ok(datasets::update_dataset(conn, &dataset)?)
+}
+
+/// An owner deletes a dataset with everything in it, in one transaction; not the
+/// organization's last (its members would have nowhere to work).
+pub fn delete_dataset(conn: &Connection, owner: &Write<DatasetOwner>) -> AppResult<()> {
+    if datasets::count_datasets(conn, owner.organization_id())? <= 1 {
+        return Err(AppError::Conflict(
+            "This is the organization's last dataset: create another before deleting it".into(),
+        ));
+    }
+    datasets::delete_dataset(conn, owner.id())?;
+    Ok(())
+}
+
+/// `GET /api/dataset/envs`: the dataset's client configuration, as Trieve's client reads it:
+/// its keys of Trieve's `ClientDatasetConfiguration` that have their type there, and any
+/// others.
+pub fn client_configuration(conn: &Connection, reader: &DatasetReader) -> AppResult<Value> {
+    let dataset = get_dataset(conn, reader)?;
+    let Value::Object(mut configuration) = dataset.client_configuration else {
+        return Ok(Value::Object(Map::new()));
+    };
+    configuration.retain(|key, value| match key.as_str() {
+        "CREATE_CHUNK_FEATURE" | "DOCUMENT_UPLOAD_FEATURE" | "SHOW_GITHUB_STARS" => {
+            value.is_boolean() || value.is_null()
+        }
+        "DATE_RANGE_VALUE"
+        | "FRONTMATTER_VALS"
+        | "IMAGE_RANGE_END_KEY"
+        | "IMAGE_RANGE_START_KEY"
+        | "SEARCH_QUERIES"
+        | "SUGGESTED_QUERIES" => value.is_string() || value.is_null(),
+        "LINES_BEFORE_SHOW_MORE" => value.is_u64() || value.is_null(),
+        _ => true,
+    });
+    Ok(Value::Object(configuration))
 }
 
 /// The dataset the grant is over, configurations and all.

@@ -264,6 +264,8 @@ grants! {
     DatasetReader: DatasetScope over DatasetId, from dataset ("TR-Dataset"), needs Role::User;
     /// An admin or owner of the organization that holds the dataset.
     DatasetAdmin: DatasetScope over DatasetId, from dataset ("TR-Dataset"), needs Role::Admin;
+    /// An owner of the organization that holds the dataset.
+    DatasetOwner: DatasetScope over DatasetId, from dataset ("TR-Dataset"), needs Role::Owner;
     /// Any member of the organization.
     OrgMember: OrganizationScope over OrganizationId, from organization ("TR-Organization"), needs Role::User;
     /// An admin or owner of the organization.

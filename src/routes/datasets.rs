@@ -1,33 +1,49 @@
 //! Trieve's `DatasetApi`: `/api/dataset`.
 
-use actix_web::web;
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
 
 use super::Db;
 use crate::auth::Auth;
-use crate::domain::datasets::{self, CreateDatasetRequest, NewDataset};
-use crate::domain::grants::{DatasetReader, OrgMember, OrgOwner, Write};
+use crate::domain::datasets::{
+    self, CreateDatasetRequest, DatasetChanges, DeleteDatasetRequest, NewDataset,
+    UpdateDatasetRequest,
+};
+use crate::domain::grants::{DatasetOwner, DatasetReader, OrgMember, OrgOwner, Write};
 use crate::domain::ids::{DatasetId, OrganizationId};
 use crate::error::AppResult;
 use crate::extract::Json;
 use crate::models::{Dataset, DatasetAndUsage};
-use crate::openapi::{JsonBody, OrganizationHeader, OrganizationPath};
+use crate::openapi::{DatasetHeader, JsonBody, OrganizationHeader, OrganizationPath};
 
 #[derive(OpenApi)]
-#[openapi(paths(create_dataset, get_dataset, list_datasets))]
+#[openapi(paths(
+    create_dataset,
+    update_dataset,
+    delete_dataset,
+    client_configuration,
+    get_dataset,
+    list_datasets
+))]
 pub struct DatasetApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("").route(web::post().to(create_dataset)))
-        .service(
-            web::resource("/organization/{organization_id}").route(web::get().to(list_datasets)),
-        )
-        .service(web::resource("/{dataset_id}").route(web::get().to(get_dataset)));
+    // Literal paths before `/{dataset_id}`, which would take them for an id.
+    cfg.service(
+        web::resource("")
+            .route(web::post().to(create_dataset))
+            .route(web::put().to(update_dataset))
+            .route(web::delete().to(delete_dataset)),
+    )
+    .service(web::resource("/envs").route(web::get().to(client_configuration)))
+    .service(web::resource("/organization/{organization_id}").route(web::get().to(list_datasets)))
+    .service(web::resource("/{dataset_id}").route(web::get().to(get_dataset)));
 }
 
 crate::error_responses! {
     DatasetNameTaken => 409 "The organization has a dataset of that name";
+    NameTakenOrLast => 409 "The organization has a dataset of that name, or (deleting) this is its last dataset";
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -55,6 +71,66 @@ async fn create_dataset(
     let new = NewDataset::parse(request)?;
     auth.write_in(&db, organization_id, move |tx, owner| {
         datasets::create_dataset(tx, &owner, new)
+    })
+    .await
+    .map(web::Json)
+}
+
+/// Change a dataset's name or configurations
+///
+/// Owners of its organization. What the request leaves out (or sends as null) stays.
+#[utoipa::path(put, path = "", request_body = UpdateDatasetRequest, responses(
+    (status = 200, description = "The dataset as changed", body = Dataset),
+    Write<DatasetOwner>, JsonBody, DatasetNameTaken))]
+async fn update_dataset(
+    db: Db,
+    auth: Auth<Write<DatasetOwner>>,
+    body: Json<UpdateDatasetRequest>,
+) -> AppResult<web::Json<Dataset>> {
+    let request = body.into_inner();
+    let dataset_id = DatasetId::from(request.dataset_id);
+    let changes = DatasetChanges::parse(request)?;
+    auth.write_in(&db, dataset_id, move |tx, owner| {
+        datasets::update_dataset(tx, &owner, changes)
+    })
+    .await
+    .map(web::Json)
+}
+
+/// Delete a dataset with everything in it
+///
+/// Owners of its organization. Its chunks, their vectors, its files: all gone in one
+/// transaction. Not the organization's last dataset (409): create another first.
+#[utoipa::path(delete, path = "", request_body = DeleteDatasetRequest, responses(
+    (status = 204, description = "Deleted"), Write<DatasetOwner>, JsonBody, NameTakenOrLast))]
+async fn delete_dataset(
+    db: Db,
+    auth: Auth<Write<DatasetOwner>>,
+    body: Json<DeleteDatasetRequest>,
+) -> AppResult<HttpResponse> {
+    let dataset_id = DatasetId::from(body.into_inner().dataset_id);
+    // A dataset of a million chunks is a long transaction: the light writes queued meanwhile
+    // are not held behind it.
+    auth.write_heavy_in(&db, dataset_id, |tx, owner| {
+        datasets::delete_dataset(tx, &owner)
+    })
+    .await?;
+    db.vectors().forget(dataset_id);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The dataset's client configuration
+///
+/// Members of its organization: the dataset's `client_configuration` (its keys of Trieve's
+/// `ClientDatasetConfiguration` when they have their type there, and any others).
+#[utoipa::path(get, path = "/envs", params(DatasetHeader), responses(
+    (status = 200, description = "The client configuration", body = Object), DatasetReader))]
+async fn client_configuration(
+    db: Db,
+    auth: Auth<DatasetReader>,
+) -> AppResult<web::Json<serde_json::Value>> {
+    auth.read(&db, |conn, reader| {
+        datasets::client_configuration(conn, &reader)
     })
     .await
     .map(web::Json)

@@ -9,7 +9,7 @@ use trieve_lite::domain::roles::Role;
 
 use crate::helpers::{id, spawn_app_with, TestApp};
 use trieve_lite::db::chunks::NewChunk;
-use trieve_lite::domain::fields::TrackingId;
+use trieve_lite::domain::fields::{Name, TrackingId};
 
 /// The callers, in the order of each row's expected statuses.
 const CALLERS: [&str; 9] = [
@@ -178,6 +178,22 @@ const MATRIX: &[(&str, &str, [u16; 9])] = &[
         [401, 401, 401, 401, 200, 200, 200, 200, 403],
     ),
     (
+        "PUT",
+        "/api/dataset",
+        [401, 401, 401, 401, 403, 403, 403, 200, 403],
+    ),
+    // A dataset made for the request, so the organization always has another.
+    (
+        "DELETE",
+        "/api/dataset",
+        [401, 401, 401, 401, 403, 403, 403, 204, 403],
+    ),
+    (
+        "GET",
+        "/api/dataset/envs",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
         "GET",
         "/api/dataset/organization/{organization_id}",
         [401, 401, 401, 401, 200, 200, 200, 200, 403],
@@ -305,13 +321,31 @@ async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
                 .await;
             (route.replace("{file_id}", &id), None)
         }
-        "/api/dataset" => (
-            route.into(),
-            Some(
-                json!({"dataset_name": format!("d-{}", uuid::Uuid::new_v4()), "organization_id": app.org_id,
-                        "server_configuration": {}, "client_configuration": {}}),
-            ),
-        ),
+        // One body for all three: create (names the organization), update and delete (name a
+        // dataset made for this request).
+        "/api/dataset" => {
+            let org = id(&app.org_id);
+            let name = format!("d-{}", uuid::Uuid::new_v4());
+            let made = Name::parse("dataset_name", &name).unwrap();
+            let dataset = app
+                .write(move |conn| {
+                    Ok(trieve_lite::db::datasets::insert_dataset(
+                        conn,
+                        org,
+                        &made,
+                        Default::default(),
+                        Default::default(),
+                    )?)
+                })
+                .await;
+            (
+                route.into(),
+                Some(
+                    json!({"dataset_name": format!("{name}-2"), "organization_id": app.org_id,
+                        "dataset_id": dataset.id, "server_configuration": {}, "client_configuration": {}}),
+                ),
+            )
+        }
         "/api/dataset/{dataset_id}" => (format!("/api/dataset/{}", app.dataset_id), None),
         "/api/organization/{organization_id}/users" => (
             route.replace("{organization_id}", &app.org_id),

@@ -300,3 +300,115 @@ async fn removing_members_keeps_their_data_and_the_last_owner() {
         403
     );
 }
+
+#[actix_web::test]
+async fn an_owner_changes_and_deletes_a_dataset_with_everything_in_it_but_not_the_last() {
+    let app = spawn_app().await;
+    let create = json!({"dataset_name": "doomed", "organization_id": app.org_id});
+    let doomed = app
+        .call(Method::POST, "/api/dataset", &app.owner_key, Some(&create))
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let key = app.owner_key.clone();
+    let in_doomed = [
+        ("Authorization", key.as_str()),
+        ("TR-Dataset", doomed.as_str()),
+    ];
+    for (html, vector) in [
+        ("<p>one fish</p>", [1.0, 0.0]),
+        ("<p>two fish</p>", [0.0, 1.0]),
+    ] {
+        let body = json!({"chunk_html": html, "chunk_vector": vector});
+        let res = app
+            .send(Method::POST, "/api/chunk", &in_doomed, Some(&body))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+    }
+    let upload = json!({"base64_file": "aGVsbG8gZmlzaA", "file_name": "f.txt", "file_mime_type": "text/plain"});
+    let res = app
+        .send(Method::POST, "/api/file", &in_doomed, Some(&upload))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    // And something in the dataset that stays.
+    app.create_chunk(&app.owner_key, json!({"chunk_html": "<p>kept fish</p>"}))
+        .await;
+
+    // Renamed, a configuration replaced, the other left; a taken name is 409.
+    let update = json!({"dataset_id": doomed, "dataset_name": "renamed",
+                        "client_configuration": {"SHOW_GITHUB_STARS": true, "LINES_BEFORE_SHOW_MORE": "x"}});
+    let res = app
+        .call(Method::PUT, "/api/dataset", &app.owner_key, Some(&update))
+        .await;
+    assert_eq!(
+        (res.status, res.body["name"].as_str()),
+        (200, Some("renamed"))
+    );
+    let envs = app
+        .send(Method::GET, "/api/dataset/envs", &in_doomed, None)
+        .await;
+    // A key of Trieve's ClientDatasetConfiguration with another type is left out.
+    assert_eq!(
+        (envs.status, envs.body.clone()),
+        (200, json!({"SHOW_GITHUB_STARS": true}))
+    );
+    let taken = json!({"dataset_id": doomed, "dataset_name": "default"});
+    let res = app
+        .call(Method::PUT, "/api/dataset", &app.owner_key, Some(&taken))
+        .await;
+    assert_eq!(res.status, 409);
+
+    let admin = app.add_member("admin@example.com", Role::Admin).await;
+    let delete = json!({"dataset_id": doomed});
+    let res = app
+        .call(Method::DELETE, "/api/dataset", &admin.key, Some(&delete))
+        .await;
+    assert_eq!(res.status, 403);
+    let res = app
+        .call(
+            Method::DELETE,
+            "/api/dataset",
+            &app.owner_key,
+            Some(&delete),
+        )
+        .await;
+    assert_eq!(res.status, 204, "{}", res.body);
+    for (table, left) in [
+        ("datasets", 1),
+        ("chunks", 1),
+        ("chunks_fts", 1),
+        ("chunk_vectors", 0),
+        ("files", 0),
+        ("file_contents", 0),
+        ("vector_changes", 0),
+    ] {
+        assert_eq!(
+            app.count(&format!("SELECT count(*) FROM {table}")),
+            left,
+            "{table}"
+        );
+    }
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM chunk_counts WHERE dataset_id NOT IN (SELECT id FROM datasets)"
+        ),
+        0
+    );
+    let gone = app
+        .send(Method::GET, "/api/dataset/envs", &in_doomed, None)
+        .await;
+    assert_eq!(gone.status, 404);
+
+    // The last dataset stays.
+    let last = json!({"dataset_id": app.dataset_id});
+    let res = app
+        .call(Method::DELETE, "/api/dataset", &app.owner_key, Some(&last))
+        .await;
+    assert_eq!(res.status, 409);
+    assert!(res.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("last dataset"));
+}

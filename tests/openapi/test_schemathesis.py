@@ -158,6 +158,8 @@ def test_the_server_answers_as_its_openapi_document_says(server, tmp_path):
         "--exclude-operation-id",
         "delete_api_key",
         "--exclude-operation-id",
+        "delete_dataset",
+        "--exclude-operation-id",
         "login",
         "--exclude-operation-id",
         "callback",
@@ -167,6 +169,22 @@ def test_the_server_answers_as_its_openapi_document_says(server, tmp_path):
         "invitation",
     )
     assert assert_formats_hold(document, everything_else) > 100
+
+    # Apart from the rest: deleting datasets, the run's own among them (before the keys go).
+    dataset_deletion = tmp_path / "dataset-deletion"
+    dataset_deletion.mkdir()
+    schemathesis(
+        server,
+        dataset_id,
+        dataset_deletion,
+        "--include-operation-id",
+        "delete_dataset",
+        "--include-operation-id",
+        "create_dataset",
+        "--include-operation-id",
+        "list_datasets",
+    )
+    assert_formats_hold(document, dataset_deletion)
 
     key_deletion = tmp_path / "key-deletion"
     key_deletion.mkdir()
@@ -182,3 +200,4 @@ def test_the_server_answers_as_its_openapi_document_says(server, tmp_path):
         "set_api_key",
     )
     assert_formats_hold(document, key_deletion)
+
