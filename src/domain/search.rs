@@ -126,38 +126,37 @@ pub fn search_dataset(
     let mut plan = plan(conn, key, search.query.clone())?;
     let offset = (search.page - 1).saturating_mul(PAGE_SIZE);
     let wanted = usize::try_from(offset.saturating_add(PAGE_SIZE)).unwrap_or(usize::MAX);
-    let query_vector = match (search.kind, query_vector) {
-        (SearchKind::Fulltext, _) => None,
-        (_, Some(vector)) => Some(vector),
+    let near = query_vector.as_deref().map(|vector| Near {
+        vector,
+        filters: &search.filters,
+        ranking: search.ranking,
+        excluded: &[],
+    });
+    let (hits, total) = match (search.kind, &near) {
+        (SearchKind::Fulltext, _) => {
+            let found = fulltext_matches(conn, &mut plan, &search.filters)?;
+            let hits = if offset < found.total {
+                ranked_page(conn, key, &found, &search, offset, PAGE_SIZE as u32)?
+            } else {
+                Vec::new()
+            };
+            (hits, found.total)
+        }
         (_, None) => {
             return Err(AppError::Internal(
                 "a semantic search without the query's vector".into(),
             ))
         }
-    };
-    let (hits, total) = match (search.kind, query_vector) {
-        (SearchKind::Semantic, Some(vector)) => {
-            let near = Near {
-                vector: &vector,
-                filters: &search.filters,
-                ranking: search.ranking,
-                excluded: &[],
-            };
-            let (ranked, total) = semantic::nearest(conn, vectors, dataset_id, &near, wanted)?;
+        (SearchKind::Semantic, Some(near)) => {
+            let (ranked, total) = semantic::nearest(conn, vectors, dataset_id, near, wanted)?;
             (ranked.into_iter().skip(offset as usize).collect(), total)
         }
-        (SearchKind::Hybrid, Some(vector)) => {
+        (SearchKind::Hybrid, Some(near)) => {
             // Deep enough in each list that the fused page is what fusing the whole lists
             // would give, but for ties at its edge.
             let depth = wanted.saturating_mul(2).saturating_add(RRF_DEPTH_MARGIN);
             let (semantic_hits, semantic_total) = if search.weights.0 > 0.0 {
-                let near = Near {
-                    vector: &vector,
-                    filters: &search.filters,
-                    ranking: search.ranking,
-                    excluded: &[],
-                };
-                semantic::nearest(conn, vectors, dataset_id, &near, depth)?
+                semantic::nearest(conn, vectors, dataset_id, near, depth)?
             } else {
                 (Vec::new(), 0)
             };
@@ -193,17 +192,7 @@ pub fn search_dataset(
                 total,
             )
         }
-        _ => {
-            let found = fulltext_matches(conn, &mut plan, &search.filters)?;
-            let hits = if offset < found.total {
-                ranked_page(conn, key, &found, &search, offset, PAGE_SIZE as u32)?
-            } else {
-                Vec::new()
-            };
-            (hits, found.total)
-        }
     };
-    let hits: Vec<Hit> = hits;
     let score_chunks = chunks_of(conn, &hits)?
         .into_iter()
         .map(|(hit, mut chunk)| {
