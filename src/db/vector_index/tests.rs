@@ -5,6 +5,25 @@ use crate::db::chunks::{delete_chunk, insert_chunk, NewChunk};
 use crate::db::open_in_memory;
 use crate::db::test_support::dataset_and_user;
 use crate::db::vectors::store_vector;
+use crate::domain::ids::{ChunkId, UserId};
+
+/// A new chunk of the dataset with `vector` as its vector: its id and key.
+fn chunk_with_vector(
+    conn: &Connection,
+    dataset: DatasetId,
+    user: UserId,
+    text: &str,
+    vector: &[f32],
+) -> (ChunkId, i64) {
+    let chunk = insert_chunk(conn, &NewChunk::plain(dataset, user, text)).unwrap();
+    let pk: i64 = conn
+        .query_row("SELECT pk FROM chunks WHERE id = ?1", [chunk.id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    store_vector(conn, dataset, pk, vector).unwrap();
+    (chunk.id, pk)
+}
 
 #[test]
 fn the_matrix_follows_every_write_of_a_vector() {
@@ -17,14 +36,7 @@ fn the_matrix_follows_every_write_of_a_vector() {
         ("north", [0.0, 3.0]),
         ("ne", [1.0, 1.0]),
     ] {
-        let chunk = insert_chunk(&conn, &NewChunk::plain(dataset, user, text)).unwrap();
-        let pk: i64 = conn
-            .query_row("SELECT pk FROM chunks WHERE id = ?1", [chunk.id], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        store_vector(&conn, dataset, pk, &vector).unwrap();
-        chunks.push((chunk.id, pk));
+        chunks.push(chunk_with_vector(&conn, dataset, user, text, &vector));
     }
     let similar = |index: &VectorIndex, query: &[f32]| -> Vec<(i64, f32)> {
         let matrix = index.matrix(&conn, dataset).unwrap();
@@ -45,13 +57,7 @@ fn the_matrix_follows_every_write_of_a_vector() {
     // Replaced, deleted and added after the first search: the next one sees all three.
     store_vector(&conn, dataset, chunks[1].1, &[1.0, 0.01]).unwrap();
     delete_chunk(&conn, dataset, chunks[0].0).unwrap();
-    let chunk = insert_chunk(&conn, &NewChunk::plain(dataset, user, "west")).unwrap();
-    let west: i64 = conn
-        .query_row("SELECT pk FROM chunks WHERE id = ?1", [chunk.id], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    store_vector(&conn, dataset, west, &[-1.0, 0.0]).unwrap();
+    let (_, west) = chunk_with_vector(&conn, dataset, user, "west", &[-1.0, 0.0]);
     let found = similar(&index, &[1.0, 0.0]);
     let order: Vec<i64> = found.iter().map(|(pk, _)| *pk).collect();
     assert_eq!(order, [chunks[1].1, chunks[2].1, west]);
@@ -78,16 +84,8 @@ fn a_key_reused_by_another_dataset_never_brings_its_vector_along() {
     )
     .id;
     let index = VectorIndex::default();
-    let add = |dataset, text, vector: [f32; 2]| {
-        let chunk = insert_chunk(&conn, &NewChunk::plain(dataset, user, text)).unwrap();
-        let pk: i64 = conn
-            .query_row("SELECT pk FROM chunks WHERE id = ?1", [chunk.id], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        store_vector(&conn, dataset, pk, &vector).unwrap();
-        (chunk.id, pk)
-    };
+    let add =
+        |dataset, text, vector: [f32; 2]| chunk_with_vector(&conn, dataset, user, text, &vector);
     add(first, "kept", [1.0, 0.0]);
     let (newest, pk) = add(first, "deleted", [0.0, 1.0]);
     assert_eq!(index.matrix(&conn, first).unwrap().read().unwrap().len(), 2);
@@ -108,13 +106,7 @@ fn a_key_reused_by_another_dataset_never_brings_its_vector_along() {
 fn huge_and_tiny_numbers_keep_their_direction() {
     let conn = open_in_memory().unwrap();
     let (dataset, user) = dataset_and_user(&conn);
-    let chunk = insert_chunk(&conn, &NewChunk::plain(dataset, user, "big")).unwrap();
-    let pk: i64 = conn
-        .query_row("SELECT pk FROM chunks WHERE id = ?1", [chunk.id], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    store_vector(&conn, dataset, pk, &[1e20, 1e20]).unwrap();
+    chunk_with_vector(&conn, dataset, user, "big", &[1e20, 1e20]);
     let matrix = VectorIndex::default().matrix(&conn, dataset).unwrap();
     let similarities = matrix.read().unwrap().similarities(&[1e-30, 1e-30]);
     assert!((similarities[0] - 1.0).abs() < 1e-6, "{similarities:?}");
