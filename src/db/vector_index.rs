@@ -94,14 +94,6 @@ impl VectorIndex {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .remove(&dataset_id);
     }
-
-    /// Forget every matrix (they are read again when next searched).
-    pub fn clear(&self) {
-        self.datasets
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clear();
-    }
 }
 
 fn last_change(conn: &Connection) -> Result<i64> {

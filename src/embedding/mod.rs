@@ -148,10 +148,6 @@ impl Embedder {
         }
     }
 
-    pub fn url(&self) -> &str {
-        &self.settings.url
-    }
-
     pub fn model(&self) -> &str {
         &self.settings.model
     }
