@@ -1,9 +1,12 @@
 """Starts the built trieve-lite binary on a free port with a temporary database."""
 
+import json
 import os
 import re
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -68,6 +71,20 @@ class Server:
         if dataset_id:
             api_client.set_default_header("TR-Dataset", dataset_id)
         return api_client
+
+    def call(self, method: str, path: str, key: str, body=None, dataset_id: str | None = None):
+        """A request the client cannot make (trieve-lite's own routes): (status, JSON answer)."""
+        headers = {"Authorization": key, "Content-Type": "application/json"}
+        if dataset_id:
+            headers["TR-Dataset"] = dataset_id
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data, headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, text = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read()
+        return status, json.loads(text) if text else None
 
     def stop(self) -> None:
         self.process.terminate()

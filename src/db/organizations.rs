@@ -85,6 +85,29 @@ pub fn insert_organization(conn: &Connection, name: &Name) -> Result<Organizatio
     Ok(organization)
 }
 
+/// Rename an organization; a name already taken is `Unique::OrganizationName`.
+pub fn rename_organization(
+    conn: &Connection,
+    id: OrganizationId,
+    name: &Name,
+) -> Result<Option<Organization>> {
+    conn.prepare_cached("UPDATE organizations SET name = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, name.as_str(), Timestamp::now()])?;
+    find_organization_by_id(conn, id)
+}
+
+/// What an organization holds: (datasets, bytes of files, members).
+pub fn organization_usage(conn: &Connection, id: OrganizationId) -> Result<(i64, i64, i64)> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT (SELECT count(*) FROM datasets WHERE organization_id = ?1),
+                    (SELECT coalesce(sum(f.size), 0) FROM files f
+                       JOIN datasets d ON d.id = f.dataset_id WHERE d.organization_id = ?1),
+                    (SELECT count(*) FROM user_organizations WHERE organization_id = ?1)",
+        )?
+        .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?)
+}
+
 pub fn find_organization_by_id(
     conn: &Connection,
     id: OrganizationId,

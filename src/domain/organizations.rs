@@ -1,13 +1,47 @@
 //! Organizations: made with a `default` dataset, seen by their members.
 
 use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
 use serde_json::Map;
+use utoipa::ToSchema;
 
 use crate::db::{datasets, organizations};
 use crate::domain::fields::Name;
+use crate::domain::grants::{Caller, OrgMember, OrgOwner, Write};
+use crate::domain::ids::OrganizationId;
 use crate::domain::roles::Role;
 use crate::error::{AppError, AppResult};
 use crate::models::{Dataset, Organization};
+
+/// `POST /api/organization`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "acme"}))]
+pub struct CreateOrganizationData {
+    /// 1 to 100 characters, unique on the server.
+    pub name: String,
+}
+
+/// `PUT /api/organization`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateOrganizationData {
+    pub organization_id: uuid::Uuid,
+    /// 1 to 100 characters, unique on the server; absent or null keeps the name.
+    pub name: Option<String>,
+}
+
+/// `GET /api/organization/usage/{organization_id}`: what the organization holds now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationUsageCount {
+    /// The organization's id (trieve-lite keeps no separate usage record).
+    pub id: OrganizationId,
+    pub org_id: OrganizationId,
+    pub dataset_count: i64,
+    /// Bytes of the files uploaded to its datasets.
+    pub file_storage: i64,
+    pub user_count: i64,
+    /// Chat messages stored in its datasets.
+    pub message_count: i64,
+}
 
 /// Create an organization with its `default` dataset.
 pub fn create_organization(conn: &Connection, name: &Name) -> AppResult<(Organization, Dataset)> {
@@ -16,6 +50,46 @@ pub fn create_organization(conn: &Connection, name: &Name) -> AppResult<(Organiz
     let dataset =
         datasets::insert_dataset(conn, organization.id, &default, Map::new(), Map::new())?;
     Ok((organization, dataset))
+}
+
+/// Any user creates an organization, and becomes its owner.
+pub fn create_organization_as(
+    conn: &Connection,
+    caller: &Write<Caller>,
+    name: &Name,
+) -> AppResult<Organization> {
+    let (organization, _) = create_organization(conn, name)?;
+    organizations::insert_membership(conn, caller.id(), organization.id, Role::Owner)?;
+    Ok(organization)
+}
+
+/// An owner renames their organization; no name keeps it as it is.
+pub fn update_organization(
+    conn: &Connection,
+    owner: &Write<OrgOwner>,
+    name: Option<&Name>,
+) -> AppResult<Organization> {
+    let organization = owner.organization();
+    let Some(name) = name else {
+        return Ok(organization.clone());
+    };
+    organizations::rename_organization(conn, organization.id, name)?
+        .ok_or_else(|| AppError::NotFound("Organization not found".into()))
+}
+
+/// What a member's organization holds.
+pub fn usage(conn: &Connection, member: &OrgMember) -> AppResult<OrganizationUsageCount> {
+    let id = member.organization().id;
+    let (dataset_count, file_storage, user_count) = organizations::organization_usage(conn, id)?;
+    Ok(OrganizationUsageCount {
+        id,
+        org_id: id,
+        dataset_count,
+        file_storage,
+        user_count,
+        // trieve-lite stores no chat messages yet.
+        message_count: 0,
+    })
 }
 
 /// The organization of that name for a member joining with `role`, created (with its `default`

@@ -6,26 +6,112 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::{Db, Secret};
 use crate::auth::Auth;
-use crate::domain::grants::{OrgAdmin, OrgMember, Write};
+use crate::domain::fields::Name;
+use crate::domain::grants::{Caller, OrgAdmin, OrgMember, OrgOwner, Write};
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::members::{self, NewMemberRequest};
+use crate::domain::organizations::{
+    self, CreateOrganizationData, OrganizationUsageCount, UpdateOrganizationData,
+};
 use crate::error::{AppResult, ErrorBody};
 use crate::extract::Json;
 use crate::models::{Organization, SlimUser};
 use crate::openapi::{JsonBody, OrganizationPath};
 
 #[derive(OpenApi)]
-#[openapi(paths(get_organization, list_members, add_member, remove_member))]
+#[openapi(paths(
+    create_organization,
+    update_organization,
+    get_organization_usage,
+    get_organization,
+    list_members,
+    add_member,
+    remove_member
+))]
 pub struct OrganizationApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/{organization_id}/users").route(web::post().to(add_member)))
-        .service(
-            web::resource("/{organization_id}/users/{user_id}")
-                .route(web::delete().to(remove_member)),
-        )
-        .service(web::resource("/users/{organization_id}").route(web::get().to(list_members)))
-        .service(web::resource("/{organization_id}").route(web::get().to(get_organization)));
+    // Literal paths before `/{organization_id}`, which would take them for an id.
+    cfg.service(
+        web::resource("")
+            .route(web::post().to(create_organization))
+            .route(web::put().to(update_organization)),
+    )
+    .service(web::resource("/usage/{organization_id}").route(web::get().to(get_organization_usage)))
+    .service(web::resource("/{organization_id}/users").route(web::post().to(add_member)))
+    .service(
+        web::resource("/{organization_id}/users/{user_id}").route(web::delete().to(remove_member)),
+    )
+    .service(web::resource("/users/{organization_id}").route(web::get().to(list_members)))
+    .service(web::resource("/{organization_id}").route(web::get().to(get_organization)));
+}
+
+crate::error_responses! {
+    OrganizationNameTaken => 409 "An organization of that name exists";
+}
+
+/// Create an organization
+///
+/// Any user; the caller becomes its owner, and it comes with a dataset named `default`.
+#[utoipa::path(post, path = "", request_body = CreateOrganizationData, responses(
+    (status = 200, description = "The organization", body = Organization, links(
+        ("Organization" = (operation_id = "get_organization", parameters(("organization_id" = "$response.body#/id")))))),
+    Write<Caller>, JsonBody, OrganizationNameTaken))]
+async fn create_organization(
+    db: Db,
+    auth: Auth<Write<Caller>>,
+    body: Json<CreateOrganizationData>,
+) -> AppResult<web::Json<Organization>> {
+    let name = Name::parse("name", &body.into_inner().name)?;
+    auth.write(&db, move |tx, caller| {
+        organizations::create_organization_as(tx, &caller, &name)
+    })
+    .await
+    .map(web::Json)
+}
+
+/// Rename an organization
+///
+/// Owners only. No name (absent or null) leaves it as it is.
+#[utoipa::path(put, path = "", request_body = UpdateOrganizationData, responses(
+    (status = 200, description = "The organization as changed", body = Organization),
+    Write<OrgOwner>, JsonBody, OrganizationNameTaken))]
+async fn update_organization(
+    db: Db,
+    auth: Auth<Write<OrgOwner>>,
+    body: Json<UpdateOrganizationData>,
+) -> AppResult<web::Json<Organization>> {
+    let request = body.into_inner();
+    let name = request
+        .name
+        .as_deref()
+        .map(|name| Name::parse("name", name))
+        .transpose()?;
+    let organization_id = OrganizationId::from(request.organization_id);
+    auth.write_in(&db, organization_id, move |tx, owner| {
+        organizations::update_organization(tx, &owner, name.as_ref())
+    })
+    .await
+    .map(web::Json)
+}
+
+/// What an organization holds
+///
+/// Members only: its datasets, the bytes of its files, its members.
+#[utoipa::path(get, path = "/usage/{organization_id}", params(OrganizationPath), responses(
+    (status = 200, description = "The counts", body = OrganizationUsageCount),
+    OrgMember,
+    (status = 400, description = "A malformed organization_id or header", body = ErrorBody)))]
+async fn get_organization_usage(
+    db: Db,
+    auth: Auth<OrgMember>,
+    path: web::Path<OrganizationPath>,
+) -> AppResult<web::Json<OrganizationUsageCount>> {
+    auth.read_in(&db, path.organization_id, |conn, member| {
+        organizations::usage(conn, &member)
+    })
+    .await
+    .map(web::Json)
 }
 
 /// An organization

@@ -198,6 +198,22 @@ const MATRIX: &[(&str, &str, [u16; 9])] = &[
         "/api/dataset/organization/{organization_id}",
         [401, 401, 401, 401, 200, 200, 200, 200, 403],
     ),
+    // Any user may start an organization; renaming one is its owners'.
+    (
+        "POST",
+        "/api/organization",
+        [401, 401, 401, 401, 403, 200, 200, 200, 200],
+    ),
+    (
+        "PUT",
+        "/api/organization",
+        [401, 401, 401, 401, 403, 403, 403, 200, 403],
+    ),
+    (
+        "GET",
+        "/api/organization/usage/{organization_id}",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
     (
         "GET",
         "/api/organization/{organization_id}",
@@ -346,6 +362,13 @@ async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
                 ),
             )
         }
+        // One body for both: a name not taken, and the organization to rename.
+        "/api/organization" => (
+            route.into(),
+            Some(
+                json!({"name": format!("o-{}", uuid::Uuid::new_v4()), "organization_id": app.org_id}),
+            ),
+        ),
         "/api/dataset/{dataset_id}" => (format!("/api/dataset/{}", app.dataset_id), None),
         "/api/organization/{organization_id}/users" => (
             route.replace("{organization_id}", &app.org_id),
