@@ -206,4 +206,29 @@ CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
     DELETE FROM chunks_fts WHERE rowid = OLD.pk;
 END;
 
-PRAGMA user_version = 6;
+-- Version 7: collections of a dataset's chunks (bookmarks), each by its author.
+CREATE TABLE chunk_collections (
+    id          TEXT PRIMARY KEY NOT NULL,
+    dataset_id  TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+    author_id   TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+-- A user's collections in a dataset, newest first.
+CREATE INDEX chunk_collections_by_author
+    ON chunk_collections (dataset_id, author_id, created_at DESC, id DESC);
+-- A collection's chunks; gone with the chunk or the collection.
+CREATE TABLE collection_bookmarks (
+    collection_id TEXT NOT NULL REFERENCES chunk_collections (id) ON DELETE CASCADE,
+    chunk_pk      INTEGER NOT NULL REFERENCES chunks (pk) ON DELETE CASCADE,
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (collection_id, chunk_pk)
+) WITHOUT ROWID;
+CREATE INDEX collection_bookmarks_by_chunk ON collection_bookmarks (chunk_pk);
+-- A collection's page of bookmarks, newest first.
+CREATE INDEX collection_bookmarks_by_time
+    ON collection_bookmarks (collection_id, created_at DESC, chunk_pk DESC);
+
+PRAGMA user_version = 7;

@@ -7,7 +7,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::ids::{ChunkId, DatasetId, FileId, KeyId, MembershipId, OrganizationId, UserId};
+use crate::domain::ids::{
+    ChunkId, CollectionId, DatasetId, FileId, KeyId, MembershipId, OrganizationId, UserId,
+};
 use crate::domain::roles::{KeyRole, Role};
 use crate::domain::time::Timestamp;
 
@@ -157,6 +159,18 @@ pub struct ChunkMetadata {
     #[schema(required = true)]
     pub tracking_id: Option<String>,
     pub weight: f64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A collection of a dataset's chunks (its bookmarks), made by one user.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChunkCollection {
+    pub id: CollectionId,
+    pub dataset_id: DatasetId,
+    pub author_id: UserId,
+    pub name: String,
+    pub description: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -250,6 +250,12 @@ grant_responses! {
     Caller => [],
     Write<Caller> => [(403, "A read-only key"), DISK_FULL],
     DatasetReader => [NO_DATASET, (403, "Not a member of the dataset's organization"), NO_SUCH_DATASET],
+    Write<DatasetReader> => [
+        NO_DATASET,
+        (403, "A read-only key, or not a member of the dataset's organization"),
+        NO_SUCH_DATASET,
+        DISK_FULL
+    ],
     DatasetWriter => [
         NO_DATASET,
         (403, "A read-only key, or not an admin or owner of the dataset's organization"),

@@ -11,7 +11,7 @@ use crate::domain::fields::username_key;
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` sets with `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// One version's upgrade: SQL, then work that needs the server's code.
 struct Migration {
@@ -138,6 +138,35 @@ const MIGRATIONS: &[Migration] = &[
                 up_to      INTEGER NOT NULL
             );
             CREATE INDEX chunks_without_vector ON chunks (pk) WHERE has_vector = 0;
+        ",
+        then: None,
+    },
+    // 6 -> 7: collections of a dataset's chunks (bookmarks).
+    Migration {
+        sql: "
+            CREATE TABLE chunk_collections (
+                id          TEXT PRIMARY KEY NOT NULL,
+                dataset_id  TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+                author_id   TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                name        TEXT NOT NULL,
+                description TEXT NOT NULL,
+                created_at  TEXT NOT NULL,
+                updated_at  TEXT NOT NULL
+            );
+            -- A user's collections in a dataset, newest first.
+            CREATE INDEX chunk_collections_by_author
+                ON chunk_collections (dataset_id, author_id, created_at DESC, id DESC);
+            -- A collection's chunks; gone with the chunk or the collection.
+            CREATE TABLE collection_bookmarks (
+                collection_id TEXT NOT NULL REFERENCES chunk_collections (id) ON DELETE CASCADE,
+                chunk_pk      INTEGER NOT NULL REFERENCES chunks (pk) ON DELETE CASCADE,
+                created_at    TEXT NOT NULL,
+                PRIMARY KEY (collection_id, chunk_pk)
+            ) WITHOUT ROWID;
+            CREATE INDEX collection_bookmarks_by_chunk ON collection_bookmarks (chunk_pk);
+            -- A collection's page of bookmarks, newest first.
+            CREATE INDEX collection_bookmarks_by_time
+                ON collection_bookmarks (collection_id, created_at DESC, chunk_pk DESC);
         ",
         then: None,
     },

@@ -6,6 +6,7 @@
 pub mod api_keys;
 pub mod backup;
 pub mod chunks;
+pub mod collections;
 mod columns;
 pub mod datasets;
 mod error;

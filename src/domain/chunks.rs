@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::db::chunks::{self, ChunkKey, NewChunk};
 use crate::db::files;
+use crate::domain::collections;
 use crate::domain::fields::{TrackingId, Weight};
 use crate::domain::grants::{DatasetScope, DatasetWriter};
 use crate::domain::ids::{ChunkId, DatasetId, FileId};
@@ -17,8 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::models::{ChunkMetadata, ReturnCreatedChunk};
 use crate::text;
 
-/// `POST /api/chunk`. `collection_id` is accepted and ignored: there are no collections here
-/// yet.
+/// `POST /api/chunk`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"chunk_html": "<p>Hello, <b>world</b></p>", "tracking_id": "hello-1",
     "tag_set": "greeting", "metadata": {"lang": "en"}, "time_stamp": "2026-01-31T12:00:00Z", "weight": 1.5}))]
@@ -39,6 +39,8 @@ pub struct CreateChunkData {
     /// The chunk's vector, stored for "more like this" (and semantic search): 1 to 4,096
     /// finite numbers, as many as every other vector of the dataset has.
     pub chunk_vector: Option<Vec<f64>>,
+    /// A collection of the dataset to bookmark the new chunk in (404 when there is none).
+    pub collection_id: Option<uuid::Uuid>,
 }
 
 /// `PUT /api/chunk/update` and `PUT /api/chunk/tracking_id/update`. By id, `chunk_uuid` names
@@ -112,6 +114,9 @@ pub fn create_chunk(
     if let Some(values) = &data.chunk_vector {
         store_vector_of(conn, writer.id(), stored.id, values)?;
         stored.qdrant_point_id = chunks::point_id(stored.id, true);
+    }
+    if let Some(collection_id) = data.collection_id {
+        collections::bookmark_new_chunk(conn, writer, collection_id.into(), stored.id)?;
     }
     Ok(ReturnCreatedChunk {
         chunk_metadata: stored,

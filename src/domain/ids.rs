@@ -85,6 +85,8 @@ ids! {
     ChunkId,
     /// A file.
     FileId,
+    /// A collection of chunks.
+    CollectionId,
 }
 
 fn parse_stored(value: ValueRef<'_>) -> FromSqlResult<Uuid> {

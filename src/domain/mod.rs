@@ -4,6 +4,7 @@
 
 pub mod bootstrap;
 pub mod chunks;
+pub mod collections;
 pub mod datasets;
 pub mod fields;
 pub mod files;

@@ -12,7 +12,9 @@ mod semantic;
 mod typos;
 
 pub use recommend::{recommend_chunks, RecommendChunksRequest};
-pub use request::{EmptyObject, Search, SearchChunkData, SearchKind, TimeBound, WeightValue};
+pub use request::{
+    EmptyObject, Search, SearchChunkData, SearchCollectionsData, SearchKind, TimeBound, WeightValue,
+};
 use semantic::Near;
 use typos::corrections;
 
@@ -24,7 +26,7 @@ use crate::db::chunks;
 use crate::db::search::{self as index, Filters, Frequencies, Hit, Ranking, Scoring, Window};
 use crate::db::vector_index::VectorIndex;
 use crate::domain::grants::DatasetScope;
-use crate::domain::ids::{ChunkId, DatasetId};
+use crate::domain::ids::{ChunkId, CollectionId, DatasetId};
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 use crate::models::{ChunkMetadataWithFileData, ScoreChunkDto, SearchChunkQueryResponseBody};

@@ -123,22 +123,8 @@ async fn search_chunks(
     auth: Auth<DatasetReader>,
     body: Json<SearchChunkData>,
 ) -> AppResult<web::Json<SearchChunkQueryResponseBody>> {
-    let search = match search::Search::parse(body.into_inner()) {
-        Ok(search) => search,
-        Err(refused) => {
-            // As for every request: a caller without the grant hears that, not what is wrong
-            // with the body.
-            auth.read(&db, |_, _| Ok(())).await?;
-            return Err(refused);
-        }
-    };
-    let query_vector = if search.needs_vector() {
-        // The caller's grant first: only members make the embedding server work.
-        auth.clone().read(&db, |_, _| Ok(())).await?;
-        Some(embeddings.embed_query(search.text.clone()).await?)
-    } else {
-        None
-    };
+    let parsed = search::Search::parse(body.into_inner());
+    let (search, query_vector) = with_query_vector(&db, &embeddings, &auth, parsed).await?;
     let index = db.vectors();
     // A common word in a million chunks costs tens of milliseconds: a costly read.
     auth.read_costly(&db, move |conn, reader| {
@@ -146,6 +132,31 @@ async fn search_chunks(
     })
     .await
     .map(web::Json)
+}
+
+/// A parsed search and, when it needs one, its query's vector; the caller's grant checked
+/// first, so that a caller without it hears that rather than what is wrong with the body, and
+/// only members make the embedding server work.
+pub(super) async fn with_query_vector(
+    db: &Db,
+    embeddings: &Embeddings,
+    auth: &Auth<DatasetReader>,
+    parsed: AppResult<search::Search>,
+) -> AppResult<(search::Search, Option<Vec<f32>>)> {
+    let search = match parsed {
+        Ok(search) => search,
+        Err(refused) => {
+            auth.clone().read(db, |_, _| Ok(())).await?;
+            return Err(refused);
+        }
+    };
+    let query_vector = if search.needs_vector() {
+        auth.clone().read(db, |_, _| Ok(())).await?;
+        Some(embeddings.embed_query(search.text.clone()).await?)
+    } else {
+        None
+    };
+    Ok((search, query_vector))
 }
 
 /// Chunks like the given ones

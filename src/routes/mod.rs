@@ -5,7 +5,9 @@
 //! patterns) and the document nests its piece under the same prefix.
 
 mod auth;
+mod bookmarks;
 mod chunks;
+mod collections;
 mod datasets;
 mod docs;
 mod embedding;
@@ -82,6 +84,8 @@ resources! {
     "/api/auth" => auth::AuthApi, tag "auth": "The caller";
     "/api/user" => users::UserApi, tag "user": "Trieve's UserApi: keys, profiles and a user's data";
     "/api/chunk" => chunks::ChunkApi, tag "chunk": "Trieve's ChunkApi, in the TR-Dataset";
+    "/api/chunk_collection" => collections::CollectionApi, tag "chunk_collection": "Trieve's ChunkCollectionApi: collections of the TR-Dataset's chunks";
+    "/api/bookmark" => bookmarks::BookmarkApi, tag "chunk_collection": "Trieve's ChunkCollectionApi: a chunk taken out of a collection";
     "/api/file" => files::FileApi, tag "file": "Trieve's FileApi, in the TR-Dataset";
     "/api/dataset" => datasets::DatasetApi, tag "dataset": "Trieve's DatasetApi";
     "/api/organization" => organizations::OrganizationApi, tag "organization": "Trieve's OrganizationApi and trieve-lite's member management";

@@ -6,6 +6,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::{Db, Secret};
 use crate::auth::Auth;
+use crate::domain::collections::{self, CollectionData};
 use crate::domain::grants::{Caller, DatasetReader, Write};
 use crate::domain::ids::{KeyId, UserId};
 use crate::domain::keys::{self, NewKeyRequest};
@@ -23,6 +24,7 @@ use crate::openapi::{DatasetHeader, JsonBody, OptionalDatasetHeader, Organizatio
     get_api_keys,
     update_user,
     user_files,
+    user_collections,
     user_with_chunks
 ))]
 pub struct UserApi;
@@ -38,6 +40,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/files")
                 .service(web::resource("/{user_id}").route(web::get().to(user_files))),
+        )
+        .service(
+            web::scope("/collections")
+                .service(web::resource("/{user_id}/{page}").route(web::get().to(user_collections))),
         )
         .service(web::resource("/{user_id}/{page}").route(web::get().to(user_with_chunks)));
 }
@@ -189,5 +195,34 @@ async fn user_with_chunks(
     } else {
         auth.read(&db, work).await
     }
+    .map(web::Json)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct CollectionsPagePath {
+    /// Any user: their collections in the dataset (none for a user who made none).
+    user_id: UserId,
+    /// 1 first; 0 is 1.
+    #[param(minimum = 0)]
+    page: i64,
+}
+
+/// A user's collections in the dataset
+///
+/// Ten a page, newest first. Any member of the dataset's organization.
+#[utoipa::path(get, path = "/collections/{user_id}/{page}", params(CollectionsPagePath, DatasetHeader),
+    responses((status = 200, description = "A page of the user's collections", body = CollectionData),
+        DatasetReader))]
+async fn user_collections(
+    db: Db,
+    auth: Auth<DatasetReader>,
+    path: web::Path<CollectionsPagePath>,
+) -> AppResult<web::Json<CollectionData>> {
+    let CollectionsPagePath { user_id, page } = path.into_inner();
+    auth.read(&db, move |conn, reader| {
+        collections::collections_of_user(conn, &reader, user_id, page)
+    })
+    .await
     .map(web::Json)
 }

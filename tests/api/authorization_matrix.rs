@@ -107,6 +107,58 @@ const MATRIX: &[(&str, &str, [u16; 9])] = &[
         "/api/chunk",
         [401, 401, 401, 401, 403, 403, 200, 200, 403],
     ),
+    // Any member makes and reads collections; its author (here the owner), an admin or an
+    // owner changes one.
+    (
+        "POST",
+        "/api/chunk_collection",
+        [401, 401, 401, 401, 403, 200, 200, 200, 403],
+    ),
+    (
+        "PUT",
+        "/api/chunk_collection",
+        [401, 401, 401, 401, 403, 403, 204, 204, 403],
+    ),
+    (
+        "POST",
+        "/api/chunk_collection/bookmark",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "POST",
+        "/api/chunk_collection/search",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "GET",
+        "/api/chunk_collection/{collection_id}",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "POST",
+        "/api/chunk_collection/{collection_id}",
+        [401, 401, 401, 401, 403, 403, 204, 204, 403],
+    ),
+    (
+        "DELETE",
+        "/api/chunk_collection/{collection_id}",
+        [401, 401, 401, 401, 403, 403, 204, 204, 403],
+    ),
+    (
+        "GET",
+        "/api/chunk_collection/{collection_id}/{page}",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "DELETE",
+        "/api/bookmark/{collection_id}/{bookmark_id}",
+        [401, 401, 401, 401, 403, 403, 204, 204, 403],
+    ),
+    (
+        "GET",
+        "/api/user/collections/{user_id}/{page}",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
     (
         "POST",
         "/api/chunk/search",
@@ -285,6 +337,21 @@ async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
             .id
             .to_string()
     };
+    // A collection of the owner's, holding `bookmarked` (a chunk id) if given.
+    let collection = async |bookmarked: Option<&str>| {
+        let (dataset, owner) = (id(&app.dataset_id), id(&app.owner_id));
+        let chunk = bookmarked.map(id);
+        app.write(move |conn| {
+            use trieve_lite::db::{chunks, collections};
+            let made = collections::insert_collection(conn, dataset, owner, "c", "")?;
+            if let Some(chunk) = chunk {
+                let (pk, _) = chunks::find_chunk_text(conn, dataset, chunk)?.unwrap();
+                collections::add_bookmark(conn, made.id, pk)?;
+            }
+            Ok(made.id.to_string())
+        })
+        .await
+    };
     let tracking_id = format!("t-{}", uuid::Uuid::new_v4());
     match route {
         "/api/user/set_api_key" => (route.into(), Some(json!({"name": "k"}))),
@@ -307,6 +374,37 @@ async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
             route.into(),
             Some(json!({"chunk_html": "x", "tracking_id": tracking_id})),
         ),
+        "/api/chunk_collection" => (
+            route.into(),
+            Some(json!({"name": "n", "description": "d", "collection_id": collection(None).await})),
+        ),
+        "/api/chunk_collection/bookmark" => (
+            route.into(),
+            Some(json!({"chunk_ids": [chunk(&tracking_id).await]})),
+        ),
+        "/api/chunk_collection/search" => (
+            route.into(),
+            Some(
+                json!({"collection_id": collection(None).await, "query": "c",
+                "search_type": "fulltext"}),
+            ),
+        ),
+        "/api/chunk_collection/{collection_id}" => (
+            format!("/api/chunk_collection/{}", collection(None).await),
+            Some(json!({"chunk_id": chunk(&tracking_id).await})),
+        ),
+        "/api/chunk_collection/{collection_id}/{page}" => (
+            format!("/api/chunk_collection/{}/1", collection(None).await),
+            None,
+        ),
+        "/api/bookmark/{collection_id}/{bookmark_id}" => {
+            let chunk = chunk(&tracking_id).await;
+            let collection = collection(Some(&chunk)).await;
+            (format!("/api/bookmark/{collection}/{chunk}"), None)
+        }
+        "/api/user/collections/{user_id}/{page}" => {
+            (format!("/api/user/collections/{}/1", app.owner_id), None)
+        }
         "/api/chunk/{chunk_id}" => (format!("/api/chunk/{}", chunk(&tracking_id).await), None),
         "/api/chunk/search" => (
             route.into(),
@@ -421,6 +519,10 @@ async fn every_cell_of_the_matrix_gets_its_status() {
             // The tracking-id update is registered on the tracking-id path; its URL says "update".
             if method == "PUT" && route.starts_with("/api/chunk/tracking_id/") {
                 path = "/api/chunk/tracking_id/update".into();
+            }
+            // The page of the caller's collections shares a collection's pattern.
+            if method == "GET" && route == "/api/chunk_collection/{collection_id}" {
+                path = "/api/chunk_collection/1".into();
             }
             let mut headers = vec![
                 ("TR-Dataset", app.dataset_id.as_str()),
@@ -544,6 +646,9 @@ fn the_openapi_document_names_every_api_route() {
         .map(|(method, path)| match (method.as_str(), path.as_str()) {
             ("PUT", "/api/chunk/tracking_id/{tracking_id}") => {
                 (method, "/api/chunk/tracking_id/update".to_string())
+            }
+            ("GET", "/api/chunk_collection/{collection_id}") => {
+                (method, "/api/chunk_collection/{page}".to_string())
             }
             _ => (method, path),
         })

@@ -16,8 +16,7 @@ async fn a_created_chunk_has_its_text_and_round_trips_its_metadata() {
         "time_stamp": "2026-01-31T12:00:00",
         "link": "https://example.com/menu",
         "tag_set": "food,uk",
-        "chunk_vector": [0.1, 0.2],
-        "collection_id": "ignored"
+        "chunk_vector": [0.1, 0.2]
     });
     let res = app.create_chunk(&app.owner_key, body.clone()).await;
     assert_eq!(res.status, 200);

@@ -317,16 +317,29 @@ async fn an_owner_changes_and_deletes_a_dataset_with_everything_in_it_but_not_th
         ("Authorization", key.as_str()),
         ("TR-Dataset", doomed.as_str()),
     ];
+    let collection = json!({"name": "shelf", "description": ""});
+    let res = app
+        .send(
+            Method::POST,
+            "/api/chunk_collection",
+            &in_doomed,
+            Some(&collection),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let collection_id = res.body["id"].as_str().unwrap().to_string();
     for (html, vector) in [
         ("<p>one fish</p>", [1.0, 0.0]),
         ("<p>two fish</p>", [0.0, 1.0]),
     ] {
-        let body = json!({"chunk_html": html, "chunk_vector": vector});
+        let body = json!({"chunk_html": html, "chunk_vector": vector,
+                          "collection_id": collection_id});
         let res = app
             .send(Method::POST, "/api/chunk", &in_doomed, Some(&body))
             .await;
         assert_eq!(res.status, 200, "{}", res.body);
     }
+    assert_eq!(app.count("SELECT count(*) FROM collection_bookmarks"), 2);
     let upload = json!({"base64_file": "aGVsbG8gZmlzaA", "file_name": "f.txt", "file_mime_type": "text/plain"});
     let res = app
         .send(Method::POST, "/api/file", &in_doomed, Some(&upload))
@@ -383,6 +396,8 @@ async fn an_owner_changes_and_deletes_a_dataset_with_everything_in_it_but_not_th
         ("files", 0),
         ("file_contents", 0),
         ("vector_changes", 0),
+        ("chunk_collections", 0),
+        ("collection_bookmarks", 0),
     ] {
         assert_eq!(
             app.count(&format!("SELECT count(*) FROM {table}")),

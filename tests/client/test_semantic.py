@@ -120,6 +120,25 @@ def test_hybrid_fuses_both_lists_and_highlights_the_words(api, server):
     assert [r["metadata"][0]["id"] for r in only_words["score_chunks"]] == [words.id]
 
 
+def test_search_collections_by_meaning_finds_only_the_collections_chunks(api):
+    collections = tc.ChunkCollectionApi(api.api_client)
+    shelf = collections.create_chunk_collection(
+        tc.CreateChunkCollectionData(name="shelf", description=""))
+    cat = create(api, "<p>A small feline sleeps</p>", collection_id=shelf.id)
+    car = create(api, "<p>An automobile with a loud engine</p>", collection_id=shelf.id)
+    other_cat = create(api, "<p>A feline outside the collection</p>")
+    for chunk in (cat, car, other_cat):
+        wait_until(lambda: embedded(api, chunk.id))
+
+    for kind in ("semantic", "hybrid"):
+        found = collections.search_collections(tc.SearchCollectionsData(
+            collection_id=shelf.id, query="kitten", search_type=kind))
+        ids = [b.metadata[0].id for b in found.bookmarks]
+        assert ids[0] == cat.id, kind
+        assert set(ids) == {cat.id, car.id}, kind
+        assert found.total_pages == 1
+
+
 def test_updates_re_embed_and_recommend_uses_the_vectors(api):
     chunk = create(api, "<p>a dog in the park</p>")
     other = create(api, "<p>kittens and cats</p>")

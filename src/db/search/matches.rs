@@ -27,6 +27,8 @@ pub struct Filters {
     pub excluded: Option<String>,
     /// Only chunks with a vector.
     pub with_vector: bool,
+    /// Only the chunks of this collection (its id).
+    pub collection: Option<String>,
 }
 
 impl Filters {
@@ -38,6 +40,7 @@ impl Filters {
             && self.to.is_none()
             && self.excluded.is_none()
             && !self.with_vector
+            && self.collection.is_none()
     }
 }
 
@@ -133,6 +136,12 @@ fn conditions<'a>(
     }
     if filters.with_vector {
         sql.push_str(" AND c.has_vector = 1");
+    }
+    if let Some(collection) = &filters.collection {
+        sql.push_str(&format!(
+            " AND {key} IN (SELECT chunk_pk FROM collection_bookmarks WHERE collection_id = :collection)"
+        ));
+        bound.push((":collection", collection as &dyn ToSql));
     }
 }
 

@@ -46,6 +46,24 @@ pub struct SearchChunkData {
     pub cross_encoder: Option<bool>,
 }
 
+/// `POST /api/chunk_collection/search`: the search of `POST /api/chunk/search`, of one
+/// collection's chunks.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"collection_id": "5b0e6f7a-3c2d-4e1f-8a9b-0c1d2e3f4a5b", "query": "fish", "search_type": "fulltext"}))]
+pub struct SearchCollectionsData {
+    /// The collection, in the TR-Dataset.
+    pub collection_id: uuid::Uuid,
+    #[serde(flatten)]
+    pub search: SearchChunkData,
+}
+
+impl SearchCollectionsData {
+    /// The collection, and the search to run within it.
+    pub fn split(self) -> (CollectionId, SearchChunkData) {
+        (CollectionId::from(self.collection_id), self.search)
+    }
+}
+
 /// A bound of `time_range`: an ISO 8601 time, null, `"null"`, or `{}` (not given).
 #[derive(ToSchema)]
 #[serde(untagged)]
@@ -95,6 +113,12 @@ impl Search {
         self.kind != SearchKind::Fulltext
     }
 
+    /// The same search, of one collection's chunks only.
+    pub fn within_collection(mut self, collection: CollectionId) -> Search {
+        self.filters.collection = Some(collection.to_string());
+        self
+    }
+
     pub fn parse(data: SearchChunkData) -> AppResult<Search> {
         let text = data.query.trim();
         if text.is_empty() || text.chars().count() > MAX_QUERY_CHARS {
@@ -136,6 +160,7 @@ impl Search {
             to,
             excluded: None,
             with_vector: false,
+            collection: None,
         };
         let ranking = if data.date_bias == Some(true) {
             Ranking::RecentFirst {
