@@ -185,7 +185,7 @@ pub struct MetricsToken(pub Option<[u8; 32]>);
 /// The size limits the routes enforce, derived from Settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Every request body but a file upload.
+    /// Every request body but a file upload or a batch of chunks.
     pub json_body_bytes: usize,
     /// A file's decoded size.
     pub upload_bytes: usize,
@@ -197,6 +197,12 @@ impl Limits {
     /// An upload's body: the file in base64 (4 bytes per 3) plus room for the other fields.
     pub fn upload_body_bytes(&self) -> usize {
         self.upload_bytes / 3 * 4 + 4 + self.json_body_bytes
+    }
+
+    /// A batch of chunks (`POST /api/chunk` with an array of up to 120, vectors included):
+    /// 16 times the JSON limit.
+    pub fn batch_body_bytes(&self) -> usize {
+        self.json_body_bytes.saturating_mul(16)
     }
 }
 

@@ -65,6 +65,22 @@ impl AppError {
         }
     }
 
+    /// This error, as being about the item at `index` of an array body: its field (if any) is
+    /// prefixed with the index, and its message says which item.
+    pub fn in_item(self, index: usize) -> AppError {
+        let prefixed = |message: String| format!("Item {index}: {message}");
+        match self {
+            AppError::Field { field, error } => AppError::Field {
+                field: format!("[{index}].{field}").into(),
+                error: Box::new(error.in_item(index)),
+            },
+            AppError::BadRequest(message) => AppError::BadRequest(prefixed(message)),
+            AppError::NotFound(message) => AppError::NotFound(prefixed(message)),
+            AppError::Conflict(message) => AppError::Conflict(prefixed(message)),
+            other => other,
+        }
+    }
+
     /// The field of the request body this error is about, if it is about one.
     pub fn field(&self) -> Option<&str> {
         match self {

@@ -239,22 +239,46 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let mut body = PendingBody::new(req, payload, limits(req).json_body_bytes);
-        let req = req.clone();
-        Box::pin(async move {
-            if body.is_small() {
-                // Read before the key is checked, and outside the budget: at most SMALL_BODY
-                // per connection, and connections are capped per address.
-                body.lease.budget = None;
-            } else if let Err(refused) = check_presented_key(&req).await {
-                // A large body (or one of unknown length) is read only for a valid key.
-                body.discard().await;
-                return Err(refused);
-            }
-            // The body's share of the budget is given back once it is parsed.
-            let (bytes, _lease) = body.read().await?;
-            parse_json(&bytes).map(Json)
-        })
+        let limit = limits(req).json_body_bytes;
+        Box::pin(read_json(req, payload, limit))
+    }
+}
+
+/// A JSON body within the limit of a batch of chunks (`Limits::batch_body_bytes`), read as
+/// `Json` is: a large body only for a valid key, within the server-wide budget.
+pub struct BatchJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for BatchJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = limits(req).batch_body_bytes();
+        let json = read_json(req, payload, limit);
+        Box::pin(async move { json.await.map(|Json(value)| BatchJson(value)) })
+    }
+}
+
+fn read_json<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> impl Future<Output = Result<Json<T>, AppError>> + 'static {
+    let mut body = PendingBody::new(req, payload, limit);
+    let req = req.clone();
+    async move {
+        if body.is_small() {
+            // Read before the key is checked, and outside the budget: at most SMALL_BODY
+            // per connection, and connections are capped per address.
+            body.lease.budget = None;
+        } else if let Err(refused) = check_presented_key(&req).await {
+            // A large body (or one of unknown length) is read only for a valid key.
+            body.discard().await;
+            return Err(refused);
+        }
+        // The body's share of the budget is given back once it is parsed.
+        let (bytes, _lease) = body.read().await?;
+        parse_json(&bytes).map(Json)
     }
 }
 

@@ -209,9 +209,14 @@ pub fn find_chunk(
     Ok(found.optional()?)
 }
 
-/// Write a chunk's editable fields as given (merged by the caller) and move `updated_at`. A
-/// chunk whose text changes loses its vector (an embedding server gives it a new one).
-pub fn update_chunk(conn: &Connection, chunk: &ChunkMetadata) -> Result<ChunkMetadata> {
+/// Write a chunk's editable fields as given (merged by the caller), and its file when one is
+/// given, and move `updated_at`. A chunk whose text changes loses its vector (an embedding
+/// server gives it a new one).
+pub fn update_chunk(
+    conn: &Connection,
+    chunk: &ChunkMetadata,
+    file_id: Option<FileId>,
+) -> Result<ChunkMetadata> {
     let now = Timestamp::now();
     let text_changed: Option<(i64, bool)> = conn
         .prepare_cached(
@@ -227,7 +232,8 @@ pub fn update_chunk(conn: &Connection, chunk: &ChunkMetadata) -> Result<ChunkMet
     let pk: i64 = conn
         .prepare_cached(
             "UPDATE chunks SET content = ?3, chunk_html = ?4, link = ?5, metadata = ?6,
-                time_stamp = ?7, tracking_id = ?8, weight = ?9, updated_at = ?10
+                time_stamp = ?7, tracking_id = ?8, weight = ?9, updated_at = ?10, tag_set = ?11,
+                file_id = coalesce(?12, file_id)
              WHERE dataset_id = ?1 AND id = ?2 RETURNING pk",
         )?
         .query_row(
@@ -241,7 +247,9 @@ pub fn update_chunk(conn: &Connection, chunk: &ChunkMetadata) -> Result<ChunkMet
                 chunk.time_stamp,
                 chunk.tracking_id,
                 chunk.weight,
-                now
+                now,
+                chunk.tag_set,
+                file_id
             ],
             |row| row.get(0),
         )?;

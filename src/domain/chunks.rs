@@ -2,7 +2,7 @@
 //! `content` is always the readable text of its `chunk_html`.
 
 use rusqlite::Connection;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -41,6 +41,8 @@ pub struct CreateChunkData {
     pub chunk_vector: Option<Vec<f64>>,
     /// A collection of the dataset to bookmark the new chunk in (404 when there is none).
     pub collection_id: Option<uuid::Uuid>,
+    /// With a `tracking_id` the dataset already has: replace that chunk instead of a 409.
+    pub upsert_by_tracking_id: Option<bool>,
 }
 
 /// `PUT /api/chunk/update` and `PUT /api/chunk/tracking_id/update`. By id, `chunk_uuid` names
@@ -73,6 +75,84 @@ pub(crate) fn parse_time_stamp(time_stamp: Option<&str>) -> AppResult<Option<Tim
             })
         })
         .transpose()
+}
+
+/// Chunks one `POST /api/chunk` may create.
+pub const MAX_BATCH: usize = 120;
+
+/// `POST /api/chunk`: one chunk (the 1.0.0 client's form), or an array of up to 120 (Trieve's
+/// later batch form), told apart by the body's first token.
+#[derive(Debug, ToSchema)]
+#[serde(untagged)]
+pub enum ChunkRequest {
+    One(Box<CreateChunkData>),
+    Batch(Vec<CreateChunkData>),
+}
+
+impl<'de> Deserialize<'de> for ChunkRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OneOrMany;
+        impl<'de> serde::de::Visitor<'de> for OneOrMany {
+            type Value = ChunkRequest;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a chunk (an object) or an array of up to 120 chunks")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ChunkRequest, A::Error> {
+                let one = serde::de::value::MapAccessDeserializer::new(map);
+                CreateChunkData::deserialize(one).map(|data| ChunkRequest::One(Box::new(data)))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<ChunkRequest, A::Error> {
+                let many = serde::de::value::SeqAccessDeserializer::new(seq);
+                Vec::deserialize(many).map(ChunkRequest::Batch)
+            }
+        }
+        deserializer.deserialize_any(OneOrMany)
+    }
+}
+
+/// What `POST /api/chunk` answers an array with, as Trieve's batch form does (nothing is queued
+/// here: every chunk is stored when the answer comes).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchQueuedChunkResponse {
+    pub chunk_metadata: Vec<ChunkMetadata>,
+    pub pos_in_queue: i64,
+}
+
+/// An array of chunks, created (or upserted) in order in one transaction: all or none. An error
+/// names the chunk by its index.
+pub fn create_chunks(
+    conn: &Connection,
+    writer: &DatasetWriter,
+    batch: Vec<CreateChunkData>,
+) -> AppResult<BatchQueuedChunkResponse> {
+    let mut created = Vec::with_capacity(batch.len());
+    for (index, data) in batch.into_iter().enumerate() {
+        let chunk = create_chunk(conn, writer, data).map_err(|error| error.in_item(index))?;
+        created.push(chunk.chunk_metadata);
+    }
+    Ok(BatchQueuedChunkResponse {
+        chunk_metadata: created,
+        pos_in_queue: 0,
+    })
+}
+
+/// The size of a batch, checked before the grant is: 1 to `MAX_BATCH`.
+pub fn check_batch(batch: &[CreateChunkData]) -> AppResult<()> {
+    if batch.is_empty() || batch.len() > MAX_BATCH {
+        return Err(AppError::BadRequest(format!(
+            "An array of chunks holds 1 to {MAX_BATCH} chunks"
+        )));
+    }
+    Ok(())
 }
 
 pub fn create_chunk(
@@ -110,7 +190,17 @@ pub fn create_chunk(
             .transpose()?
             .unwrap_or(Weight::DEFAULT),
     };
-    let mut stored = chunks::insert_chunk(conn, &chunk)?;
+    let existing = match (&chunk.tracking_id, data.upsert_by_tracking_id) {
+        (Some(tracking_id), Some(true)) => {
+            let key = ChunkKey::TrackingId(tracking_id.as_str().to_string());
+            chunks::find_chunk(conn, writer.id(), &key)?
+        }
+        _ => None,
+    };
+    let mut stored = match existing {
+        Some(existing) => replace_chunk(conn, existing, chunk)?,
+        None => chunks::insert_chunk(conn, &chunk)?,
+    };
     if let Some(values) = &data.chunk_vector {
         store_vector_of(conn, writer.id(), stored.id, values)?;
         stored.qdrant_point_id = chunks::point_id(stored.id, true);
@@ -122,6 +212,26 @@ pub fn create_chunk(
         chunk_metadata: stored,
         duplicate: false,
     })
+}
+
+/// An upsert of a chunk that exists: every field it has takes the new chunk's value (absent:
+/// none, weight 1); its id, author, creation time and, unless a file is given, its file stay.
+fn replace_chunk(
+    conn: &Connection,
+    existing: ChunkMetadata,
+    new: NewChunk,
+) -> AppResult<ChunkMetadata> {
+    let replaced = ChunkMetadata {
+        content: new.content,
+        chunk_html: new.chunk_html,
+        link: new.link,
+        metadata: new.metadata,
+        tag_set: new.tag_set,
+        time_stamp: new.time_stamp,
+        weight: new.weight.get(),
+        ..existing
+    };
+    Ok(chunks::update_chunk(conn, &replaced, new.file_id)?)
 }
 
 pub fn get_chunk(
@@ -187,7 +297,7 @@ pub fn update_chunk(
     if let Some(weight) = update.weight {
         chunk.weight = Weight::parse(weight)?.get();
     }
-    chunks::update_chunk(conn, &chunk)?;
+    chunks::update_chunk(conn, &chunk, None)?;
     if let Some(values) = &update.chunk_vector {
         store_vector_of(conn, writer.id(), chunk.id, values)?;
     }

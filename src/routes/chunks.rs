@@ -1,7 +1,7 @@
 //! Trieve's `ChunkApi`: chunks of the `TR-Dataset`, at `/api/chunk`.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
 use utoipa::openapi::{AllOfBuilder, ObjectBuilder, Ref, RefOr, Type};
@@ -10,13 +10,13 @@ use utoipa::{IntoParams, OpenApi, PartialSchema, ToSchema};
 use super::Db;
 use crate::auth::Auth;
 use crate::db::chunks::ChunkKey;
-use crate::domain::chunks::{self, ChunkUpdate, CreateChunkData, UpdateBy};
+use crate::domain::chunks::{self, BatchQueuedChunkResponse, ChunkRequest, ChunkUpdate, UpdateBy};
 use crate::domain::grants::{DatasetReader, DatasetWriter};
 use crate::domain::ids::ChunkId;
 use crate::domain::search::{self, RecommendChunksRequest, SearchChunkData};
 use crate::embedding::Embeddings;
 use crate::error::{AppError, AppResult};
-use crate::extract::Json;
+use crate::extract::{BatchJson, Json};
 use crate::models::{
     ChunkMetadata, ChunkMetadataWithFileData, ReturnCreatedChunk, SearchChunkQueryResponseBody,
 };
@@ -76,13 +76,18 @@ struct TrackingIdPath {
     tracking_id: String,
 }
 
-/// Create a chunk in the dataset
+/// Create a chunk in the dataset, or a batch of them
 ///
-/// `chunk_vector`, when given, is stored as the chunk's vector (every vector of a dataset has
-/// the same length: another is a 400 naming both) and makes `qdrant_point_id` the chunk's id;
-/// `collection_id` is accepted and ignored.
-#[utoipa::path(post, path = "", params(DatasetHeader), request_body = CreateChunkData, responses(
-    (status = 200, description = "The chunk", body = ReturnCreatedChunk, links(
+/// One chunk (an object) is answered with it; an array of 1 to 120 is created in order in one
+/// transaction (all or none; an error names the item, `[3].time_stamp`) and answered
+/// `{"chunk_metadata": [...], "pos_in_queue": 0}` as Trieve's batch form is. A batch's body may
+/// be 16 times the JSON limit. `upsert_by_tracking_id: true` with a `tracking_id` the dataset
+/// has replaces that chunk instead of a 409. `chunk_vector`, when given, is stored as the
+/// chunk's vector (every vector of a dataset has the same length: another is a 400 naming
+/// both) and makes `qdrant_point_id` the chunk's id; `collection_id` bookmarks the chunk in that
+/// collection of the dataset.
+#[utoipa::path(post, path = "", params(DatasetHeader), request_body = ChunkRequest, responses(
+    (status = 200, description = "The chunk, or the batch's chunks in order", body = CreatedChunks, links(
         ("Chunk" = (operation_id = "get_chunk_by_id", parameters(("chunk_id" = "$response.body#/chunk_metadata/id")))),
         ("UpdateChunk" = (operation_id = "update_chunk_by_id", request_body = json!({"chunk_uuid": "$response.body#/chunk_metadata/id"}))),
         ("DeleteChunk" = (operation_id = "delete_chunk_by_id", parameters(("chunk_id" = "$response.body#/chunk_metadata/id")))),
@@ -91,14 +96,32 @@ struct TrackingIdPath {
 async fn create_chunk(
     db: Db,
     auth: Auth<DatasetWriter>,
-    body: Json<CreateChunkData>,
-) -> AppResult<web::Json<ReturnCreatedChunk>> {
-    let data = body.into_inner();
-    auth.write(&db, move |tx, writer| {
-        chunks::create_chunk(tx, &writer, data)
-    })
-    .await
-    .map(web::Json)
+    body: BatchJson<ChunkRequest>,
+) -> AppResult<web::Json<CreatedChunks>> {
+    match body.0 {
+        ChunkRequest::One(data) => auth
+            .write(&db, move |tx, writer| {
+                chunks::create_chunk(tx, &writer, *data)
+            })
+            .await
+            .map(|created| web::Json(CreatedChunks::One(Box::new(created)))),
+        ChunkRequest::Batch(batch) => {
+            chunks::check_batch(&batch)?;
+            auth.write(&db, move |tx, writer| {
+                chunks::create_chunks(tx, &writer, batch)
+            })
+            .await
+            .map(|created| web::Json(CreatedChunks::Batch(created)))
+        }
+    }
+}
+
+/// What `POST /api/chunk` answers: the chunk, or the batch's chunks.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+enum CreatedChunks {
+    One(Box<ReturnCreatedChunk>),
+    Batch(BatchQueuedChunkResponse),
 }
 
 /// Search the dataset's chunks

@@ -4,6 +4,7 @@
 
 mod authorization_matrix;
 mod backup;
+mod chunk_batches;
 mod chunks;
 mod datasets_organizations;
 mod errors;

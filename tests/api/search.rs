@@ -743,6 +743,7 @@ async fn a_batch_indexes_each_chunk_as_the_batch_leaves_it() {
                 content: "beta".into(),
                 ..a
             },
+            None,
         )?;
         let b = insert_chunk(conn, &new("gamma"))?;
         delete_chunk(conn, dataset, b.id)?;

@@ -77,7 +77,7 @@ fn a_chunk_is_found_updated_and_deleted_only_within_its_dataset() {
     let mut found = find_chunk(&conn, dataset, &by_id).unwrap().unwrap();
     found.tracking_id = Some("t".into());
     found.content = "changed".into();
-    let updated = update_chunk(&conn, &found).unwrap();
+    let updated = update_chunk(&conn, &found, None).unwrap();
     assert!(updated.updated_at > chunk.updated_at);
     let by_tracking = find_chunk(&conn, dataset, &ChunkKey::TrackingId("t".into()))
         .unwrap()
