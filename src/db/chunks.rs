@@ -431,13 +431,6 @@ pub fn find_chunk_text(
         .optional()?)
 }
 
-/// How many chunks a dataset has.
-pub fn count_chunks_of_dataset(conn: &Connection, dataset_id: DatasetId) -> Result<i64> {
-    Ok(conn
-        .prepare_cached("SELECT coalesce(sum(n), 0) FROM chunk_counts WHERE dataset_id = ?1")?
-        .query_row([dataset_id], |row| row.get(0))?)
-}
-
 #[cfg(test)]
 pub(crate) fn insert_plain_chunk(
     conn: &Connection,
