@@ -206,7 +206,7 @@ CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
     DELETE FROM chunks_fts WHERE rowid = OLD.pk;
 END;
 
--- Version 7: collections of a dataset's chunks (bookmarks), each by its author.
+-- Version 7: collections of a dataset's chunks (bookmarks), each by its author; files by name.
 CREATE TABLE chunk_collections (
     id          TEXT PRIMARY KEY NOT NULL,
     dataset_id  TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
@@ -227,6 +227,8 @@ CREATE TABLE collection_bookmarks (
     PRIMARY KEY (collection_id, chunk_pk)
 ) WITHOUT ROWID;
 CREATE INDEX collection_bookmarks_by_chunk ON collection_bookmarks (chunk_pk);
+-- An image of a dataset by its file name (`GET /api/image/{file_name}`).
+CREATE INDEX files_by_name ON files (dataset_id, file_name);
 -- A collection's page of bookmarks, newest first.
 CREATE INDEX collection_bookmarks_by_time
     ON collection_bookmarks (collection_id, created_at DESC, chunk_pk DESC);

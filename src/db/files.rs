@@ -123,6 +123,27 @@ pub fn find_file(
         .optional()?)
 }
 
+/// The dataset's newest image (a file of an `image/` type) of that name, and its MIME type.
+pub fn find_image_by_name(
+    conn: &Connection,
+    dataset_id: DatasetId,
+    file_name: &str,
+) -> Result<Option<(File, String)>> {
+    const SELECT: &str = concatcp!(COLUMNS, ", mime_type");
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        SELECT,
+        " FROM files WHERE dataset_id = ?1 AND file_name = ?2 AND mime_type LIKE 'image/%'
+         ORDER BY created_at DESC, id DESC LIMIT 1"
+    );
+    Ok(conn
+        .prepare_cached(SQL)?
+        .query_row(params![dataset_id, file_name], |row| {
+            Ok((file_from_row(row)?, row.get(at!(SELECT, "mime_type"))?))
+        })
+        .optional()?)
+}
+
 /// At most `max` bytes of a file's content from `offset`, read with incremental BLOB I/O (only
 /// those bytes are read into memory); None when the file is gone. Empty past the end.
 pub fn read_file_piece(

@@ -141,7 +141,7 @@ const MIGRATIONS: &[Migration] = &[
         ",
         then: None,
     },
-    // 6 -> 7: collections of a dataset's chunks (bookmarks).
+    // 6 -> 7: collections of a dataset's chunks (bookmarks); files found by name.
     Migration {
         sql: "
             CREATE TABLE chunk_collections (
@@ -164,6 +164,8 @@ const MIGRATIONS: &[Migration] = &[
                 PRIMARY KEY (collection_id, chunk_pk)
             ) WITHOUT ROWID;
             CREATE INDEX collection_bookmarks_by_chunk ON collection_bookmarks (chunk_pk);
+            -- An image of a dataset by its file name (`GET /api/image/{file_name}`).
+            CREATE INDEX files_by_name ON files (dataset_id, file_name);
             -- A collection's page of bookmarks, newest first.
             CREATE INDEX collection_bookmarks_by_time
                 ON collection_bookmarks (collection_id, created_at DESC, chunk_pk DESC);

@@ -211,6 +211,17 @@ pub fn download_file(
     Ok(FileDownload { file, mime_type })
 }
 
+/// `GET /api/image/{file_name}`: the dataset's newest image upload of that name.
+pub fn image_by_name(
+    conn: &Connection,
+    scope: &DatasetScope,
+    file_name: &str,
+) -> AppResult<FileDownload> {
+    let (file, mime_type) = files::find_image_by_name(conn, scope.id(), file_name)?
+        .ok_or_else(|| AppError::NotFound("No image of that name in this dataset".into()))?;
+    Ok(FileDownload { file, mime_type })
+}
+
 /// The piece of a file's bytes from `offset`, at most `PIECE` and never past `size` (what the
 /// answer's Content-Length promised); a 404 if the file was deleted since the download began.
 pub fn read_piece(

@@ -163,7 +163,7 @@ fn file_size(file: &crate::models::File) -> AppResult<usize> {
 }
 
 /// Raw bytes of any type: a file's download.
-struct Binary;
+pub(super) struct Binary;
 
 impl PartialSchema for Binary {
     fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
@@ -191,8 +191,13 @@ async fn download_file(
             files::download_file(conn, &reader, file_id)
         })
         .await?;
+    send_download(db, download)
+}
+
+/// A file's bytes as an attachment with its uploaded type, a piece at a time.
+pub(super) fn send_download(db: Db, download: files::FileDownload) -> AppResult<HttpResponse> {
     let size = file_size(&download.file)?;
-    let body = pieces(db, file_id, size).map(|piece| piece.map(web::Bytes::from));
+    let body = pieces(db, download.file.id, size).map(|piece| piece.map(web::Bytes::from));
     // `sandbox` and `nosniff` keep an uploaded HTML or SVG file from running as a page of this
     // server even if a browser is pointed at it.
     Ok(HttpResponse::Ok()

@@ -13,6 +13,7 @@ mod docs;
 mod embedding;
 mod files;
 mod health;
+mod images;
 mod invitations;
 mod metrics;
 mod organizations;
@@ -87,6 +88,7 @@ resources! {
     "/api/chunk_collection" => collections::CollectionApi, tag "chunk_collection": "Trieve's ChunkCollectionApi: collections of the TR-Dataset's chunks";
     "/api/bookmark" => bookmarks::BookmarkApi, tag "chunk_collection": "Trieve's ChunkCollectionApi: a chunk taken out of a collection";
     "/api/file" => files::FileApi, tag "file": "Trieve's FileApi, in the TR-Dataset";
+    "/api/image" => images::ImageApi, tag "file": "Trieve's FileApi: an image of the TR-Dataset by name";
     "/api/dataset" => datasets::DatasetApi, tag "dataset": "Trieve's DatasetApi";
     "/api/organization" => organizations::OrganizationApi, tag "organization": "Trieve's OrganizationApi and trieve-lite's member management";
     "/api/invitation" => invitations::InvitationApi, tag "invitation": "Trieve's InvitationApi: not offered (no e-mail); 501 says what to do instead";

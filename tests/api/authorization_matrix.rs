@@ -220,6 +220,11 @@ const MATRIX: &[(&str, &str, [u16; 9])] = &[
         [401, 401, 401, 401, 403, 403, 204, 204, 403],
     ),
     (
+        "GET",
+        "/api/image/{file_name}",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
         "POST",
         "/api/dataset",
         [401, 401, 401, 401, 403, 403, 403, 200, 403],
@@ -434,6 +439,12 @@ async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
                 .insert_file(&app.dataset_id, &app.owner_id, "f.bin", b"bytes")
                 .await;
             (route.replace("{file_id}", &id), None)
+        }
+        "/api/image/{file_name}" => {
+            let name = format!("{}.png", uuid::Uuid::new_v4());
+            app.insert_file(&app.dataset_id, &app.owner_id, &name, b"\x89PNG")
+                .await;
+            (format!("/api/image/{name}"), None)
         }
         // One body for all three: create (names the organization), update and delete (name a
         // dataset made for this request).

@@ -277,7 +277,13 @@ impl TestApp {
             dataset_id: id(dataset_id),
             user_id: id(user_id),
             file_name: name.into(),
-            mime_type: "text/plain".into(),
+            // A `.png` is an image; anything else text.
+            mime_type: if name.ends_with(".png") {
+                "image/png"
+            } else {
+                "text/plain"
+            }
+            .into(),
             link: None,
             metadata: None,
             tag_set: None,
