@@ -206,7 +206,8 @@ CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
     DELETE FROM chunks_fts WHERE rowid = OLD.pk;
 END;
 
--- Version 7: collections of a dataset's chunks (bookmarks), each by its author; files by name.
+-- Version 7: collections of a dataset's chunks (bookmarks), each by its author; files by name;
+-- notifications.
 CREATE TABLE chunk_collections (
     id          TEXT PRIMARY KEY NOT NULL,
     dataset_id  TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
@@ -214,7 +215,9 @@ CREATE TABLE chunk_collections (
     name        TEXT NOT NULL,
     description TEXT NOT NULL,
     created_at  TEXT NOT NULL,
-    updated_at  TEXT NOT NULL
+    updated_at  TEXT NOT NULL,
+    -- The upload whose chunks the collection holds (made with them); gone with it.
+    file_id     TEXT REFERENCES files (id) ON DELETE CASCADE
 );
 -- A user's collections in a dataset, newest first.
 CREATE INDEX chunk_collections_by_author
@@ -229,6 +232,19 @@ CREATE TABLE collection_bookmarks (
 CREATE INDEX collection_bookmarks_by_chunk ON collection_bookmarks (chunk_pk);
 -- An image of a dataset by its file name (`GET /api/image/{file_name}`).
 CREATE INDEX files_by_name ON files (dataset_id, file_name);
+-- A user's notifications in a dataset: an upload split into chunks (its collection).
+CREATE TABLE notifications (
+    id              TEXT PRIMARY KEY NOT NULL,
+    user_id         TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    dataset_id      TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+    collection_id   TEXT NOT NULL,
+    collection_name TEXT,
+    user_read       INTEGER NOT NULL DEFAULT 0 CHECK (user_read IN (0, 1)),
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+);
+CREATE INDEX notifications_by_user ON notifications (user_id, dataset_id, created_at DESC, id DESC);
+CREATE INDEX chunk_collections_by_file ON chunk_collections (file_id) WHERE file_id IS NOT NULL;
 -- A collection's page of bookmarks, newest first.
 CREATE INDEX collection_bookmarks_by_time
     ON collection_bookmarks (collection_id, created_at DESC, chunk_pk DESC);

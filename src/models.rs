@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::ids::{
-    ChunkId, CollectionId, DatasetId, FileId, KeyId, MembershipId, OrganizationId, UserId,
+    ChunkId, CollectionId, DatasetId, FileId, KeyId, MembershipId, NotificationId, OrganizationId,
+    UserId,
 };
 use crate::domain::roles::{KeyRole, Role};
 use crate::domain::time::Timestamp;
@@ -173,6 +174,9 @@ pub struct ChunkCollection {
     pub description: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// The upload whose chunks it was made with (lists of collections show it).
+    #[serde(skip)]
+    pub file_id: Option<FileId>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -254,3 +258,17 @@ pub struct UploadFileResult {
 
 /// There is no vector store; chunks report the nil UUID as their point id.
 pub const NIL_POINT_ID: Uuid = Uuid::nil();
+
+/// A notification: an upload of the user's was split into chunks, which the collection
+/// `collection_uuid` (named after the file) holds. Trieve's `FileUploadCompletedNotificationWithName`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Notification {
+    pub id: NotificationId,
+    pub user_uuid: UserId,
+    pub collection_uuid: CollectionId,
+    #[schema(required = true)]
+    pub collection_name: Option<String>,
+    pub user_read: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}

@@ -6,13 +6,13 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::columns::at;
 use super::Result;
-use crate::domain::ids::{ChunkId, CollectionId, DatasetId, UserId};
+use crate::domain::ids::{ChunkId, CollectionId, DatasetId, FileId, UserId};
 use crate::domain::time::Timestamp;
 use crate::models::ChunkCollection;
 
 /// The columns `collection_from_row` reads; queries name the table `k`.
 const COLUMNS: &str = "k.id, k.dataset_id, k.author_id, k.name, k.description, k.created_at, \
-     k.updated_at";
+     k.updated_at, k.file_id";
 
 /// A collection from the `COLUMNS` of a row that starts them at `first`.
 fn collection_at(row: &Row, first: usize) -> rusqlite::Result<ChunkCollection> {
@@ -24,6 +24,7 @@ fn collection_at(row: &Row, first: usize) -> rusqlite::Result<ChunkCollection> {
         description: row.get(first + at!(COLUMNS, "description"))?,
         created_at: row.get(first + at!(COLUMNS, "created_at"))?,
         updated_at: row.get(first + at!(COLUMNS, "updated_at"))?,
+        file_id: row.get(first + at!(COLUMNS, "file_id"))?,
     })
 }
 
@@ -31,12 +32,14 @@ fn collection_from_row(row: &Row) -> rusqlite::Result<ChunkCollection> {
     collection_at(row, 0)
 }
 
+/// Insert a collection; `file_id`: the upload it is made for.
 pub fn insert_collection(
     conn: &Connection,
     dataset_id: DatasetId,
     author_id: UserId,
     name: &str,
     description: &str,
+    file_id: Option<FileId>,
 ) -> Result<ChunkCollection> {
     let now = Timestamp::now();
     let collection = ChunkCollection {
@@ -47,11 +50,12 @@ pub fn insert_collection(
         description: description.to_string(),
         created_at: now,
         updated_at: now,
+        file_id,
     };
     conn.prepare_cached(
         "INSERT INTO chunk_collections
-             (id, dataset_id, author_id, name, description, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+             (id, dataset_id, author_id, name, description, created_at, updated_at, file_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
     )?
     .execute(params![
         collection.id,
@@ -59,7 +63,8 @@ pub fn insert_collection(
         author_id,
         collection.name,
         collection.description,
-        now
+        now,
+        file_id
     ])?;
     Ok(collection)
 }
@@ -147,6 +152,20 @@ pub fn add_bookmark(conn: &Connection, collection_id: CollectionId, chunk_pk: i6
         )?
         .execute(params![collection_id, chunk_pk, Timestamp::now()])?;
     Ok(added == 1)
+}
+
+/// Bookmark every chunk of a file in a collection.
+pub fn bookmark_chunks_of_file(
+    conn: &Connection,
+    collection_id: CollectionId,
+    file_id: FileId,
+) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO collection_bookmarks (collection_id, chunk_pk, created_at)
+             SELECT ?1, pk, ?3 FROM chunks WHERE file_id = ?2",
+        )?
+        .execute(params![collection_id, file_id, Timestamp::now()])?)
 }
 
 /// Take a chunk out of a collection; false when it was not in it.

@@ -12,6 +12,7 @@ pub mod datasets;
 mod error;
 pub mod files;
 mod migrations;
+pub mod notifications;
 pub mod organizations;
 pub mod rank;
 mod readers;

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::db::vector_index::VectorIndex;
 use crate::db::{chunks, collections};
 use crate::domain::grants::{DatasetReader, DatasetScope, DatasetWriter, Write};
-use crate::domain::ids::{ChunkId, CollectionId, UserId};
+use crate::domain::ids::{ChunkId, CollectionId, FileId, UserId};
 use crate::domain::roles::Role;
 use crate::domain::search::{self, Search};
 use crate::domain::time::Timestamp;
@@ -65,9 +65,9 @@ pub struct ChunkCollectionAndFile {
     pub author_id: UserId,
     pub name: String,
     pub description: String,
-    /// Always null: trieve-lite makes no collection for a file.
-    #[schema(required = true, value_type = Option<String>)]
-    pub file_id: Option<uuid::Uuid>,
+    /// The upload whose chunks it was made with (an upload split into chunks gets one).
+    #[schema(required = true)]
+    pub file_id: Option<FileId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -225,6 +225,7 @@ pub fn create_collection(
         member.caller().id(),
         &new.name,
         &new.description,
+        None,
     )?)
 }
 
@@ -322,7 +323,7 @@ pub fn collections_of_user(
                 author_id: collection.author_id,
                 name: collection.name,
                 description: collection.description,
-                file_id: None,
+                file_id: collection.file_id,
                 created_at: collection.created_at,
                 updated_at: collection.updated_at,
             })

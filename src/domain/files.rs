@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::db::chunks::{self, NewChunk};
 use crate::db::files::{self, NewFile};
+use crate::db::{collections, notifications};
 use crate::domain::chunks::parse_time_stamp;
 use crate::domain::fields::{FileName, MimeType};
 use crate::domain::grants::{DatasetScope, DatasetWriter};
@@ -118,6 +119,8 @@ fn split_text_file(bytes: &[u8], kind: TextKind) -> Vec<(String, String)> {
 pub struct PreparedUpload {
     file: NewFile,
     chunks: Vec<(String, String)>,
+    /// Whether the file was split into chunks (a text file, `create_chunks` not false).
+    split: bool,
 }
 
 /// Validate, decode and split an upload. Runs on a read connection's thread, so that the
@@ -131,12 +134,12 @@ pub fn prepare_upload(
     let mime_type = MimeType::parse(&data.file_mime_type)?;
     let time_stamp = parse_time_stamp(data.time_stamp.as_deref())?;
     let bytes = decode_base64(&data.base64_file, max_bytes)?;
-    let chunks = match (
+    let (chunks, split) = match (
         data.create_chunks.unwrap_or(true),
         text_kind(&mime_type, &file_name),
     ) {
-        (true, Some(kind)) => split_text_file(&bytes, kind),
-        _ => Vec::new(),
+        (true, Some(kind)) => (split_text_file(&bytes, kind), true),
+        _ => (Vec::new(), false),
     };
     Ok(PreparedUpload {
         file: NewFile {
@@ -152,10 +155,12 @@ pub fn prepare_upload(
             bytes,
         },
         chunks,
+        split,
     })
 }
 
-/// Store a prepared upload, its file row, bytes and chunks together.
+/// Store a prepared upload, its file row, bytes and chunks together. An upload split into
+/// chunks gets a collection of them, named after the file, and its uploader a notification.
 pub fn store_upload(
     conn: &Connection,
     writer: &DatasetWriter,
@@ -180,6 +185,24 @@ pub fn store_upload(
                 time_stamp: file.time_stamp,
                 ..NewChunk::new(file.dataset_id, file.user_id, content, Some(chunk_html))
             },
+        )?;
+    }
+    if upload.split {
+        let collection = collections::insert_collection(
+            conn,
+            file.dataset_id,
+            file.user_id,
+            &file.file_name,
+            "",
+            Some(file.id),
+        )?;
+        collections::bookmark_chunks_of_file(conn, collection.id, file.id)?;
+        notifications::insert_notification(
+            conn,
+            file.user_id,
+            file.dataset_id,
+            collection.id,
+            &file.file_name,
         )?;
     }
     Ok(file)

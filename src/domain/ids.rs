@@ -87,6 +87,8 @@ ids! {
     FileId,
     /// A collection of chunks.
     CollectionId,
+    /// A notification.
+    NotificationId,
 }
 
 fn parse_stored(value: ValueRef<'_>) -> FromSqlResult<Uuid> {

@@ -12,6 +12,7 @@ pub mod grants;
 pub mod ids;
 pub mod keys;
 pub mod members;
+pub mod notifications;
 pub mod organizations;
 pub mod profile;
 pub mod roles;

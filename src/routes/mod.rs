@@ -16,6 +16,8 @@ mod health;
 mod images;
 mod invitations;
 mod metrics;
+mod notifications;
+mod notifications_readall;
 mod organizations;
 mod stripe;
 mod users;
@@ -89,6 +91,8 @@ resources! {
     "/api/bookmark" => bookmarks::BookmarkApi, tag "chunk_collection": "Trieve's ChunkCollectionApi: a chunk taken out of a collection";
     "/api/file" => files::FileApi, tag "file": "Trieve's FileApi, in the TR-Dataset";
     "/api/image" => images::ImageApi, tag "file": "Trieve's FileApi: an image of the TR-Dataset by name";
+    "/api/notifications" => notifications::NotificationApi, tag "notifications": "Trieve's NotificationsApi: the caller's uploads split into chunks, in the TR-Dataset";
+    "/api/notifications_readall" => notifications_readall::ReadAllApi, tag "notifications": "Trieve's NotificationsApi: all marked read";
     "/api/dataset" => datasets::DatasetApi, tag "dataset": "Trieve's DatasetApi";
     "/api/organization" => organizations::OrganizationApi, tag "organization": "Trieve's OrganizationApi and trieve-lite's member management";
     "/api/invitation" => invitations::InvitationApi, tag "invitation": "Trieve's InvitationApi: not offered (no e-mail); 501 says what to do instead";

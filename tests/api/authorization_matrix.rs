@@ -224,6 +224,22 @@ const MATRIX: &[(&str, &str, [u16; 9])] = &[
         "/api/image/{file_name}",
         [401, 401, 401, 401, 200, 200, 200, 200, 403],
     ),
+    // Each caller's own notifications: the request names one of the owner's.
+    (
+        "PUT",
+        "/api/notifications",
+        [401, 401, 401, 401, 403, 404, 404, 204, 403],
+    ),
+    (
+        "GET",
+        "/api/notifications/{page}",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "PUT",
+        "/api/notifications_readall",
+        [401, 401, 401, 401, 403, 204, 204, 204, 403],
+    ),
     (
         "POST",
         "/api/dataset",
@@ -348,7 +364,7 @@ async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
         let chunk = bookmarked.map(id);
         app.write(move |conn| {
             use trieve_lite::db::{chunks, collections};
-            let made = collections::insert_collection(conn, dataset, owner, "c", "")?;
+            let made = collections::insert_collection(conn, dataset, owner, "c", "", None)?;
             if let Some(chunk) = chunk {
                 let (pk, _) = chunks::find_chunk_text(conn, dataset, chunk)?.unwrap();
                 collections::add_bookmark(conn, made.id, pk)?;
@@ -440,6 +456,20 @@ async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
                 .await;
             (route.replace("{file_id}", &id), None)
         }
+        "/api/notifications" => {
+            let (dataset, owner) = (id(&app.dataset_id), id(&app.owner_id));
+            let mine = app
+                .write(move |conn| {
+                    use trieve_lite::db::notifications;
+                    let collection = trieve_lite::domain::ids::CollectionId::random();
+                    Ok(notifications::insert_notification(
+                        conn, owner, dataset, collection, "f",
+                    )?)
+                })
+                .await;
+            (route.into(), Some(json!({ "notification_id": mine })))
+        }
+        "/api/notifications/{page}" => ("/api/notifications/1".into(), None),
         "/api/image/{file_name}" => {
             let name = format!("{}.png", uuid::Uuid::new_v4());
             app.insert_file(&app.dataset_id, &app.owner_id, &name, b"\x89PNG")

@@ -398,6 +398,7 @@ async fn an_owner_changes_and_deletes_a_dataset_with_everything_in_it_but_not_th
         ("vector_changes", 0),
         ("chunk_collections", 0),
         ("collection_bookmarks", 0),
+        ("notifications", 0),
     ] {
         assert_eq!(
             app.count(&format!("SELECT count(*) FROM {table}")),
