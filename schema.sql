@@ -207,7 +207,7 @@ CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
 END;
 
 -- Version 7: collections of a dataset's chunks (bookmarks), each by its author; files by name;
--- notifications.
+-- notifications; topics and their messages.
 CREATE TABLE chunk_collections (
     id          TEXT PRIMARY KEY NOT NULL,
     dataset_id  TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
@@ -245,6 +245,31 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_by_user ON notifications (user_id, dataset_id, created_at DESC, id DESC);
 CREATE INDEX chunk_collections_by_file ON chunk_collections (file_id) WHERE file_id IS NOT NULL;
+-- A user's chats over a dataset (topics) and their messages, in order.
+CREATE TABLE topics (
+    id          TEXT PRIMARY KEY NOT NULL,
+    dataset_id  TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+    user_id     TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    normal_chat INTEGER NOT NULL CHECK (normal_chat IN (0, 1)),
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX topics_by_user ON topics (dataset_id, user_id, created_at DESC, id DESC);
+CREATE TABLE messages (
+    id                TEXT PRIMARY KEY NOT NULL,
+    topic_id          TEXT NOT NULL REFERENCES topics (id) ON DELETE CASCADE,
+    dataset_id        TEXT NOT NULL,
+    role              TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    content           TEXT NOT NULL,
+    sort_order        INTEGER NOT NULL,
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL,
+    UNIQUE (topic_id, sort_order)
+);
+CREATE INDEX messages_by_dataset ON messages (dataset_id);
 -- A collection's page of bookmarks, newest first.
 CREATE INDEX collection_bookmarks_by_time
     ON collection_bookmarks (collection_id, created_at DESC, chunk_pk DESC);

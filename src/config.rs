@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::embedding::EmbeddingSettings;
+use crate::outside::ServerSettings;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8090";
 pub const DEFAULT_DB: &str = "./trieve-lite.db";
@@ -22,6 +22,9 @@ pub const DEFAULT_MAX_KEY_FAILURES: u32 = 30;
 /// Ollama's general-purpose embedding model (`ollama pull nomic-embed-text`).
 pub const DEFAULT_EMBEDDING_MODEL: &str = "nomic-embed-text";
 pub const DEFAULT_EMBEDDING_TIMEOUT_SECS: u64 = 30;
+/// A small general model Ollama runs on a laptop (`ollama pull llama3.2`).
+pub const DEFAULT_LLM_MODEL: &str = "llama3.2";
+pub const DEFAULT_LLM_TIMEOUT_SECS: u64 = 60;
 /// What an upload holds in memory while it is prepared, in multiples of its body: the body, the
 /// base64 text parsed out of it, the decoded bytes.
 pub const UPLOAD_MEMORY_FACTOR: usize = 3;
@@ -103,6 +106,22 @@ pub struct ServeArgs {
     #[arg(long, env = "TRIEVE_EMBEDDING_TIMEOUT_SECS", default_value_t = DEFAULT_EMBEDDING_TIMEOUT_SECS,
           value_parser = clap::value_parser!(u64).range(1..=600), value_name = "SECS")]
     pub embedding_timeout_secs: u64,
+
+    /// A language model speaking the OpenAI chat completions API (Ollama:
+    /// http://127.0.0.1:11434/v1): chat over a dataset (topics and messages), generation from
+    /// chunks and suggested queries. Its key, if it needs one, goes in TRIEVE_LLM_API_KEY.
+    #[arg(long, env = "TRIEVE_LLM_URL", value_name = "URL")]
+    pub llm_url: Option<String>,
+
+    /// The language model (a request may name another).
+    #[arg(long, env = "TRIEVE_LLM_MODEL", default_value = DEFAULT_LLM_MODEL, value_name = "MODEL")]
+    pub llm_model: String,
+
+    /// Seconds the language model may take to start answering (503 after it); a streamed
+    /// answer may take ten times as long to finish.
+    #[arg(long, env = "TRIEVE_LLM_TIMEOUT_SECS", default_value_t = DEFAULT_LLM_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=600), value_name = "SECS")]
+    pub llm_timeout_secs: u64,
 
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "TRIEVE_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256),
@@ -224,7 +243,9 @@ pub struct Settings {
     /// The digest of the token that reads /metrics without a user's key.
     pub metrics_token: Option<[u8; 32]>,
     /// The embedding server, when there is one.
-    pub embedding: Option<EmbeddingSettings>,
+    pub embedding: Option<ServerSettings>,
+    /// The language model, when there is one.
+    pub llm: Option<ServerSettings>,
 }
 
 impl Settings {
@@ -283,11 +304,28 @@ impl Settings {
                 .as_deref()
                 .filter(|url| !url.trim().is_empty())
                 .map(|url| {
-                    EmbeddingSettings::new(
+                    ServerSettings::new(
+                        "embedding",
+                        "TRIEVE_EMBEDDING_API_KEY",
                         url,
                         &args.embedding_model,
                         std::env::var("TRIEVE_EMBEDDING_API_KEY").ok(),
                         Duration::from_secs(args.embedding_timeout_secs),
+                    )
+                })
+                .transpose()?,
+            llm: args
+                .llm_url
+                .as_deref()
+                .filter(|url| !url.trim().is_empty())
+                .map(|url| {
+                    ServerSettings::new(
+                        "llm",
+                        "TRIEVE_LLM_API_KEY",
+                        url,
+                        &args.llm_model,
+                        std::env::var("TRIEVE_LLM_API_KEY").ok(),
+                        Duration::from_secs(args.llm_timeout_secs),
                     )
                 })
                 .transpose()?,
@@ -310,6 +348,7 @@ impl Settings {
             admin_api_key: None,
             metrics_token: None,
             embedding: None,
+            llm: None,
         }
     }
 }

@@ -8,8 +8,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::ids::{
-    ChunkId, CollectionId, DatasetId, FileId, KeyId, MembershipId, NotificationId, OrganizationId,
-    UserId,
+    ChunkId, CollectionId, DatasetId, FileId, KeyId, MembershipId, MessageId, NotificationId,
+    OrganizationId, TopicId, UserId,
 };
 use crate::domain::roles::{KeyRole, Role};
 use crate::domain::time::Timestamp;
@@ -269,6 +269,44 @@ pub struct Notification {
     #[schema(required = true)]
     pub collection_name: Option<String>,
     pub user_read: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A user's chat over a dataset.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Topic {
+    pub id: TopicId,
+    pub dataset_id: DatasetId,
+    pub user_id: UserId,
+    pub name: String,
+    /// A chat without retrieval: the dataset's chunks are not put in the prompt.
+    pub normal_chat: bool,
+    /// Always false (Trieve's side chats are not kept apart here).
+    pub side: bool,
+    /// Always false: a deleted topic is gone.
+    pub deleted: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A message of a topic: the user's, or the model's answer (`role` `assistant`, its content the
+/// chunks it was given as JSON, `||`, then the answer, as Trieve stored it).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Message {
+    pub id: MessageId,
+    pub topic_id: TopicId,
+    pub dataset_id: DatasetId,
+    pub role: String,
+    pub content: String,
+    /// 1 first.
+    pub sort_order: i64,
+    #[schema(required = true)]
+    pub prompt_tokens: Option<i64>,
+    #[schema(required = true)]
+    pub completion_tokens: Option<i64>,
+    /// Always false: a deleted message is gone.
+    pub deleted: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -17,6 +17,7 @@ use crate::embedding::worker::{EmbeddingStats, Worker};
 use crate::embedding::{Embedder, Embeddings};
 use crate::error::{AppError, AppResult};
 use crate::extract::BodyBudget;
+use crate::llm::{Llm, Llms};
 use crate::metrics::{self, Metrics};
 use crate::middleware::{head_as_get, json_errors};
 use crate::routes;
@@ -79,6 +80,9 @@ impl Application {
                     source,
                 }
             })?;
+        if let Some(llm) = &settings.llm {
+            log::info!("chat answered by {} at {}", llm.model, llm.url);
+        }
         let embedder = match (&embeddings.embedder, &settings.embedding) {
             (Some(embedder), Some(config)) => {
                 log::info!(
@@ -180,6 +184,9 @@ fn serve(
     settings: &Settings,
 ) -> std::io::Result<Server> {
     let embeddings = web::Data::new(embeddings);
+    let llms = web::Data::new(Llms {
+        llm: settings.llm.clone().map(Llm::new),
+    });
     let database = web::Data::new(database);
     let limits = settings.limits();
     let metrics_token = settings.metrics_token;
@@ -195,6 +202,7 @@ fn serve(
             .app_data(database.clone())
             .app_data(metrics.clone())
             .app_data(embeddings.clone())
+            .app_data(llms.clone())
             .app_data(web::Data::new(limits))
             .app_data(bodies.clone())
             .app_data(throttle.clone())

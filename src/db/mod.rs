@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod backup;
+pub mod chat;
 pub mod chunks;
 pub mod collections;
 mod columns;

@@ -89,6 +89,10 @@ ids! {
     CollectionId,
     /// A notification.
     NotificationId,
+    /// A chat over a dataset.
+    TopicId,
+    /// A message of a chat.
+    MessageId,
 }
 
 fn parse_stored(value: ValueRef<'_>) -> FromSqlResult<Uuid> {

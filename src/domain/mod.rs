@@ -3,6 +3,7 @@
 //! `fields`, `roles`); storage is `crate::db`.
 
 pub mod bootstrap;
+pub mod chat;
 pub mod chunks;
 pub mod collections;
 pub mod datasets;

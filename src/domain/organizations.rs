@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Map;
 use utoipa::ToSchema;
 
-use crate::db::{datasets, organizations};
+use crate::db::{chat, datasets, organizations};
 use crate::domain::fields::Name;
 use crate::domain::grants::{Caller, OrgMember, OrgOwner, Write};
 use crate::domain::ids::OrganizationId;
@@ -87,8 +87,7 @@ pub fn usage(conn: &Connection, member: &OrgMember) -> AppResult<OrganizationUsa
         dataset_count,
         file_storage,
         user_count,
-        // trieve-lite stores no chat messages yet.
-        message_count: 0,
+        message_count: chat::count_messages_of_organization(conn, id)?,
     })
 }
 

@@ -6,15 +6,14 @@
 
 pub mod worker;
 
-use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::domain::vectors::{check_vector, MAX_VECTOR_LENGTH};
 use crate::error::AppError;
+use crate::outside::ServerSettings;
 
 /// The longest answer read from the server: 4,096 numbers of 25 characters for each of a
 /// batch's texts, and room.
@@ -22,64 +21,6 @@ const MAX_ANSWER_BYTES: u64 = (worker::BATCH * MAX_VECTOR_LENGTH * 25 + 65_536) 
 /// The most characters of a chunk sent to be embedded (models read a few thousand words at
 /// most; the server cuts what it cannot read).
 pub const MAX_TEXT_CHARS: usize = 32_768;
-
-/// Where the embedding server is, as configured.
-#[derive(Clone)]
-pub struct EmbeddingSettings {
-    /// The base URL, without a trailing slash: `http://127.0.0.1:11434/v1`.
-    pub url: String,
-    pub model: String,
-    pub api_key: Option<String>,
-    /// How long one request to the server may take.
-    pub timeout: Duration,
-}
-
-impl fmt::Debug for EmbeddingSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EmbeddingSettings")
-            .field("url", &self.url)
-            .field("model", &self.model)
-            .field("api_key", &self.api_key.as_ref().map(|_| "(set)"))
-            .field("timeout", &self.timeout)
-            .finish()
-    }
-}
-
-impl EmbeddingSettings {
-    /// Settings from the flags: the URL must be http or https.
-    pub fn new(
-        url: &str,
-        model: &str,
-        api_key: Option<String>,
-        timeout: Duration,
-    ) -> Result<EmbeddingSettings, String> {
-        let url = url.trim().trim_end_matches('/');
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!(
-                "--embedding-url must be an http:// or https:// URL, like http://127.0.0.1:11434/v1 (not {url:?})"
-            ));
-        }
-        if url
-            .split('/')
-            .nth(2)
-            .is_some_and(|authority| authority.contains('@'))
-        {
-            return Err(
-                "--embedding-url must not hold credentials: put the key in TRIEVE_EMBEDDING_API_KEY"
-                    .into(),
-            );
-        }
-        if model.trim().is_empty() {
-            return Err("--embedding-model must name a model".into());
-        }
-        Ok(EmbeddingSettings {
-            url: url.to_string(),
-            model: model.trim().to_string(),
-            api_key: api_key.filter(|key| !key.is_empty()),
-            timeout,
-        })
-    }
-}
 
 /// Why the server gave no vectors.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -116,7 +57,7 @@ impl From<EmbedError> for AppError {
 /// A client of the embedding server; cheap to clone.
 #[derive(Clone)]
 pub struct Embedder {
-    settings: EmbeddingSettings,
+    settings: ServerSettings,
     agent: ureq::Agent,
     /// How many numbers the model's vectors have, learnt from its first answer: an answer of
     /// another length is unusable (a model gives vectors of one length).
@@ -135,7 +76,7 @@ struct Embedding {
 }
 
 impl Embedder {
-    pub fn new(settings: EmbeddingSettings) -> Embedder {
+    pub fn new(settings: ServerSettings) -> Embedder {
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(settings.timeout))
             .http_status_as_error(false)

@@ -10,6 +10,9 @@ use utoipa::{IntoParams, OpenApi, PartialSchema, ToSchema};
 use super::Db;
 use crate::auth::Auth;
 use crate::db::chunks::ChunkKey;
+use crate::domain::chat::{
+    self as chat, GenerateChunksRequest, SuggestedQueriesRequest, SuggestedQueriesResponse,
+};
 use crate::domain::chunks::{self, BatchQueuedChunkResponse, ChunkRequest, ChunkUpdate, UpdateBy};
 use crate::domain::grants::{DatasetReader, DatasetWriter};
 use crate::domain::ids::ChunkId;
@@ -17,6 +20,7 @@ use crate::domain::search::{self, RecommendChunksRequest, SearchChunkData};
 use crate::embedding::Embeddings;
 use crate::error::{AppError, AppResult};
 use crate::extract::{BatchJson, Json};
+use crate::llm::Llms;
 use crate::models::{
     ChunkMetadata, ChunkMetadataWithFileData, ReturnCreatedChunk, SearchChunkQueryResponseBody,
 };
@@ -27,6 +31,8 @@ use crate::openapi::{DatasetHeader, JsonBody};
     create_chunk,
     search_chunks,
     recommend_chunks,
+    generate_off_chunks,
+    create_suggested_queries_handler,
     update_chunk_by_id,
     get_chunk_by_tracking_id,
     delete_chunk_by_tracking_id,
@@ -40,6 +46,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("").route(web::post().to(create_chunk)))
         .service(web::resource("/search").route(web::post().to(search_chunks)))
         .service(web::resource("/recommend").route(web::post().to(recommend_chunks)))
+        .service(web::resource("/generate").route(web::post().to(generate_off_chunks)))
+        .service(
+            web::resource("/gen_suggestions")
+                .route(web::post().to(create_suggested_queries_handler)),
+        )
         .service(web::resource("/update").route(web::put().to(update_chunk_by_id)))
         .service(
             web::resource("/tracking_id/{tracking_id}")
@@ -60,6 +71,7 @@ crate::error_responses! {
     NoSuchFile => 404 "No such dataset, or no file_uuid file in it";
     TrackingIdTaken => 409 "The tracking_id is taken in this dataset";
     EmbeddingUnusable => 502 "The embedding server's answer is unusable (semantic and hybrid search)";
+    LlmFailed => 503 "The language model cannot be reached, is too slow, failed or is busy (400 without one: --llm-url)";
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -155,6 +167,66 @@ async fn search_chunks(
     })
     .await
     .map(web::Json)
+}
+
+/// An answer from given chunks, streamed
+///
+/// Members; the language model (`--llm-url`) answers the conversation's last message from the
+/// chunks' text. Nothing is stored.
+#[utoipa::path(post, path = "/generate", params(DatasetHeader), request_body = GenerateChunksRequest,
+    responses((status = 200, description = "The answer, streamed", content_type = "text/plain", body = String),
+        DatasetReader, JsonBody, NoSuchChunk, LlmFailed))]
+async fn generate_off_chunks(
+    db: Db,
+    llms: web::Data<Llms>,
+    auth: Auth<DatasetReader>,
+    body: Json<GenerateChunksRequest>,
+) -> AppResult<HttpResponse> {
+    let request = body.into_inner();
+    auth.clone().read(&db, |_, _| Ok(())).await?;
+    let model = chat::model(request.model.as_deref())?;
+    let llm = llms.require()?.clone();
+    let messages = auth
+        .read(&db, move |conn, reader| {
+            chat::generation_prompt(conn, &reader, request)
+        })
+        .await?;
+    let pieces = web::block(move || llm.stream(&messages, model.as_deref()))
+        .await
+        .map_err(|_| AppError::Internal("the language model call panicked".into()))??;
+    Ok(super::messages::streamed(
+        String::new(),
+        pieces,
+        |_| async {},
+    ))
+}
+
+/// Other queries like this one
+///
+/// Members; the language model (`--llm-url`) suggests up to five.
+#[utoipa::path(post, path = "/gen_suggestions", params(DatasetHeader), request_body = SuggestedQueriesRequest,
+    responses((status = 200, description = "The suggestions", body = SuggestedQueriesResponse),
+        DatasetReader, JsonBody, LlmFailed))]
+async fn create_suggested_queries_handler(
+    db: Db,
+    llms: web::Data<Llms>,
+    auth: Auth<DatasetReader>,
+    body: Json<SuggestedQueriesRequest>,
+) -> AppResult<web::Json<SuggestedQueriesResponse>> {
+    auth.read(&db, |_, _| Ok(())).await?;
+    let prompt = chat::suggestions_prompt(&body.into_inner().query)?;
+    let llm = llms.require()?.clone();
+    let answer = web::block(move || llm.complete(&prompt, None))
+        .await
+        .map_err(|_| AppError::Internal("the language model call panicked".into()))??;
+    let queries = chat::suggestions(&answer);
+    if queries.is_empty() {
+        log::warn!("the language model suggested no query: {answer:?}");
+        return Err(AppError::BadGateway(
+            "The language model suggested no query; try again".into(),
+        ));
+    }
+    Ok(web::Json(SuggestedQueriesResponse { queries }))
 }
 
 /// A parsed search and, when it needs one, its query's vector; the caller's grant checked

@@ -15,11 +15,14 @@ mod files;
 mod health;
 mod images;
 mod invitations;
+mod messages;
 mod metrics;
 mod notifications;
 mod notifications_readall;
 mod organizations;
 mod stripe;
+mod topic_messages;
+mod topics;
 mod users;
 
 use actix_web::web;
@@ -93,6 +96,9 @@ resources! {
     "/api/image" => images::ImageApi, tag "file": "Trieve's FileApi: an image of the TR-Dataset by name";
     "/api/notifications" => notifications::NotificationApi, tag "notifications": "Trieve's NotificationsApi: the caller's uploads split into chunks, in the TR-Dataset";
     "/api/notifications_readall" => notifications_readall::ReadAllApi, tag "notifications": "Trieve's NotificationsApi: all marked read";
+    "/api/topic" => topics::TopicApi, tag "topic": "Trieve's TopicApi: the caller's chats over the TR-Dataset (a language model: --llm-url)";
+    "/api/message" => messages::MessageApi, tag "message": "Trieve's MessageApi: messages answered by the language model, streamed";
+    "/api/messages" => topic_messages::TopicMessagesApi, tag "message": "Trieve's MessageApi: a topic's messages";
     "/api/dataset" => datasets::DatasetApi, tag "dataset": "Trieve's DatasetApi";
     "/api/organization" => organizations::OrganizationApi, tag "organization": "Trieve's OrganizationApi and trieve-lite's member management";
     "/api/invitation" => invitations::InvitationApi, tag "invitation": "Trieve's InvitationApi: not offered (no e-mail); 501 says what to do instead";

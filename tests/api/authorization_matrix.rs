@@ -159,6 +159,58 @@ const MATRIX: &[(&str, &str, [u16; 9])] = &[
         "/api/user/collections/{user_id}/{page}",
         [401, 401, 401, 401, 200, 200, 200, 200, 403],
     ),
+    // Chat: each caller's own topics (the requests name one of the owner's); without a
+    // language model (none here), what needs one is a 400 once the grant is checked.
+    (
+        "POST",
+        "/api/topic",
+        [401, 401, 401, 401, 403, 400, 400, 400, 403],
+    ),
+    (
+        "GET",
+        "/api/topic",
+        [401, 401, 401, 401, 200, 200, 200, 200, 403],
+    ),
+    (
+        "PUT",
+        "/api/topic",
+        [401, 401, 401, 401, 403, 404, 404, 204, 403],
+    ),
+    (
+        "DELETE",
+        "/api/topic",
+        [401, 401, 401, 401, 403, 404, 404, 204, 403],
+    ),
+    (
+        "POST",
+        "/api/message",
+        [401, 401, 401, 401, 403, 400, 400, 400, 403],
+    ),
+    (
+        "PUT",
+        "/api/message",
+        [401, 401, 401, 401, 403, 400, 400, 400, 403],
+    ),
+    (
+        "DELETE",
+        "/api/message",
+        [401, 401, 401, 401, 403, 400, 400, 400, 403],
+    ),
+    (
+        "GET",
+        "/api/messages/{messages_topic_id}",
+        [401, 401, 401, 401, 200, 404, 404, 200, 403],
+    ),
+    (
+        "POST",
+        "/api/chunk/generate",
+        [401, 401, 401, 401, 400, 400, 400, 400, 403],
+    ),
+    (
+        "POST",
+        "/api/chunk/gen_suggestions",
+        [401, 401, 401, 401, 400, 400, 400, 400, 403],
+    ),
     (
         "POST",
         "/api/chunk/search",
@@ -373,6 +425,15 @@ async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
         })
         .await
     };
+    // A topic of the owner's.
+    let topic = async || {
+        let (dataset, owner) = (id(&app.dataset_id), id(&app.owner_id));
+        app.write(move |conn| {
+            let made = trieve_lite::db::chat::insert_topic(conn, dataset, owner, "t", false)?;
+            Ok(made.id.to_string())
+        })
+        .await
+    };
     let tracking_id = format!("t-{}", uuid::Uuid::new_v4());
     match route {
         "/api/user/set_api_key" => (route.into(), Some(json!({"name": "k"}))),
@@ -469,6 +530,24 @@ async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
                 .await;
             (route.into(), Some(json!({ "notification_id": mine })))
         }
+        "/api/topic" => (
+            route.into(),
+            Some(json!({"first_user_message": "hello", "topic_id": topic().await, "name": "n"})),
+        ),
+        "/api/message" => (
+            route.into(),
+            Some(
+                json!({"topic_id": topic().await, "new_message_content": "hello",
+                "message_sort_order": 1}),
+            ),
+        ),
+        "/api/messages/{messages_topic_id}" => (format!("/api/messages/{}", topic().await), None),
+        "/api/chunk/generate" => (
+            route.into(),
+            Some(json!({"chunk_ids": [chunk(&tracking_id).await],
+                "prev_messages": [{"role": "user", "content": "hello"}]})),
+        ),
+        "/api/chunk/gen_suggestions" => (route.into(), Some(json!({"query": "hello"}))),
         "/api/notifications/{page}" => ("/api/notifications/1".into(), None),
         "/api/image/{file_name}" => {
             let name = format!("{}.png", uuid::Uuid::new_v4());

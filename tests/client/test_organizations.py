@@ -98,3 +98,13 @@ def test_get_organization_usage_counts_what_the_organization_holds(server):
         tc.OrganizationApi(server.client(stranger["api_key"])).get_organization_usage(
             organization.id)
     assert refused.value.status == 403
+
+
+def test_health_and_the_members_of_an_organization(server):
+    client = server.client(server.owner_key)
+    assert tc.HealthApi(client).health_check() is None
+    organization = tc.OrganizationApi(client).create_organization(
+        tc.CreateOrganizationData(name=unique("members")))
+    members = tc.OrganizationApi(client).get_organization_users(organization.id)
+    assert [m.email for m in members] == ["admin@localhost"]
+    assert [o.role for o in members[0].user_orgs] == [2]

@@ -175,6 +175,12 @@ def test_chunk_api(server):
         chunk_api.get_chunk_by_id(chunk.id)
     assert gone.value.status == 404
 
+    chunk_api.create_chunk(tc.CreateChunkData(chunk_html="<p>by tracking id</p>", tracking_id="doomed"))
+    assert chunk_api.delete_chunk_by_tracking_id("doomed") is None
+    with pytest.raises(ApiException) as gone:
+        chunk_api.get_chunk_by_tracking_id("doomed")
+    assert gone.value.status == 404
+
 
 def test_file_api(server):
     _, dataset_id = owner_context(server)

@@ -1,0 +1,66 @@
+//! The outside servers a user may configure, both speaking the OpenAI API: an embedding server
+//! (`--embedding-url`, src/embedding) and a language model (`--llm-url`, src/llm). Their keys
+//! are sent as bearer tokens and never shown: not in the log, not in an error, not in Debug.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Where an outside server is, as configured.
+#[derive(Clone)]
+pub struct ServerSettings {
+    /// The base URL, without a trailing slash: `http://127.0.0.1:11434/v1`.
+    pub url: String,
+    pub model: String,
+    pub api_key: Option<String>,
+    /// How long the server may take to answer one request.
+    pub timeout: Duration,
+}
+
+impl fmt::Debug for ServerSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerSettings")
+            .field("url", &self.url)
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "(set)"))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl ServerSettings {
+    /// Settings from the flags `--{flag}-url` and `--{flag}-model`, the key from `key_variable`:
+    /// the URL must be http or https, without credentials.
+    pub fn new(
+        flag: &str,
+        key_variable: &str,
+        url: &str,
+        model: &str,
+        api_key: Option<String>,
+        timeout: Duration,
+    ) -> Result<ServerSettings, String> {
+        let url = url.trim().trim_end_matches('/');
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!(
+                "--{flag}-url must be an http:// or https:// URL, like http://127.0.0.1:11434/v1 (not {url:?})"
+            ));
+        }
+        if url
+            .split('/')
+            .nth(2)
+            .is_some_and(|authority| authority.contains('@'))
+        {
+            return Err(format!(
+                "--{flag}-url must not hold credentials: put the key in {key_variable}"
+            ));
+        }
+        if model.trim().is_empty() {
+            return Err(format!("--{flag}-model must name a model"));
+        }
+        Ok(ServerSettings {
+            url: url.to_string(),
+            model: model.trim().to_string(),
+            api_key: api_key.filter(|key| !key.is_empty()),
+            timeout,
+        })
+    }
+}
