@@ -37,6 +37,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     module!("panels/keys.js"),
     module!("panels/context.js"),
     module!("panels/search.js"),
+    module!("panels/chat.js"),
     module!("panels/members.js"),
     module!("panels/user-data.js"),
     module!("panels/chunks.js"),

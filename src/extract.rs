@@ -27,7 +27,7 @@ const SMALL_BODY: usize = 64 * 1024;
 /// thrown away, so that the client, which is still sending, gets to read the 413.
 const DRAIN_FACTOR: usize = 4;
 
-fn body_too_large() -> AppError {
+pub fn body_too_large() -> AppError {
     AppError::PayloadTooLarge("The request body is too large".into())
 }
 
@@ -240,13 +240,18 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = limits(req).json_body_bytes;
-        Box::pin(read_json(req, payload, limit))
+        let json = read_json(req, payload, limit);
+        Box::pin(async move { json.await.map(|(json, _)| json) })
     }
 }
 
 /// A JSON body within the limit of a batch of chunks (`Limits::batch_body_bytes`), read as
-/// `Json` is: a large body only for a valid key, within the server-wide budget.
-pub struct BatchJson<T>(pub T);
+/// `Json` is: a large body only for a valid key, within the server-wide budget. `length`: the
+/// body's bytes, for a handler that holds a body of one item to the JSON limit.
+pub struct BatchJson<T> {
+    pub value: T,
+    pub length: usize,
+}
 
 impl<T: DeserializeOwned + 'static> FromRequest for BatchJson<T> {
     type Error = AppError;
@@ -255,15 +260,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for BatchJson<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = limits(req).batch_body_bytes();
         let json = read_json(req, payload, limit);
-        Box::pin(async move { json.await.map(|Json(value)| BatchJson(value)) })
+        Box::pin(async move {
+            json.await
+                .map(|(Json(value), length)| BatchJson { value, length })
+        })
     }
 }
 
+/// A JSON body within `limit`, and its length.
 fn read_json<T: DeserializeOwned + 'static>(
     req: &HttpRequest,
     payload: &mut Payload,
     limit: usize,
-) -> impl Future<Output = Result<Json<T>, AppError>> + 'static {
+) -> impl Future<Output = Result<(Json<T>, usize), AppError>> + 'static {
     let mut body = PendingBody::new(req, payload, limit);
     let req = req.clone();
     async move {
@@ -278,7 +287,7 @@ fn read_json<T: DeserializeOwned + 'static>(
         }
         // The body's share of the budget is given back once it is parsed.
         let (bytes, _lease) = body.read().await?;
-        parse_json(&bytes).map(Json)
+        parse_json(&bytes).map(|value| (Json(value), bytes.len()))
     }
 }
 

@@ -53,6 +53,11 @@ impl ServerSettings {
                 "--{flag}-url must not hold credentials: put the key in {key_variable}"
             ));
         }
+        if url.contains('?') || url.contains('#') {
+            return Err(format!(
+                "--{flag}-url must not carry a query string (it would be logged): put a key in {key_variable}"
+            ));
+        }
         if model.trim().is_empty() {
             return Err(format!("--{flag}-model must name a model"));
         }

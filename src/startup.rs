@@ -184,9 +184,7 @@ fn serve(
     settings: &Settings,
 ) -> std::io::Result<Server> {
     let embeddings = web::Data::new(embeddings);
-    let llms = web::Data::new(Llms {
-        llm: settings.llm.clone().map(Llm::new),
-    });
+    let llms = web::Data::new(Llms::new(settings.llm.clone().map(Llm::new)));
     let database = web::Data::new(database);
     let limits = settings.limits();
     let metrics_token = settings.metrics_token;

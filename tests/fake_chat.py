@@ -6,7 +6,7 @@ when the last message holds passages, "Cited: [1]". Asked to name a conversation
 queries (the system message says so), it answers a name or three queries. With `"stream": true`
 it sends server-sent events, a word each, unless `streaming` is False (then one JSON answer,
 as some servers do). `mode`: "ok", "down" (HTTP 500), "slow" (answers after `delay` seconds),
-"garbage" (not JSON). Every request's body is kept in `requests`, its Authorization header in
+"garbage" (not JSON), "cut" (a stream that breaks off after two words with a broken event). Every request's body is kept in `requests`, its Authorization header in
 `authorizations`.
 """
 
@@ -68,7 +68,10 @@ class FakeChatServer:
                         piece = word if at == 0 else " " + word
                         chunk = {"choices": [{"index": 0, "delta": {"content": piece}}]}
                         events.append(f"data: {json.dumps(chunk)}\n\n")
-                    events.append("data: [DONE]\n\n")
+                    if mode == "cut":
+                        events = events[:2] + ["data: {\"choices\": [\n\n"]
+                    else:
+                        events.append("data: [DONE]\n\n")
                     return self._send(200, "text/event-stream", "".join(events).encode())
                 completion = {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]}
                 self._send(200, "application/json", json.dumps(completion).encode())

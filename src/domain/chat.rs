@@ -72,7 +72,7 @@ pub struct CreateMessageData {
     pub topic_id: uuid::Uuid,
     /// 1 to 10,000 characters.
     pub new_message_content: String,
-    /// A model of the language model's server; the configured one when absent.
+    /// Absent, or the configured model (`--llm-model`); another is a 400.
     pub model: Option<String>,
 }
 
@@ -83,6 +83,7 @@ pub struct EditMessageData {
     pub topic_id: uuid::Uuid,
     pub message_sort_order: i64,
     pub new_message_content: String,
+    /// Absent, or the configured model (`--llm-model`); another is a 400.
     pub model: Option<String>,
 }
 
@@ -90,6 +91,7 @@ pub struct EditMessageData {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegenerateMessageData {
     pub topic_id: uuid::Uuid,
+    /// Absent, or the configured model (`--llm-model`); another is a 400.
     pub model: Option<String>,
 }
 
@@ -105,12 +107,17 @@ pub(super) fn checked(field: &'static str, text: &str, at_most: usize) -> AppRes
     Ok(text.to_string())
 }
 
-/// A model a request names: 1 to 200 characters, or the configured one.
-pub fn model(model: Option<&str>) -> AppResult<Option<String>> {
-    model
-        .filter(|model| !model.trim().is_empty())
-        .map(|model| checked("model", model, 200))
-        .transpose()
+/// The model a request names: none, or the configured one (the operator's key pays for it, so
+/// a caller does not choose another).
+pub fn model(requested: Option<&str>, configured: &str) -> AppResult<()> {
+    match requested.map(str::trim) {
+        None | Some("") => Ok(()),
+        Some(model) if model == configured => Ok(()),
+        Some(_) => Err(AppError::invalid(
+            "model",
+            format!("This server answers with the model {configured:?} only; leave model out"),
+        )),
+    }
 }
 
 pub fn message_text(text: &str) -> AppResult<String> {
@@ -278,9 +285,9 @@ pub fn plan_reply(
     let mut messages = vec![ChatMessage::new("system", SYSTEM_PROMPT)];
     let skip = history.len().saturating_sub(MAX_HISTORY);
     for message in &history[skip..] {
-        let content = match message.content.split_once("||") {
-            Some((_, answer)) if message.role == "assistant" => answer.to_string(),
-            _ => message.content.clone(),
+        let content = match message.role.as_str() {
+            "assistant" if !topic.normal_chat => answer_text(&message.content),
+            _ => &message.content,
         };
         messages.push(ChatMessage::new(&message.role, content));
     }
@@ -300,6 +307,19 @@ pub fn plan_reply(
         user_message,
         citations,
     })
+}
+
+/// A stored answer's text: what follows its citations (a JSON array, then `||`); all of it when
+/// it has none.
+fn answer_text(content: &str) -> &str {
+    let mut values =
+        serde_json::Deserializer::from_str(content).into_iter::<serde::de::IgnoredAny>();
+    match values.next() {
+        Some(Ok(_)) => content[values.byte_offset()..]
+            .strip_prefix("||")
+            .unwrap_or(content),
+        _ => content,
+    }
 }
 
 /// The dataset's best full-text matches for a message (none when it has no word to search for).
@@ -399,6 +419,18 @@ mod tests {
             "When do salmon spawn?"
         );
         assert_eq!(topic_name(&"x".repeat(500), "hi").chars().count(), 200);
+    }
+
+    #[test]
+    fn an_answers_text_follows_its_citations_even_when_they_hold_bars() {
+        let citations = r#"[{"content": "a || b", "n": [1, 2]}]"#;
+        assert_eq!(
+            answer_text(&format!("{citations}||the answer")),
+            "the answer"
+        );
+        assert_eq!(answer_text("[]||x || y"), "x || y");
+        assert_eq!(answer_text("no citations || here"), "no citations || here");
+        assert_eq!(answer_text("[1, 2"), "[1, 2");
     }
 
     #[test]

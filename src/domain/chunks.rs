@@ -221,7 +221,11 @@ fn replace_chunk(
     existing: ChunkMetadata,
     new: NewChunk,
 ) -> AppResult<ChunkMetadata> {
+    // New text drops the vector (`update_chunk`): the answer says so.
+    let keeps_vector = existing.qdrant_point_id == uuid::Uuid::from(existing.id)
+        && existing.content == new.content;
     let replaced = ChunkMetadata {
+        qdrant_point_id: chunks::point_id(existing.id, keeps_vector),
         content: new.content,
         chunk_html: new.chunk_html,
         link: new.link,

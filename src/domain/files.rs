@@ -160,7 +160,8 @@ pub fn prepare_upload(
 }
 
 /// Store a prepared upload, its file row, bytes and chunks together. An upload split into
-/// chunks gets a collection of them, named after the file, and its uploader a notification.
+/// chunks (one or more) gets a collection of them, named after the file, and its uploader a
+/// notification.
 pub fn store_upload(
     conn: &Connection,
     writer: &DatasetWriter,
@@ -174,6 +175,9 @@ pub fn store_upload(
             ..upload.file
         },
     )?;
+    // A collection and a notification for an upload split into chunks (none for one that held
+    // no text to split).
+    let chunked = upload.split && !upload.chunks.is_empty();
     for (chunk_html, content) in upload.chunks {
         chunks::insert_chunk(
             conn,
@@ -187,7 +191,7 @@ pub fn store_upload(
             },
         )?;
     }
-    if upload.split {
+    if chunked {
         let collection = collections::insert_collection(
             conn,
             file.dataset_id,

@@ -5,13 +5,15 @@
 //! completion is read whole. The key (`TRIEVE_LLM_API_KEY`) is sent as a bearer token and never
 //! shown.
 
-use std::io::{BufRead, BufReader};
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
+use crate::domain::ids::TopicId;
 use crate::error::AppError;
 use crate::outside::ServerSettings;
 
@@ -149,11 +151,10 @@ impl Llm {
     fn send(
         &self,
         messages: &[ChatMessage],
-        model: Option<&str>,
         stream: bool,
     ) -> Result<ureq::http::Response<ureq::Body>, LlmError> {
         let body = serde_json::json!({
-            "model": model.unwrap_or(&self.settings.model),
+            "model": self.settings.model,
             "messages": messages,
             "stream": stream,
         })
@@ -183,13 +184,9 @@ impl Llm {
     }
 
     /// The whole answer to a conversation. Blocks for up to the timeouts.
-    pub fn complete(
-        &self,
-        messages: &[ChatMessage],
-        model: Option<&str>,
-    ) -> Result<String, AppError> {
+    pub fn complete(&self, messages: &[ChatMessage]) -> Result<String, AppError> {
         let _slot = self.slot()?;
-        let response = self.send(messages, model, false)?;
+        let response = self.send(messages, false)?;
         Ok(self.whole_answer(response)?)
     }
 
@@ -219,13 +216,9 @@ impl Llm {
     /// (or failed: the error), then its pieces arrive on the returned channel as the server
     /// sends them, read by a thread of their own. A server that answers with one JSON
     /// completion instead is read (and checked) here, and sent as one piece.
-    pub fn stream(
-        &self,
-        messages: &[ChatMessage],
-        model: Option<&str>,
-    ) -> Result<Pieces, AppError> {
+    pub fn stream(&self, messages: &[ChatMessage]) -> Result<Pieces, AppError> {
         let slot = self.slot()?;
-        let response = self.send(messages, model, true)?;
+        let response = self.send(messages, true)?;
         let is_events = response
             .headers()
             .get("content-type")
@@ -261,10 +254,24 @@ impl Llm {
             .with_config()
             .limit(MAX_ANSWER_BYTES.saturating_mul(16))
             .reader();
+        let mut reader = BufReader::new(reader);
         let mut sent = 0;
-        for line in BufReader::new(reader).lines() {
-            let line = line.map_err(|err| self.unavailable(err.to_string()))?;
-            let Some(data) = line.strip_prefix("data:").map(str::trim) else {
+        let mut bytes = Vec::new();
+        loop {
+            bytes.clear();
+            // One event's line at most MAX_ANSWER_BYTES: a longer one is not an answer.
+            let read = (&mut reader)
+                .take(MAX_ANSWER_BYTES)
+                .read_until(b'\n', &mut bytes)
+                .map_err(|err| self.unavailable(err.to_string()))?;
+            if read == 0 {
+                break;
+            }
+            if read as u64 == MAX_ANSWER_BYTES && bytes.last() != Some(&b'\n') {
+                return Err(self.bad("an event longer than an answer may be".into()));
+            }
+            let line = String::from_utf8_lossy(&bytes);
+            let Some(data) = line.trim_end().strip_prefix("data:").map(str::trim) else {
                 continue;
             };
             if data == "[DONE]" {
@@ -291,13 +298,53 @@ impl Llm {
     }
 }
 
-/// The language model as the routes see it: there may be none.
+/// The language model as the routes see it: there may be none. `replying`: the topics an answer
+/// is being written in (one at a time in each, so that answers and edits keep their order).
 #[derive(Clone, Default)]
 pub struct Llms {
     pub llm: Option<Llm>,
+    replying: Arc<Mutex<HashSet<TopicId>>>,
+}
+
+/// A topic's turn to be answered, given back when dropped.
+pub struct Replying {
+    topics: Arc<Mutex<HashSet<TopicId>>>,
+    topic: TopicId,
+}
+
+impl Drop for Replying {
+    fn drop(&mut self) {
+        if let Ok(mut topics) = self.topics.lock() {
+            topics.remove(&self.topic);
+        }
+    }
 }
 
 impl Llms {
+    pub fn new(llm: Option<Llm>) -> Llms {
+        Llms {
+            llm,
+            replying: Arc::default(),
+        }
+    }
+
+    /// The topic's turn to be answered: a 409 while another answer is written in it.
+    pub fn reply_in(&self, topic: TopicId) -> Result<Replying, AppError> {
+        let mut topics = self
+            .replying
+            .lock()
+            .map_err(|_| AppError::Internal("the replying set is poisoned".into()))?;
+        if !topics.insert(topic) {
+            return Err(AppError::Conflict(
+                "An answer is being written in this topic; wait for it to end".into(),
+            ));
+        }
+        Ok(Replying {
+            topics: self.replying.clone(),
+            topic,
+        })
+    }
+
     /// The model, or a 400 saying how to configure one.
     pub fn require(&self) -> Result<&Llm, AppError> {
         self.llm.as_ref().ok_or_else(|| {

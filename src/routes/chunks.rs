@@ -9,17 +9,18 @@ use utoipa::{IntoParams, OpenApi, PartialSchema, ToSchema};
 
 use super::Db;
 use crate::auth::Auth;
+use crate::config::Limits;
 use crate::db::chunks::ChunkKey;
 use crate::domain::chat::{
     self as chat, GenerateChunksRequest, SuggestedQueriesRequest, SuggestedQueriesResponse,
 };
 use crate::domain::chunks::{self, BatchQueuedChunkResponse, ChunkRequest, ChunkUpdate, UpdateBy};
-use crate::domain::grants::{DatasetReader, DatasetWriter};
+use crate::domain::grants::{DatasetReader, DatasetWriter, Write};
 use crate::domain::ids::ChunkId;
 use crate::domain::search::{self, RecommendChunksRequest, SearchChunkData};
 use crate::embedding::Embeddings;
 use crate::error::{AppError, AppResult};
-use crate::extract::{BatchJson, Json};
+use crate::extract::{body_too_large, BatchJson, Json};
 use crate::llm::Llms;
 use crate::models::{
     ChunkMetadata, ChunkMetadataWithFileData, ReturnCreatedChunk, SearchChunkQueryResponseBody,
@@ -107,10 +108,13 @@ struct TrackingIdPath {
     DatasetWriter, JsonBody, NoSuchFile, TrackingIdTaken))]
 async fn create_chunk(
     db: Db,
+    limits: web::Data<Limits>,
     auth: Auth<DatasetWriter>,
     body: BatchJson<ChunkRequest>,
 ) -> AppResult<web::Json<CreatedChunks>> {
-    match body.0 {
+    match body.value {
+        // One chunk is held to the JSON limit; only a batch may be larger.
+        ChunkRequest::One(_) if body.length > limits.json_body_bytes => Err(body_too_large()),
         ChunkRequest::One(data) => auth
             .write(&db, move |tx, writer| {
                 chunks::create_chunk(tx, &writer, *data)
@@ -119,7 +123,9 @@ async fn create_chunk(
             .map(|created| web::Json(CreatedChunks::One(Box::new(created)))),
         ChunkRequest::Batch(batch) => {
             chunks::check_batch(&batch)?;
-            auth.write(&db, move |tx, writer| {
+            // Up to 16 MiB of chunks: heavy work, which the light writes queued meanwhile are not
+            // held behind.
+            auth.write_heavy(&db, move |tx, writer| {
                 chunks::create_chunks(tx, &writer, batch)
             })
             .await
@@ -171,27 +177,27 @@ async fn search_chunks(
 
 /// An answer from given chunks, streamed
 ///
-/// Members; the language model (`--llm-url`) answers the conversation's last message from the
+/// Members with a read-write key (the operator's model is paid for); the language model (`--llm-url`) answers the conversation's last message from the
 /// chunks' text. Nothing is stored.
 #[utoipa::path(post, path = "/generate", params(DatasetHeader), request_body = GenerateChunksRequest,
     responses((status = 200, description = "The answer, streamed", content_type = "text/plain", body = String),
-        DatasetReader, JsonBody, NoSuchChunk, LlmFailed))]
+        Write<DatasetReader>, JsonBody, NoSuchChunk, LlmFailed))]
 async fn generate_off_chunks(
     db: Db,
     llms: web::Data<Llms>,
-    auth: Auth<DatasetReader>,
+    auth: Auth<Write<DatasetReader>>,
     body: Json<GenerateChunksRequest>,
 ) -> AppResult<HttpResponse> {
     let request = body.into_inner();
     auth.clone().read(&db, |_, _| Ok(())).await?;
-    let model = chat::model(request.model.as_deref())?;
     let llm = llms.require()?.clone();
+    chat::model(request.model.as_deref(), llm.model())?;
     let messages = auth
         .read(&db, move |conn, reader| {
             chat::generation_prompt(conn, &reader, request)
         })
         .await?;
-    let pieces = web::block(move || llm.stream(&messages, model.as_deref()))
+    let pieces = web::block(move || llm.stream(&messages))
         .await
         .map_err(|_| AppError::Internal("the language model call panicked".into()))??;
     Ok(super::messages::streamed(
@@ -203,20 +209,20 @@ async fn generate_off_chunks(
 
 /// Other queries like this one
 ///
-/// Members; the language model (`--llm-url`) suggests up to five.
+/// Members with a read-write key (the operator's model is paid for); the language model (`--llm-url`) suggests up to five.
 #[utoipa::path(post, path = "/gen_suggestions", params(DatasetHeader), request_body = SuggestedQueriesRequest,
     responses((status = 200, description = "The suggestions", body = SuggestedQueriesResponse),
-        DatasetReader, JsonBody, LlmFailed))]
+        Write<DatasetReader>, JsonBody, LlmFailed))]
 async fn create_suggested_queries_handler(
     db: Db,
     llms: web::Data<Llms>,
-    auth: Auth<DatasetReader>,
+    auth: Auth<Write<DatasetReader>>,
     body: Json<SuggestedQueriesRequest>,
 ) -> AppResult<web::Json<SuggestedQueriesResponse>> {
     auth.read(&db, |_, _| Ok(())).await?;
     let prompt = chat::suggestions_prompt(&body.into_inner().query)?;
     let llm = llms.require()?.clone();
-    let answer = web::block(move || llm.complete(&prompt, None))
+    let answer = web::block(move || llm.complete(&prompt))
         .await
         .map_err(|_| AppError::Internal("the language model call panicked".into()))??;
     let queries = chat::suggestions(&answer);

@@ -37,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 crate::error_responses! {
     NoLlm => 400 "A malformed body or header, or no language model configured (--llm-url)";
     NoSuchTopic => 404 "No such dataset, or the caller has no such topic (or message) in it";
+    Replying => 409 "An answer is being written in this topic";
     LlmUnusable => 502 "The language model's answer is unusable";
     LlmUnavailable => 503 "The language model cannot be reached, is too slow or failed, or is busy";
 }
@@ -48,7 +49,7 @@ crate::error_responses! {
 /// alone); both messages are stored (the answer once it ends).
 #[utoipa::path(post, path = "", params(DatasetHeader), request_body = CreateMessageData,
     responses((status = 200, description = "The answer, streamed", content_type = "text/plain", body = String),
-        Write<DatasetReader>, JsonBody, NoLlm, NoSuchTopic, LlmUnusable, LlmUnavailable))]
+        Write<DatasetReader>, JsonBody, NoLlm, NoSuchTopic, Replying, LlmUnusable, LlmUnavailable))]
 async fn create_message_completion_handler(
     db: Db,
     llms: web::Data<Llms>,
@@ -65,7 +66,7 @@ async fn create_message_completion_handler(
 /// The messages after it are dropped; as `POST /api/message` otherwise.
 #[utoipa::path(put, path = "", params(DatasetHeader), request_body = EditMessageData,
     responses((status = 200, description = "The answer, streamed", content_type = "text/plain", body = String),
-        Write<DatasetReader>, JsonBody, NoLlm, NoSuchTopic, LlmUnusable, LlmUnavailable))]
+        Write<DatasetReader>, JsonBody, NoLlm, NoSuchTopic, Replying, LlmUnusable, LlmUnavailable))]
 async fn edit_message_handler(
     db: Db,
     llms: web::Data<Llms>,
@@ -85,7 +86,7 @@ async fn edit_message_handler(
 /// The last answer is replaced by a new one to the user's message before it.
 #[utoipa::path(delete, path = "", params(DatasetHeader), request_body = RegenerateMessageData,
     responses((status = 200, description = "The answer, streamed", content_type = "text/plain", body = String),
-        Write<DatasetReader>, JsonBody, NoLlm, NoSuchTopic, LlmUnusable, LlmUnavailable))]
+        Write<DatasetReader>, JsonBody, NoLlm, NoSuchTopic, Replying, LlmUnusable, LlmUnavailable))]
 async fn regenerate_message_handler(
     db: Db,
     llms: web::Data<Llms>,
@@ -115,8 +116,10 @@ async fn reply(
     model: Option<String>,
 ) -> AppResult<HttpResponse> {
     auth.clone().read(&db, |_, _| Ok(())).await?;
-    let (turn, model) = (turn?, chat::model(model.as_deref())?);
+    let turn = turn?;
     let llm = llms.require()?.clone();
+    chat::model(model.as_deref(), llm.model())?;
+    let replying = llms.reply_in(topic_id)?;
     let index = db.vectors();
     let plan = auth
         .clone()
@@ -125,7 +128,7 @@ async fn reply(
         })
         .await?;
     let messages = plan.messages.clone();
-    let pieces = web::block(move || llm.stream(&messages, model.as_deref()))
+    let pieces = web::block(move || llm.stream(&messages))
         .await
         .map_err(|_| AppError::Internal("the language model call panicked".into()))??;
     let plan = auth
@@ -149,8 +152,12 @@ async fn reply(
         if let Err(err) = stored {
             log::warn!("storing an answer in topic {topic_id}: {err}");
         }
+        drop(replying);
     }))
 }
+
+/// What ends an answer the model stopped writing midway (in the stream and as stored).
+const INTERRUPTED: &str = "\n\n[The answer was interrupted: the language model stopped.]";
 
 /// An answer streamed to the client as the model writes it, after `prefix`; `then` gets the
 /// whole answer once it ends, whether the client stayed to read it or not.
@@ -174,6 +181,8 @@ where
                 }
                 Err(err) => {
                     log::warn!("the language model's answer stopped: {err}");
+                    answer.push_str(INTERRUPTED);
+                    let _ = to_client.send(web::Bytes::from(INTERRUPTED)).await;
                     break;
                 }
             }

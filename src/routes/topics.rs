@@ -50,7 +50,7 @@ async fn create_topic(
     auth.clone().read(&db, |_, _| Ok(())).await?;
     let prompt = chat::naming_prompt(&data.first_user_message)?;
     let llm = llms.require()?.clone();
-    let answer = web::block(move || llm.complete(&prompt, None))
+    let answer = web::block(move || llm.complete(&prompt))
         .await
         .map_err(|_| AppError::Internal("the language model call panicked".into()))??;
     let name = chat::topic_name(&answer, &data.first_user_message);

@@ -56,6 +56,43 @@ export class ApiClient {
    * nobody out). Resolves to the parsed answer (null for a 204); rejects with an ApiError.
    */
   async send(method, path, options = {}) {
+    this.track(1);
+    try {
+      const response = await this.fetchOk(method, path, options);
+      if (response.status === 204) return null;
+      return await (options.blob ? response.blob() : response.json());
+    } finally {
+      this.track(-1);
+    }
+  }
+
+  /**
+   * `send` for an answer that streams as text (a chat answer): `options.onText(textSoFar)` each
+   * time more arrives. Resolves to the whole text; rejects as send does.
+   */
+  async stream(method, path, options = {}) {
+    this.track(1);
+    try {
+      const response = await this.fetchOk(method, path, options);
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+        options.onText(text);
+      }
+      text += decoder.decode();
+      options.onText(text);
+      return text;
+    } finally {
+      this.track(-1);
+    }
+  }
+
+  /** The response to a request, once its status says it succeeded; else an ApiError. */
+  async fetchOk(method, path, options) {
     const key = options.key || this.key();
     const headers = headersFor(key, options);
     let body;
@@ -63,33 +100,24 @@ export class ApiClient {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(options.body);
     }
-    this.track(1);
+    let response;
     try {
-      let response;
-      try {
-        response = await fetch(path, {
-          method,
-          headers,
-          body,
-          cache: 'no-store',
-          credentials: 'omit',
-          referrerPolicy: 'no-referrer',
-        });
-      } catch (_) {
-        throw new ApiError(
-          0,
-          'Could not reach the server. Check that it is running and try again.',
-        );
-      }
-      if (!response.ok) {
-        const text = await response.text().catch(() => '');
-        throw this.refused(errorOfAnswer(response.status, response.statusText, text), key, options);
-      }
-      if (response.status === 204) return null;
-      return await (options.blob ? response.blob() : response.json());
-    } finally {
-      this.track(-1);
+      response = await fetch(path, {
+        method,
+        headers,
+        body,
+        cache: 'no-store',
+        credentials: 'omit',
+        referrerPolicy: 'no-referrer',
+      });
+    } catch (_) {
+      throw new ApiError(0, 'Could not reach the server. Check that it is running and try again.');
     }
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      throw this.refused(errorOfAnswer(response.status, response.statusText, text), key, options);
+    }
+    return response;
   }
 
   /**

@@ -3,6 +3,7 @@
 
 import { ApiClient } from './api-client.js';
 import { setUpDialogs } from './dialogs.js';
+import { setUpChat } from './panels/chat.js';
 import { setUpContext } from './panels/context.js';
 import { setUpKeys } from './panels/keys.js';
 import { setUpMembers } from './panels/members.js';
@@ -28,6 +29,7 @@ setUpProfile({ api, session });
 setUpKeys({ api, session });
 const context = setUpContext({ api, session });
 setUpSearch({ api, session });
+setUpChat({ api, session });
 const userData = setUpUserData({ api, session, onUploaded: () => context.reloadDatasets() });
 setUpMembers({
   api,

@@ -139,7 +139,7 @@ async fn upsert_by_tracking_id_replaces_the_chunk_instead_of_a_conflict() {
 }
 
 #[actix_web::test]
-async fn a_batch_body_may_exceed_the_json_limit() {
+async fn a_batch_body_may_exceed_the_json_limit_and_one_chunk_may_not() {
     let app = spawn_app().await;
     // About 2 MiB of text over 20 chunks: over the 1 MiB JSON limit, within a batch's.
     let text = "word ".repeat(20_000);
@@ -149,4 +149,15 @@ async fn a_batch_body_may_exceed_the_json_limit() {
     let res = app.create_chunk(&app.owner_key, json!(batch)).await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(app.count("SELECT count(*) FROM chunks"), 20);
+}
+
+#[actix_web::test]
+async fn one_chunk_over_the_json_limit_is_refused() {
+    let app = spawn_app().await;
+    let text = "word ".repeat(250_000);
+    let res = app
+        .create_chunk(&app.owner_key, json!({"chunk_html": text}))
+        .await;
+    assert_eq!(res.status, 413, "{}", res.body);
+    assert_eq!(app.count("SELECT count(*) FROM chunks"), 0);
 }

@@ -24,6 +24,7 @@ pub struct GenerateChunksRequest {
     pub chunk_ids: Vec<uuid::Uuid>,
     /// The conversation so far, up to 50 messages; the last is the user's prompt.
     pub prev_messages: Vec<ChatMessage>,
+    /// Absent, or the configured model (`--llm-model`); another is a 400.
     pub model: Option<String>,
 }
 
@@ -59,10 +60,11 @@ pub fn generation_prompt(
     }
     let mut messages = vec![ChatMessage::new("system", SYSTEM_PROMPT)];
     for message in &request.prev_messages {
-        if !matches!(message.role.as_str(), "system" | "user" | "assistant") {
+        // The server's instructions are its own: a caller's system message is refused.
+        if !matches!(message.role.as_str(), "user" | "assistant") {
             return Err(AppError::invalid(
                 "prev_messages",
-                "a message's role must be system, user or assistant",
+                "a message's role must be user or assistant",
             ));
         }
         let content = checked("prev_messages", &message.content, MAX_MESSAGE_CHARS)?;
@@ -95,16 +97,13 @@ pub fn suggestions_prompt(query: &str) -> AppResult<Vec<ChatMessage>> {
     ])
 }
 
-/// The suggestions in the model's answer: its lines, without numbering or quotes, at most five.
+/// The suggestions in the model's answer: its lines, without a list marker (`1.`, `2)`, `-`,
+/// `*` followed by a space) or quotes, at most five.
 pub fn suggestions(answer: &str) -> Vec<String> {
     answer
         .lines()
         .map(|line| {
-            line.trim()
-                .trim_start_matches(|c: char| {
-                    c.is_ascii_digit() || matches!(c, '.' | ')' | '-' | '*')
-                })
-                .trim()
+            without_list_marker(line.trim())
                 .trim_matches('"')
                 .trim()
                 .to_string()
@@ -112,6 +111,19 @@ pub fn suggestions(answer: &str) -> Vec<String> {
         .filter(|line| !line.is_empty())
         .take(5)
         .collect()
+}
+
+fn without_list_marker(line: &str) -> &str {
+    let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let marker = match line[digits..].chars().next() {
+        Some('.' | ')') if digits > 0 => digits + 1,
+        Some('-' | '*') if digits == 0 => 1,
+        _ => return line,
+    };
+    match line[marker..].strip_prefix(char::is_whitespace) {
+        Some(rest) => rest.trim_start(),
+        None => line,
+    }
 }
 
 #[cfg(test)]
