@@ -7,7 +7,7 @@ use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
 use utoipa::openapi::{AllOfBuilder, ObjectBuilder, Ref, RefOr, Type};
 use utoipa::{IntoParams, OpenApi, PartialSchema, ToSchema};
 
-use super::Db;
+use super::{with_query_vector, Db};
 use crate::auth::Auth;
 use crate::config::Limits;
 use crate::db::chunks::ChunkKey;
@@ -233,31 +233,6 @@ async fn create_suggested_queries_handler(
         ));
     }
     Ok(web::Json(SuggestedQueriesResponse { queries }))
-}
-
-/// A parsed search and, when it needs one, its query's vector; the caller's grant checked
-/// first, so that a caller without it hears that rather than what is wrong with the body, and
-/// only members make the embedding server work.
-pub(super) async fn with_query_vector(
-    db: &Db,
-    embeddings: &Embeddings,
-    auth: &Auth<DatasetReader>,
-    parsed: AppResult<search::Search>,
-) -> AppResult<(search::Search, Option<Vec<f32>>)> {
-    let search = match parsed {
-        Ok(search) => search,
-        Err(refused) => {
-            auth.clone().read(db, |_, _| Ok(())).await?;
-            return Err(refused);
-        }
-    };
-    let query_vector = if search.needs_vector() {
-        auth.clone().read(db, |_, _| Ok(())).await?;
-        Some(embeddings.embed_query(search.text.clone()).await?)
-    } else {
-        None
-    };
-    Ok((search, query_vector))
 }
 
 /// Chunks like the given ones

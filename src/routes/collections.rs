@@ -6,7 +6,8 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
 
-use super::chunks::{with_query_vector, EmbeddingUnusable};
+use super::chunks::EmbeddingUnusable;
+use super::with_query_vector;
 use super::Db;
 use crate::auth::Auth;
 use crate::domain::collections::{

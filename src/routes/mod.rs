@@ -108,6 +108,31 @@ resources! {
     "/api-docs/openapi.json" => docs::DocsApi, tag "docs": "This document";
 }
 
+/// A parsed search and, when it needs one, its query's vector; the caller's grant checked
+/// first, so that a caller without it hears that rather than what is wrong with the body, and
+/// only members make the embedding server work.
+async fn with_query_vector(
+    db: &Db,
+    embeddings: &crate::embedding::Embeddings,
+    auth: &crate::auth::Auth<crate::domain::grants::DatasetReader>,
+    parsed: crate::error::AppResult<crate::domain::search::Search>,
+) -> crate::error::AppResult<(crate::domain::search::Search, Option<Vec<f32>>)> {
+    let search = match parsed {
+        Ok(search) => search,
+        Err(refused) => {
+            auth.clone().read(db, |_, _| Ok(())).await?;
+            return Err(refused);
+        }
+    };
+    let query_vector = if search.needs_vector() {
+        auth.clone().read(db, |_, _| Ok(())).await?;
+        Some(embeddings.embed_query(search.text.clone()).await?)
+    } else {
+        None
+    };
+    Ok((search, query_vector))
+}
+
 /// The document as JSON.
 pub fn document() -> String {
     ApiDoc::openapi()
