@@ -78,6 +78,12 @@ impl<G: Grant> Auth<G> {
         G::grant(conn, Caller::authenticated(user, key), target)
     }
 
+    /// Only check the grant the headers name (one reader hop), before work the handler does
+    /// outside the database: a caller without it hears that first, and costs no more.
+    pub async fn check(&self, db: &Database) -> AppResult<()> {
+        self.clone().read(db, |_, _| Ok(())).await
+    }
+
     /// On a reader thread: resolve the grant over the target the headers name, then `work`.
     pub async fn read<T, F>(self, db: &Database, work: F) -> AppResult<T>
     where

@@ -72,19 +72,24 @@ class Server:
             api_client.set_default_header("TR-Dataset", dataset_id)
         return api_client
 
-    def call(self, method: str, path: str, key: str, body=None, dataset_id: str | None = None):
-        """A request the client cannot make (trieve-lite's own routes): (status, JSON answer)."""
-        headers = {"Authorization": key, "Content-Type": "application/json"}
-        if dataset_id:
-            headers["TR-Dataset"] = dataset_id
-        data = None if body is None else json.dumps(body).encode()
+    def call(self, method, path, key, body=None, dataset=None, org=None):
+        """(status, parsed JSON or None) of one API request, for what the client cannot ask."""
+        headers = {"Authorization": key}
+        if dataset:
+            headers["TR-Dataset"] = dataset
+        if org:
+            headers["TR-Organization"] = org
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(body).encode()
         request = urllib.request.Request(self.base + path, data, headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                status, text = response.status, response.read()
+                status, raw = response.status, response.read()
         except urllib.error.HTTPError as error:
-            status, text = error.code, error.read()
-        return status, json.loads(text) if text else None
+            status, raw = error.code, error.read()
+        return status, json.loads(raw) if raw else None
 
     def stop(self) -> None:
         self.process.terminate()

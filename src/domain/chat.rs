@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 
 use crate::db::chat;
 use crate::db::vector_index::VectorIndex;
+use crate::domain::fields::bounded_text;
 use crate::domain::grants::{DatasetReader, DatasetScope, Write};
 use crate::domain::ids::TopicId;
 use crate::domain::search::{self, Search, SearchChunkData};
@@ -95,18 +96,6 @@ pub struct RegenerateMessageData {
     pub model: Option<String>,
 }
 
-pub(super) fn checked(field: &'static str, text: &str, at_most: usize) -> AppResult<String> {
-    let text = text.trim();
-    let length = text.chars().count();
-    if length == 0 || length > at_most {
-        return Err(AppError::invalid(
-            field,
-            format!("{field} must be 1 to {at_most} characters"),
-        ));
-    }
-    Ok(text.to_string())
-}
-
 /// The model a request names: none, or the configured one (the operator's key pays for it, so
 /// a caller does not choose another).
 pub fn model(requested: Option<&str>, configured: &str) -> AppResult<()> {
@@ -121,12 +110,12 @@ pub fn model(requested: Option<&str>, configured: &str) -> AppResult<()> {
 }
 
 pub fn message_text(text: &str) -> AppResult<String> {
-    checked("new_message_content", text, MAX_MESSAGE_CHARS)
+    bounded_text("new_message_content", text, 1, MAX_MESSAGE_CHARS)
 }
 
 /// What the model is asked to name a topic with.
 pub fn naming_prompt(first_message: &str) -> AppResult<Vec<ChatMessage>> {
-    let first = checked("first_user_message", first_message, MAX_MESSAGE_CHARS)?;
+    let first = bounded_text("first_user_message", first_message, 1, MAX_MESSAGE_CHARS)?;
     Ok(vec![
         ChatMessage::new(
             "system",
@@ -186,7 +175,7 @@ pub fn rename_topic(
     member: &Write<DatasetReader>,
     data: &UpdateTopicData,
 ) -> AppResult<()> {
-    let name = checked("name", &data.name, MAX_NAME_CHARS)?;
+    let name = bounded_text("name", &data.name, 1, MAX_NAME_CHARS)?;
     let topic = find_topic(conn, member, data.topic_id.into())?;
     Ok(chat::rename_topic(conn, topic.id, &name)?)
 }

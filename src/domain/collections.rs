@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::db::vector_index::VectorIndex;
 use crate::db::{chunks, collections};
+use crate::domain::fields::bounded_text;
 use crate::domain::grants::{DatasetReader, DatasetScope, DatasetWriter, Write};
 use crate::domain::ids::{ChunkId, CollectionId, FileId, UserId};
 use crate::domain::roles::Role;
@@ -119,29 +120,12 @@ pub struct SearchCollectionsResult {
     pub total_pages: i64,
 }
 
-fn checked_text(
-    field: &'static str,
-    text: &str,
-    at_least: usize,
-    at_most: usize,
-) -> AppResult<String> {
-    let text = text.trim();
-    let length = text.chars().count();
-    if length < at_least || length > at_most {
-        return Err(AppError::invalid(
-            field,
-            format!("{field} must be {at_least} to {at_most} characters"),
-        ));
-    }
-    Ok(text.to_string())
-}
-
 fn name(text: &str) -> AppResult<String> {
-    checked_text("name", text, 1, MAX_NAME_CHARS)
+    bounded_text("name", text, 1, MAX_NAME_CHARS)
 }
 
 fn description(text: &str) -> AppResult<String> {
-    checked_text("description", text, 0, MAX_DESCRIPTION_CHARS)
+    bounded_text("description", text, 0, MAX_DESCRIPTION_CHARS)
 }
 
 /// A collection's new name and description, checked before the grant is.
@@ -185,7 +169,8 @@ pub fn page_offset(page: i64) -> AppResult<i64> {
     }
 }
 
-fn total_pages(count: i64) -> i64 {
+/// How many pages of `PAGE_SIZE` `count` items fill.
+pub fn total_pages(count: i64) -> i64 {
     (count + PAGE_SIZE - 1) / PAGE_SIZE
 }
 

@@ -58,6 +58,25 @@ fn non_empty(text: &str) -> Option<&str> {
     Some(text.trim()).filter(|text| !text.is_empty())
 }
 
+/// Free text of a request (a description, a chat message): trimmed, `at_least` to `at_most`
+/// characters.
+pub fn bounded_text(
+    field: &'static str,
+    text: &str,
+    at_least: usize,
+    at_most: usize,
+) -> AppResult<String> {
+    let text = text.trim();
+    let length = text.chars().count();
+    if length < at_least || length > at_most {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} must be {at_least} to {at_most} characters"),
+        ));
+    }
+    Ok(text.to_string())
+}
+
 text_type! {
     /// The name of an organization, a dataset, a key or a person: trimmed, 1 to 100 characters,
     /// no control or invisible characters.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::notifications;
-use crate::domain::collections::{page_offset, PAGE_SIZE};
+use crate::domain::collections::{page_offset, total_pages, PAGE_SIZE};
 use crate::domain::grants::{DatasetReader, DatasetScope, Write};
 use crate::domain::ids::NotificationId;
 use crate::error::{AppError, AppResult};
@@ -38,7 +38,7 @@ pub fn list(conn: &Connection, scope: &DatasetScope, page: i64) -> AppResult<Not
     Ok(NotificationReturn {
         notifications,
         full_count,
-        total_pages: (full_count + PAGE_SIZE - 1) / PAGE_SIZE,
+        total_pages: total_pages(full_count),
     })
 }
 

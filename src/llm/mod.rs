@@ -328,6 +328,23 @@ impl Llms {
         }
     }
 
+    /// The whole answer to a conversation, off the async workers: a 400 without a model.
+    pub async fn answer(&self, messages: Vec<ChatMessage>) -> Result<String, AppError> {
+        let llm = self.require()?.clone();
+        actix_web::web::block(move || llm.complete(&messages))
+            .await
+            .map_err(|_| AppError::Internal("the language model call panicked".into()))?
+    }
+
+    /// An answer's pieces as the model writes them (`Llm::stream`), off the async workers: a 400
+    /// without a model.
+    pub async fn stream(&self, messages: Vec<ChatMessage>) -> Result<Pieces, AppError> {
+        let llm = self.require()?.clone();
+        actix_web::web::block(move || llm.stream(&messages))
+            .await
+            .map_err(|_| AppError::Internal("the language model call panicked".into()))?
+    }
+
     /// The topic's turn to be answered: a 409 while another answer is written in it.
     pub fn reply_in(&self, topic: TopicId) -> Result<Replying, AppError> {
         let mut topics = self

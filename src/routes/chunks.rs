@@ -189,17 +189,14 @@ async fn generate_off_chunks(
     body: Json<GenerateChunksRequest>,
 ) -> AppResult<HttpResponse> {
     let request = body.into_inner();
-    auth.clone().read(&db, |_, _| Ok(())).await?;
-    let llm = llms.require()?.clone();
-    chat::model(request.model.as_deref(), llm.model())?;
+    auth.check(&db).await?;
+    chat::model(request.model.as_deref(), llms.require()?.model())?;
     let messages = auth
         .read(&db, move |conn, reader| {
             chat::generation_prompt(conn, &reader, request)
         })
         .await?;
-    let pieces = web::block(move || llm.stream(&messages))
-        .await
-        .map_err(|_| AppError::Internal("the language model call panicked".into()))??;
+    let pieces = llms.stream(messages).await?;
     Ok(super::messages::streamed(
         String::new(),
         pieces,
@@ -219,12 +216,9 @@ async fn create_suggested_queries_handler(
     auth: Auth<Write<DatasetReader>>,
     body: Json<SuggestedQueriesRequest>,
 ) -> AppResult<web::Json<SuggestedQueriesResponse>> {
-    auth.read(&db, |_, _| Ok(())).await?;
+    auth.check(&db).await?;
     let prompt = chat::suggestions_prompt(&body.into_inner().query)?;
-    let llm = llms.require()?.clone();
-    let answer = web::block(move || llm.complete(&prompt))
-        .await
-        .map_err(|_| AppError::Internal("the language model call panicked".into()))??;
+    let answer = llms.answer(prompt).await?;
     let queries = chat::suggestions(&answer);
     if queries.is_empty() {
         log::warn!("the language model suggested no query: {answer:?}");

@@ -115,10 +115,9 @@ async fn reply(
     turn: AppResult<Turn>,
     model: Option<String>,
 ) -> AppResult<HttpResponse> {
-    auth.clone().read(&db, |_, _| Ok(())).await?;
+    auth.check(&db).await?;
     let turn = turn?;
-    let llm = llms.require()?.clone();
-    chat::model(model.as_deref(), llm.model())?;
+    chat::model(model.as_deref(), llms.require()?.model())?;
     let replying = llms.reply_in(topic_id)?;
     let index = db.vectors();
     let plan = auth
@@ -127,10 +126,7 @@ async fn reply(
             chat::plan_reply(conn, &index, &member, topic_id, turn)
         })
         .await?;
-    let messages = plan.messages.clone();
-    let pieces = web::block(move || llm.stream(&messages))
-        .await
-        .map_err(|_| AppError::Internal("the language model call panicked".into()))??;
+    let pieces = llms.stream(plan.messages.clone()).await?;
     let plan = auth
         .write(&db, move |tx, member| {
             chat::store_turn(tx, &member, &plan)?;

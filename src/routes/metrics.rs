@@ -39,7 +39,7 @@ async fn metrics(
 ) -> AppResult<HttpResponse> {
     let by_token = token.0.as_ref().is_some_and(|digest| auth.presents(digest));
     if !by_token {
-        auth.read(&db, |_, _| Ok(())).await?;
+        auth.check(&db).await?;
     }
     if metrics.reports_backlog() {
         let backlog = db

@@ -120,12 +120,12 @@ async fn with_query_vector(
     let search = match parsed {
         Ok(search) => search,
         Err(refused) => {
-            auth.clone().read(db, |_, _| Ok(())).await?;
+            auth.check(db).await?;
             return Err(refused);
         }
     };
     let query_vector = if search.needs_vector() {
-        auth.clone().read(db, |_, _| Ok(())).await?;
+        auth.check(db).await?;
         Some(embeddings.embed_query(search.text.clone()).await?)
     } else {
         None

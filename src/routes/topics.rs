@@ -7,7 +7,7 @@ use super::Db;
 use crate::auth::Auth;
 use crate::domain::chat::{self, CreateTopicData, DeleteTopicData, UpdateTopicData};
 use crate::domain::grants::{DatasetReader, Write};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::extract::Json;
 use crate::llm::Llms;
 use crate::models::Topic;
@@ -47,12 +47,9 @@ async fn create_topic(
     body: Json<CreateTopicData>,
 ) -> AppResult<web::Json<Topic>> {
     let data = body.into_inner();
-    auth.clone().read(&db, |_, _| Ok(())).await?;
+    auth.check(&db).await?;
     let prompt = chat::naming_prompt(&data.first_user_message)?;
-    let llm = llms.require()?.clone();
-    let answer = web::block(move || llm.complete(&prompt))
-        .await
-        .map_err(|_| AppError::Internal("the language model call panicked".into()))??;
+    let answer = llms.answer(prompt).await?;
     let name = chat::topic_name(&answer, &data.first_user_message);
     let normal_chat = data.normal_chat.unwrap_or(false);
     auth.write(&db, move |tx, member| {

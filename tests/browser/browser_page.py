@@ -1,11 +1,8 @@
 """What the admin page's browser tests share: the server over plain HTTP, and waiting on and
 driving the page."""
 
-import json
 import os
 import tempfile
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -33,24 +30,8 @@ WAIT_SECONDS = 10
 
 
 def call(server, method, path, key, body=None, dataset=None, org=None):
-    """(status, parsed JSON or None) of one API request."""
-    headers = {"Authorization": key}
-    if dataset:
-        headers["TR-Dataset"] = dataset
-    if org:
-        headers["TR-Organization"] = org
-    data = None
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body).encode()
-    request = urllib.request.Request(server.base + path, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        return error.code, json.loads(raw) if raw else None
+    """(status, parsed JSON or None) of one API request (tests/conftest.py's Server.call)."""
+    return server.call(method, path, key, body, dataset, org)
 
 
 def suffix():

@@ -5,8 +5,9 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{checked, with_passages, MAX_MESSAGE_CHARS, SYSTEM_PROMPT};
+use super::{with_passages, MAX_MESSAGE_CHARS, SYSTEM_PROMPT};
 use crate::db::chunks;
+use crate::domain::fields::bounded_text;
 use crate::domain::grants::DatasetScope;
 use crate::domain::ids::ChunkId;
 use crate::domain::search;
@@ -67,7 +68,7 @@ pub fn generation_prompt(
                 "a message's role must be user or assistant",
             ));
         }
-        let content = checked("prev_messages", &message.content, MAX_MESSAGE_CHARS)?;
+        let content = bounded_text("prev_messages", &message.content, 1, MAX_MESSAGE_CHARS)?;
         messages.push(ChatMessage::new(&message.role, content));
     }
     let mut chunks = Vec::with_capacity(request.chunk_ids.len());
@@ -86,7 +87,7 @@ pub fn generation_prompt(
 
 /// What the model is asked for suggestions with.
 pub fn suggestions_prompt(query: &str) -> AppResult<Vec<ChatMessage>> {
-    let query = checked("query", query, search::MAX_QUERY_CHARS)?;
+    let query = bounded_text("query", query, 1, search::MAX_QUERY_CHARS)?;
     Ok(vec![
         ChatMessage::new(
             "system",
