@@ -22,18 +22,21 @@ test-rust:
 
 # tests/client: every UserApi, ChunkApi and FileApi call through trieve-python-client.
 # tests/openapi: schemathesis against /api-docs/openapi.json.
-# tests/durability: SIGKILL and SIGTERM under load, 64 concurrent clients (release binary).
+# tests/durability: SIGKILL and SIGTERM under load, 64 concurrent clients, replication with
+# Litestream (release binary).
+# tests/export: `trieve-lite export` into a second trieve-lite, interrupted and resumed.
 # tests/browser: the admin page and the API reference page, driven through chromium-driver
 # (Debian's chromium and chromium-driver packages, which tests/ensure-deps.sh installs).
 test-python: build test-deps $(VENV)/.installed
-	TRIEVE_LITE_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python -m pytest -q tests/client tests/openapi tests/browser tests/durability
+	TRIEVE_LITE_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python -m pytest -q tests/client tests/openapi tests/browser tests/durability tests/export
 
 # trieve-lite against an actix-web hello world on 127.0.0.1 with wrk (tests/bench/run.py), and
 # search on a generated corpus of a million chunks against the same search in-process and against
 # tantivy (tests/bench/search.py); prints BENCHMARKS.md's tables. The search section also builds
 # the server without its index (feature bench-unindexed, in target/unindexed) as ingest's baseline.
 # Then semantic search over 100,000 and 1,000,000 vectors against numpy, and background embedding
-# against the test suite's fake embedding server (tests/bench/vectors.py).
+# against the test suite's fake embedding server (tests/bench/vectors.py). Last, searches per second
+# at a million chunks and the export's rate (tests/bench/scale.py, for docs/scale.md).
 bench: build $(VENV)/.bench-installed
 	$(CARGO) build --release --locked --example hello --example search_bench
 	$(CARGO) build --release --locked --features bench-unindexed --target-dir target/unindexed
@@ -41,6 +44,7 @@ bench: build $(VENV)/.bench-installed
 	$(PYTHON) tests/bench/run.py
 	$(VENV)/bin/python tests/bench/search.py
 	$(VENV)/bin/python tests/bench/vectors.py
+	$(VENV)/bin/python tests/bench/scale.py
 
 # Python with venv, Chromium and its driver: apt-get installs what is missing when run as root;
 # otherwise one line says what to install.

@@ -1,4 +1,5 @@
-//! The command line: serve (no sub-command), `user add`, `backup`, `restore` and `reindex`.
+//! The command line: serve (no sub-command), `user add`, `backup`, `restore`, `reindex` and
+//! `export`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -8,21 +9,28 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 
 use crate::config::{ServeArgs, Settings, DEFAULT_DB};
-use crate::db::{self, backup};
+use crate::db::{self, backup, Checkpoints};
 use crate::domain::bootstrap::FirstStart;
 use crate::domain::fields::{Email, Name};
 use crate::domain::members::{self, AddedMember};
 use crate::domain::organizations::organization_to_join;
 use crate::domain::roles::Role;
 use crate::error::AppError;
+use crate::export;
 use crate::startup::Application;
 
 const ENVIRONMENT_HELP: &str = "\
 Environment:
   TRIEVE_BIND, TRIEVE_DB, TRIEVE_MAX_UPLOAD_MB, TRIEVE_REQUEST_TIMEOUT_SECS,
   TRIEVE_MAX_CONNECTIONS, TRIEVE_MAX_CONNECTIONS_PER_IP, TRIEVE_MAX_BODY_MEMORY_MB,
-  TRIEVE_MAX_KEY_FAILURES, TRIEVE_METRICS_TOKEN, TRIEVE_WORKERS
+  TRIEVE_MAX_KEY_FAILURES, TRIEVE_METRICS_TOKEN, TRIEVE_WORKERS, TRIEVE_LITESTREAM,
+  TRIEVE_EMBEDDING_URL, TRIEVE_EMBEDDING_MODEL, TRIEVE_EMBEDDING_TIMEOUT_SECS,
+  TRIEVE_LLM_URL, TRIEVE_LLM_MODEL, TRIEVE_LLM_TIMEOUT_SECS
                   the same as the flags; a flag wins over its variable
+  TRIEVE_EMBEDDING_API_KEY, TRIEVE_LLM_API_KEY
+                  the keys of the embedding server and the language model, if they need one
+  TRIEVE_EXPORT_API_KEY
+                  the target server's key for `export` (instead of --api-key)
   ADMIN_API_KEY   if set (16 to 256 characters, not guessable), the owner admin@localhost's API
                   key, kept in step on every start; a new value replaces the previous one
   RUST_LOG        log filter (default: info), for example RUST_LOG=debug
@@ -42,6 +50,12 @@ struct Cli {
     /// SQLite database file; created with its schema on first start.
     #[arg(long, env = "TRIEVE_DB", default_value = DEFAULT_DB, global = true, value_name = "PATH")]
     db: PathBuf,
+
+    /// Leave WAL checkpoints to Litestream, which replicates the database (README,
+    /// "Replication with Litestream"): trieve-lite then never checkpoints, not even at shutdown.
+    #[arg(long, env = "TRIEVE_LITESTREAM", global = true,
+          value_parser = clap::builder::FalseyValueParser::new())]
+    litestream: bool,
 
     #[command(flatten)]
     serve: ServeArgs,
@@ -73,6 +87,32 @@ enum Command {
     /// the server (an import straight into the database). Works while the server runs; writes
     /// wait for it.
     Reindex,
+    /// Push a dataset's files and chunks (with their vectors) to another Trieve server (the full
+    /// Trieve stack, or another trieve-lite) through its API. Run it again after an
+    /// interruption: it resumes, and sends nothing twice. Works while the server runs.
+    Export {
+        /// The target server's base URL, like https://api.trieve.ai or http://127.0.0.1:8090.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// An API key of the target server that may write to its dataset (--dataset).
+        #[arg(
+            long,
+            env = "TRIEVE_EXPORT_API_KEY",
+            hide_env_values = true,
+            value_name = "KEY"
+        )]
+        api_key: String,
+        /// The target's dataset.
+        #[arg(long, value_name = "ID")]
+        dataset: uuid::Uuid,
+        /// The dataset to export from this database; by default the one with the target's id.
+        #[arg(long, value_name = "ID")]
+        from_dataset: Option<uuid::Uuid>,
+        /// Send chunks without their vectors (for a target with another embedding model, which
+        /// embeds them itself).
+        #[arg(long)]
+        without_vectors: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,17 +139,30 @@ enum UserCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let checkpoints = if cli.litestream {
+        Checkpoints::Litestream
+    } else {
+        Checkpoints::Own
+    };
     let outcome = match cli.command {
-        None => serve(&cli.serve, cli.db),
+        None => serve(&cli.serve, cli.db, checkpoints),
         Some(Command::User(UserCommand::Add {
             email,
             org,
             role,
             name,
             json,
-        })) => add_user(&cli.db, &email, &org, &role, name.as_deref(), json),
-        Some(Command::Backup { path, force }) => {
-            backup::backup(&cli.db, &path, force).map(|report| {
+        })) => add_user(
+            &cli.db,
+            checkpoints,
+            &email,
+            &org,
+            &role,
+            name.as_deref(),
+            json,
+        ),
+        Some(Command::Backup { path, force }) => backup::backup(&cli.db, &path, force, checkpoints)
+            .map(|report| {
                 println!(
                     "Backed up {} to {} ({} bytes, schema version {}).",
                     cli.db.display(),
@@ -117,8 +170,7 @@ pub fn main() -> ExitCode {
                     report.bytes,
                     report.schema_version
                 );
-            })
-        }
+            }),
         Some(Command::Restore { path }) => backup::restore(&cli.db, &path).map(|(report, kept)| {
             println!(
                 "Restored {} from {} (schema version {}).",
@@ -130,7 +182,23 @@ pub fn main() -> ExitCode {
                 println!("The database it replaced is kept as {}.", kept.display());
             }
         }),
-        Some(Command::Reindex) => reindex(&cli.db),
+        Some(Command::Reindex) => reindex(&cli.db, checkpoints),
+        Some(Command::Export {
+            to,
+            api_key,
+            dataset,
+            from_dataset,
+            without_vectors,
+        }) => {
+            let options = export::Options {
+                to,
+                api_key,
+                dataset: dataset.into(),
+                from_dataset: from_dataset.map(Into::into),
+                vectors: !without_vectors,
+            };
+            export_dataset(&cli.db, checkpoints, &options)
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -141,14 +209,19 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn serve(args: &ServeArgs, db_path: PathBuf) -> Result<(), String> {
+fn serve(args: &ServeArgs, db_path: PathBuf, checkpoints: Checkpoints) -> Result<(), String> {
     // The HTTP client's debug and trace lines would show the embedding server's key: only its
     // warnings, whatever RUST_LOG says of it.
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
         .filter_module("ureq", log::LevelFilter::Warn)
         .filter_module("ureq_proto", log::LevelFilter::Warn)
         .init();
-    let settings = Settings::from_args(args, db_path, std::env::var("ADMIN_API_KEY").ok())?;
+    let settings = Settings::from_args(
+        args,
+        db_path,
+        checkpoints,
+        std::env::var("ADMIN_API_KEY").ok(),
+    )?;
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(&settings).map_err(|err| err.to_string())?;
         let address = app.address();
@@ -167,7 +240,12 @@ fn serve(args: &ServeArgs, db_path: PathBuf) -> Result<(), String> {
         app.run_until_stopped()
             .await
             .map_err(|err| err.to_string())?;
-        log::info!("trieve-lite stopped; the database is checkpointed");
+        match checkpoints {
+            Checkpoints::Own => log::info!("trieve-lite stopped; the database is checkpointed"),
+            Checkpoints::Litestream => {
+                log::info!("trieve-lite stopped; the WAL is left to Litestream")
+            }
+        }
         Ok(())
     })
 }
@@ -194,6 +272,7 @@ fn print_first_start(first: &FirstStart) {
 
 fn add_user(
     db_path: &Path,
+    checkpoints: Checkpoints,
     email: &str,
     org: &str,
     role: &str,
@@ -207,7 +286,7 @@ fn add_user(
         ));
     }
     let role = Role::from_name(role).ok_or("role must be user, admin or owner")?;
-    let pool = db::open_pool(db_path, 1).map_err(|err| err.to_string())?;
+    let pool = db::open_pool(db_path, 1, checkpoints).map_err(|err| err.to_string())?;
     let mut conn = pool.get().map_err(|err| err.to_string())?;
     let added = db::in_write_transaction(&mut conn, |tx| {
         let organization = organization_to_join(tx, &Name::parse("org", org)?, role)?;
@@ -222,11 +301,11 @@ fn add_user(
     Ok(())
 }
 
-fn reindex(db_path: &Path) -> Result<(), String> {
+fn reindex(db_path: &Path, checkpoints: Checkpoints) -> Result<(), String> {
     if !db_path.exists() {
         return Err(format!("no database at {}", db_path.display()));
     }
-    let pool = db::open_pool(db_path, 1).map_err(|err| err.to_string())?;
+    let pool = db::open_pool(db_path, 1, checkpoints).map_err(|err| err.to_string())?;
     let mut conn = pool.get().map_err(|err| err.to_string())?;
     let started = std::time::Instant::now();
     let count = db::in_write_transaction(&mut conn, |tx| {
@@ -237,6 +316,32 @@ fn reindex(db_path: &Path) -> Result<(), String> {
     println!(
         "Indexed {count} chunks in {:.1} s.",
         started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn export_dataset(
+    db_path: &Path,
+    checkpoints: Checkpoints,
+    options: &export::Options,
+) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let summary = export::export(db_path, checkpoints, options)?;
+    println!(
+        "Exported {} chunks ({} with their vectors) and {} files ({} were there already) to \
+         dataset {} at {} in {:.1} s{}.",
+        summary.chunks,
+        summary.vectors,
+        summary.files_uploaded + summary.files_found,
+        summary.files_found,
+        options.dataset,
+        options.to,
+        started.elapsed().as_secs_f64(),
+        if summary.resumed {
+            ", resuming an interrupted export"
+        } else {
+            ""
+        }
     );
     Ok(())
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::db::Checkpoints;
 use crate::outside::ServerSettings;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8090";
@@ -113,7 +114,7 @@ pub struct ServeArgs {
     #[arg(long, env = "TRIEVE_LLM_URL", value_name = "URL")]
     pub llm_url: Option<String>,
 
-    /// The language model (a request may name another).
+    /// The language model (a request may name only this one, or none).
     #[arg(long, env = "TRIEVE_LLM_MODEL", default_value = DEFAULT_LLM_MODEL, value_name = "MODEL")]
     pub llm_model: String,
 
@@ -229,6 +230,8 @@ impl Limits {
 pub struct Settings {
     pub bind: String,
     pub db_path: PathBuf,
+    /// Whether trieve-lite or Litestream checkpoints the WAL.
+    pub checkpoints: Checkpoints,
     pub max_upload_bytes: usize,
     pub json_limit_bytes: usize,
     pub request_timeout: Duration,
@@ -272,6 +275,7 @@ impl Settings {
     pub fn from_args(
         args: &ServeArgs,
         db_path: PathBuf,
+        checkpoints: Checkpoints,
         admin_api_key: Option<String>,
     ) -> Result<Settings, String> {
         let admin_api_key = admin_api_key
@@ -281,6 +285,7 @@ impl Settings {
         Ok(Settings {
             bind: args.bind.clone(),
             db_path,
+            checkpoints,
             max_upload_bytes: (args.max_upload_mb as usize) * 1024 * 1024,
             json_limit_bytes: DEFAULT_JSON_LIMIT_BYTES,
             request_timeout: Duration::from_secs(args.request_timeout_secs),
@@ -337,6 +342,7 @@ impl Settings {
         Settings {
             bind: bind.to_string(),
             db_path,
+            checkpoints: Checkpoints::Own,
             max_upload_bytes: (DEFAULT_MAX_UPLOAD_MB as usize) * 1024 * 1024,
             json_limit_bytes: DEFAULT_JSON_LIMIT_BYTES,
             request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),

@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod embedding;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod llm;
 pub mod metrics;

@@ -245,11 +245,12 @@ pub async fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::Checkpoints;
 
     #[test]
     fn buckets_are_cumulative_and_routes_kept_apart() {
         let dir = tempfile::tempdir().unwrap();
-        let database = Database::open(&dir.path().join("m.db"), 1).unwrap();
+        let database = Database::open(&dir.path().join("m.db"), 1, Checkpoints::Own).unwrap();
         let metrics = Metrics::new(database, Embeddings::default());
         metrics.record("GET", "/a".into(), 200, 0.0001);
         metrics.record("GET", "/a".into(), 404, 0.3);

@@ -59,7 +59,7 @@ impl Application {
     /// Open the database (creating and bootstrapping it if needed) and bind the listener.
     pub fn build(settings: &Settings) -> Result<Application, StartupError> {
         raise_open_files_limit();
-        let database = Database::open(&settings.db_path, READERS)?;
+        let database = Database::open(&settings.db_path, READERS, settings.checkpoints)?;
         let first_start = first_start(&database, settings).map_err(StartupError::Bootstrap)?;
         let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
             bind: settings.bind.clone(),

@@ -60,10 +60,12 @@ class Server:
         """What the server has written to stderr (its log) so far."""
         return self.log.read_text()
 
+    def command(self, *args: str) -> list[str]:
+        """A command line of the binary on this server's database."""
+        return [str(BINARY), "--db", str(self.db), *args]
+
     def run_cli(self, *args: str) -> str:
-        return subprocess.run(
-            [str(BINARY), "--db", str(self.db), *args], check=True, capture_output=True, text=True
-        ).stdout
+        return subprocess.run(self.command(*args), check=True, capture_output=True, text=True).stdout
 
     def client(self, key: str, dataset_id: str | None = None) -> tc.ApiClient:
         api_client = tc.ApiClient(tc.Configuration(host=self.base))
@@ -106,3 +108,18 @@ def server(request, tmp_path_factory):
     running = Server(tmp_path_factory.mktemp("trieve"), *args, env=env)
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def start_server(tmp_path_factory):
+    """Starts more servers for one module, each on a database of its own; all stop after it."""
+    assert BINARY.exists(), f"build {BINARY} first (make test does)"
+    started = []
+
+    def start(*args: str, env: dict | None = None) -> Server:
+        started.append(Server(tmp_path_factory.mktemp("trieve"), *args, env=env))
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{configure_connection, make_private, migrate, SCHEMA_VERSION};
+use super::{configure_connection, make_private, migrate, Checkpoints, SCHEMA_VERSION};
 
 /// What a finished backup or restore reports.
 pub struct Report {
@@ -74,7 +74,12 @@ pub fn check_file(path: &Path) -> Result<i64, String> {
 }
 
 /// Copy the database at `db` to `target`, consistently, while the server may be running.
-pub fn backup(db: &Path, target: &Path, force: bool) -> Result<Report, String> {
+pub fn backup(
+    db: &Path,
+    target: &Path,
+    force: bool,
+    checkpoints: Checkpoints,
+) -> Result<Report, String> {
     if !db.exists() {
         return Err(format!("no database at {}", db.display()));
     }
@@ -89,7 +94,7 @@ pub fn backup(db: &Path, target: &Path, force: bool) -> Result<Report, String> {
     let result = (|| {
         let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .map_err(|err| format!("cannot open {}: {err}", db.display()))?;
-        configure_connection(&conn).map_err(|err| err.to_string())?;
+        configure_connection(&conn, checkpoints).map_err(|err| err.to_string())?;
         let partial_text = partial
             .to_str()
             .ok_or("the backup path is not valid UTF-8")?;
@@ -161,7 +166,7 @@ pub fn restore(db: &Path, source: &Path) -> Result<(Report, Option<PathBuf>), St
     }
     sync_parent(db);
     let mut conn = Connection::open(db).map_err(|err| err.to_string())?;
-    configure_connection(&conn).map_err(|err| err.to_string())?;
+    configure_connection(&conn, Checkpoints::Own).map_err(|err| err.to_string())?;
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(|err| err.to_string())?;
     migrate(&mut conn).map_err(|err| err.to_string())?;

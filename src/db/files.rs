@@ -168,8 +168,7 @@ pub fn read_file_piece(
     Ok(Some(piece))
 }
 
-/// A file's whole content, for tests (downloads read it in pieces).
-#[cfg(test)]
+/// A file's whole content, for the export and tests (downloads read it in pieces).
 pub fn read_file_bytes(conn: &Connection, file_id: FileId) -> Result<Vec<u8>> {
     Ok(conn
         .prepare_cached("SELECT bytes FROM file_contents WHERE file_id = ?1")?

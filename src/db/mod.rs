@@ -11,6 +11,7 @@ pub mod collections;
 mod columns;
 pub mod datasets;
 mod error;
+pub mod export;
 pub mod files;
 mod migrations;
 pub mod notifications;
@@ -67,8 +68,21 @@ pub fn sibling_file(path: &Path, suffix: &str) -> std::path::PathBuf {
     std::path::PathBuf::from(name)
 }
 
+/// Who folds the WAL back into the database file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Checkpoints {
+    /// trieve-lite: SQLite's automatic checkpoints, one after each large write, and a
+    /// `TRUNCATE` at shutdown so that a stopped server leaves one file.
+    #[default]
+    Own,
+    /// Litestream, which replicates the database from its WAL: trieve-lite never checkpoints
+    /// (not automatically, not after a large write, not when a connection closes, not at
+    /// shutdown), so that no WAL frame is folded away before Litestream has copied it.
+    Litestream,
+}
+
 /// Settings every connection gets, the pool's and the command line's alike.
-pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
+pub fn configure_connection(conn: &Connection, checkpoints: Checkpoints) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // Room for every statement the server prepares, so none is parsed twice.
     conn.set_prepared_statement_cache_capacity(128);
@@ -78,6 +92,13 @@ pub fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
         "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
          PRAGMA journal_size_limit = 67108864;",
     )?;
+    if checkpoints == Checkpoints::Litestream {
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
+    }
     search::register_functions(conn)?;
     rank::register(conn)
 }
@@ -118,7 +139,11 @@ pub fn make_private(path: &Path) -> std::io::Result<()> {
 pub const PRIVATE_FILE_MODE: u32 = 0o600;
 
 /// Open (creating if needed) the database file, apply the schema, and build the read pool.
-pub fn open_pool(path: &Path, max_size: u32) -> std::result::Result<Pool, OpenError> {
+pub fn open_pool(
+    path: &Path,
+    max_size: u32,
+    checkpoints: Checkpoints,
+) -> std::result::Result<Pool, OpenError> {
     configure_sqlite_library();
     for file in [
         path.to_path_buf(),
@@ -144,13 +169,14 @@ pub fn open_pool(path: &Path, max_size: u32) -> std::result::Result<Pool, OpenEr
             }
         }
     }
-    let mut conn = open_connection(path)?;
+    let mut conn = open_connection(path, checkpoints)?;
     // WAL is a property of the file: set once here, every later connection inherits it.
     conn.pragma_update(None, "journal_mode", "WAL")?;
     migrate(&mut conn)?;
     drop(conn);
 
-    let manager = SqliteConnectionManager::file(path).with_init(|conn| configure_connection(conn));
+    let manager = SqliteConnectionManager::file(path)
+        .with_init(move |conn| configure_connection(conn, checkpoints));
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(BUSY_TIMEOUT)
@@ -160,9 +186,12 @@ pub fn open_pool(path: &Path, max_size: u32) -> std::result::Result<Pool, OpenEr
     Ok(pool)
 }
 
-fn open_connection(path: &Path) -> std::result::Result<Connection, OpenError> {
+fn open_connection(
+    path: &Path,
+    checkpoints: Checkpoints,
+) -> std::result::Result<Connection, OpenError> {
     let conn = Connection::open(path)?;
-    configure_connection(&conn)?;
+    configure_connection(&conn, checkpoints)?;
     Ok(conn)
 }
 
@@ -175,19 +204,25 @@ pub struct Database {
     costly: Arc<tokio::sync::Semaphore>,
     writer: Arc<writer::Writer>,
     vectors: Arc<vector_index::VectorIndex>,
+    checkpoints: Checkpoints,
 }
 
 impl Database {
     /// Open the file with `readers` reader threads (and as many pooled connections).
-    pub fn open(path: &Path, readers: u32) -> std::result::Result<Database, OpenError> {
-        let pool = open_pool(path, readers)?;
-        let writer = writer::Writer::start(open_connection(path)?)?;
+    pub fn open(
+        path: &Path,
+        readers: u32,
+        checkpoints: Checkpoints,
+    ) -> std::result::Result<Database, OpenError> {
+        let pool = open_pool(path, readers, checkpoints)?;
+        let writer = writer::Writer::start(open_connection(path, checkpoints)?, checkpoints)?;
         Ok(Database {
             readers: Arc::new(readers::Readers::start(pool.clone(), readers as usize)?),
             costly: Arc::new(tokio::sync::Semaphore::new((readers as usize / 2).max(1))),
             pool,
             writer: Arc::new(writer),
             vectors: Arc::default(),
+            checkpoints,
         })
     }
 
@@ -257,11 +292,14 @@ impl Database {
         self.writer.write_heavy(work).await
     }
 
-    /// Finish the queued writes, stop the writer and fold the WAL back into the database file,
-    /// so that a stopped server leaves one file. Call once the HTTP server has stopped.
+    /// Finish the queued writes, stop the writer and (unless Litestream checkpoints) fold the
+    /// WAL back into the database file, so that a stopped server leaves one file. Call once the
+    /// HTTP server has stopped.
     pub fn close(&self) -> Result<()> {
         if let Some(conn) = self.writer.stop() {
-            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+            if self.checkpoints == Checkpoints::Own {
+                conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+            }
         }
         Ok(())
     }
@@ -270,7 +308,7 @@ impl Database {
 /// Open an in-memory database with the current schema, for unit tests of the storage functions.
 pub fn open_in_memory() -> std::result::Result<Connection, OpenError> {
     let mut conn = Connection::open_in_memory()?;
-    configure_connection(&conn)?;
+    configure_connection(&conn, Checkpoints::Own)?;
     migrate(&mut conn)?;
     Ok(conn)
 }

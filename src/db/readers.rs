@@ -92,12 +92,12 @@ mod tests {
 
     use actix_web::rt::{spawn, time::timeout};
 
-    use crate::db::Database;
+    use crate::db::{Checkpoints, Database};
 
     #[actix_web::test]
     async fn costly_reads_leave_readers_for_cheap_ones() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Database::open(&dir.path().join("lanes.db"), 4).unwrap();
+        let db = Database::open(&dir.path().join("lanes.db"), 4, Checkpoints::Own).unwrap();
         let released = std::sync::Arc::new(AtomicBool::new(false));
         // Six costly reads (deep pages) that hold their reader until released.
         let slow: Vec<_> = (0..6)

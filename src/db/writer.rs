@@ -17,7 +17,7 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use super::search::Deferral;
-use super::Error;
+use super::{Checkpoints, Error};
 
 /// Most jobs committed in one transaction.
 const MAX_BATCH: usize = 128;
@@ -85,13 +85,13 @@ pub struct WriterStats {
 }
 
 impl Writer {
-    pub fn start(conn: Connection) -> std::io::Result<Writer> {
+    pub fn start(conn: Connection, checkpoints: Checkpoints) -> std::io::Result<Writer> {
         let (sender, receiver) = channel::<Queued>();
         let stats = Arc::new(WriterStats::default());
         let counted = stats.clone();
         let thread = std::thread::Builder::new()
             .name("trieve-lite-writer".into())
-            .spawn(move || run(conn, receiver, &counted))?;
+            .spawn(move || run(conn, receiver, &counted, checkpoints))?;
         Ok(Writer {
             sender: Mutex::new(Some(sender)),
             thread: Mutex::new(Some(thread)),
@@ -225,7 +225,12 @@ impl Held {
     }
 }
 
-fn run(conn: Connection, jobs: Receiver<Queued>, stats: &WriterStats) -> Connection {
+fn run(
+    conn: Connection,
+    jobs: Receiver<Queued>,
+    stats: &WriterStats,
+    checkpoints: Checkpoints,
+) -> Connection {
     let mut held = Held::default();
     loop {
         // Wait for work only when none is held.
@@ -249,7 +254,7 @@ fn run(conn: Connection, jobs: Receiver<Queued>, stats: &WriterStats) -> Connect
             .writes
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
         commit_batch(&conn, batch);
-        if heavy {
+        if heavy && checkpoints == Checkpoints::Own {
             // Megabytes went through the WAL: fold them into the database now, so that the
             // WAL restarts (and is cut back to `journal_size_limit`) instead of growing on.
             if let Err(err) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)") {

@@ -5,6 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use actix_web::http::Method;
 use serde_json::json;
+use trieve_lite::db::Checkpoints;
 use trieve_lite::domain::keys::hash_api_key;
 use trieve_lite::domain::roles::Role;
 
@@ -99,7 +100,7 @@ async fn the_database_its_wal_and_its_backups_are_readable_by_their_owner_alone(
     assert_eq!(mode(&app.db_path), 0o600, "the database");
     assert_eq!(mode(&wal), 0o600, "its WAL");
     let backup = app.db_path.with_file_name("backup.db");
-    trieve_lite::db::backup::backup(&app.db_path, &backup, false).unwrap();
+    trieve_lite::db::backup::backup(&app.db_path, &backup, false, Checkpoints::Own).unwrap();
     assert_eq!(mode(&backup), 0o600, "a backup");
 
     // A database made readable by others (by an older version, or by hand) is made private.
@@ -107,7 +108,7 @@ async fn the_database_its_wal_and_its_backups_are_readable_by_their_owner_alone(
     let loose = dir.path().join("loose.db");
     std::fs::write(&loose, b"").unwrap();
     std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).unwrap();
-    trieve_lite::db::open_pool(&loose, 1).unwrap();
+    trieve_lite::db::open_pool(&loose, 1, Checkpoints::Own).unwrap();
     assert_eq!(mode(&loose), 0o600);
 }
 

@@ -1,4 +1,4 @@
-//! Full-text search and recommendations: every rule of API.md's "Search", through HTTP.
+//! Full-text search and recommendations: every rule of docs/api.md's "Search", through HTTP.
 
 use actix_web::http::Method;
 use serde_json::{json, Value};

@@ -25,7 +25,7 @@ use rusqlite::{params, Connection};
 use serde_json::json;
 use trieve_lite::db::chunks::{insert_chunk, NewChunk};
 use trieve_lite::db::vector_index::VectorIndex;
-use trieve_lite::db::{self, search as index, Database};
+use trieve_lite::db::{self, search as index, Checkpoints, Database};
 use trieve_lite::domain::ids::{DatasetId, UserId};
 use trieve_lite::domain::search::{search_dataset, Search, SearchChunkData};
 use trieve_lite::search::query::{fts5, Combine, Query};
@@ -67,7 +67,7 @@ fn ms(started: Instant) -> f64 {
 }
 
 fn queries(db_path: &str, dataset: &str, file: &str, repeats: usize) {
-    let pool = db::open_pool(Path::new(db_path), 1).expect("database");
+    let pool = db::open_pool(Path::new(db_path), 1, Checkpoints::Own).expect("database");
     let conn = pool.get().expect("connection");
     let dataset = DatasetId::from(uuid::Uuid::parse_str(dataset).expect("dataset id"));
     let key = index::search_key(&conn, dataset).expect("dataset");
@@ -105,7 +105,7 @@ fn queries(db_path: &str, dataset: &str, file: &str, repeats: usize) {
 
 /// FTS5's own way: count the matches, rank them all by bm25(), keep ten.
 fn semantic(db_path: &str, dataset: &str, file: &str, repeats: usize) {
-    let pool = db::open_pool(Path::new(db_path), 1).expect("database");
+    let pool = db::open_pool(Path::new(db_path), 1, Checkpoints::Own).expect("database");
     let conn = pool.get().expect("connection");
     let dataset = DatasetId::from(uuid::Uuid::parse_str(dataset).expect("dataset id"));
     let index = VectorIndex::default();
@@ -187,7 +187,7 @@ fn ingest(source: &str, work: &Path, n: usize) {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
-        let database = Database::open(&path, 1).expect("database");
+        let database = Database::open(&path, 1, Checkpoints::Own).expect("database");
         let (dataset, user) = owner(&database.pool().get().unwrap());
         let started = Instant::now();
         actix_rt::System::new().block_on(async {

@@ -22,11 +22,11 @@ def free_port() -> int:
 
 
 class Process:
-    def __init__(self, db: Path):
+    def __init__(self, db: Path, *args: str):
         self.db = db
         self.port = free_port()
         self.process = subprocess.Popen(
-            [str(BINARY), "--db", str(db), "--bind", f"127.0.0.1:{self.port}"],
+            [str(BINARY), "--db", str(db), "--bind", f"127.0.0.1:{self.port}", *args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={**os.environ, "ADMIN_API_KEY": OWNER_KEY, "RUST_LOG": "warn"},

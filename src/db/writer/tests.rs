@@ -3,11 +3,11 @@ use std::time::Duration;
 use actix_web::rt::{spawn, task::JoinHandle as Task, time::sleep};
 
 use super::*;
-use crate::db::{Database, Result};
+use crate::db::{Checkpoints, Database, Result};
 
 fn database() -> (tempfile::TempDir, Database) {
     let dir = tempfile::tempdir().unwrap();
-    let db = Database::open(&dir.path().join("w.db"), 2).unwrap();
+    let db = Database::open(&dir.path().join("w.db"), 2, Checkpoints::Own).unwrap();
     db.pool()
         .get()
         .unwrap()
@@ -139,7 +139,7 @@ async fn a_panicking_write_is_an_error_and_the_writer_goes_on() {
 async fn close_finishes_queued_writes_and_empties_the_wal() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.db");
-    let db = Database::open(&path, 2).unwrap();
+    let db = Database::open(&path, 2, Checkpoints::Own).unwrap();
     db.write(|conn| Result::Ok(conn.execute_batch("CREATE TABLE t (v INTEGER)")?))
         .await
         .unwrap();

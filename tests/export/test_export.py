@@ -1,0 +1,152 @@
+"""`trieve-lite export` end to end: a dataset of one trieve-lite (files, chunks with and without
+tracking ids, vectors) pushed into a second trieve-lite through its API, interrupted halfway
+and run again: everything arrives, once, as it was."""
+
+import base64
+import hashlib
+import random
+import signal
+import sqlite3
+import subprocess
+from collections import Counter
+
+import pytest
+
+CHUNKS = 1500
+
+
+def default_dataset(server):
+    status, me = server.call("GET", "/api/auth/me", server.owner_key)
+    assert status == 200
+    status, datasets = server.call("GET", f"/api/dataset/organization/{me['orgs'][0]['id']}", server.owner_key)
+    return datasets[0]["dataset"]["id"]
+
+
+def fill(server, dataset):
+    """Two files (one split into chunks) and CHUNKS chunks of every kind."""
+    text = "\n\n".join(f"Paragraph {i} of the handbook, on topic {i % 7}." for i in range(40))
+    for name, data, mime, create in [
+        ("handbook.txt", text.encode(), "text/plain", True),
+        ("logo.bin", random.Random(1).randbytes(5000), "application/octet-stream", False),
+    ]:
+        status, _ = server.call("POST", "/api/file", server.owner_key, {
+            "base64_file": base64.urlsafe_b64encode(data).decode(), "file_name": name,
+            "file_mime_type": mime, "create_chunks": create, "tag_set": "docs",
+            "metadata": {"source": name},
+        }, dataset=dataset)
+        assert status == 200
+    rng = random.Random(7)
+    chunks = []
+    for i in range(CHUNKS):
+        chunk = {"chunk_html": f"<p>Chunk {i}: {rng.randbytes(8).hex()}</p>", "weight": 1 + i % 3}
+        if i % 3 == 0:
+            chunk["tracking_id"] = f"doc-{i}"
+        if i % 4 == 0:
+            chunk["chunk_vector"] = [rng.uniform(-1, 1) for _ in range(8)]
+        if i % 5 == 0:
+            chunk.update(metadata={"n": i, "kind": "note"}, tag_set="a,b", link=f"https://example.com/{i}",
+                         time_stamp="2024-05-06T07:08:09Z")
+        chunks.append(chunk)
+    for start in range(0, CHUNKS, 120):
+        status, body = server.call("POST", "/api/chunk", server.owner_key, chunks[start:start + 120], dataset=dataset)
+        assert status == 200, body
+
+
+def stored(server, dataset):
+    """The dataset's chunks by the tracking id the target gives them, and its files' contents."""
+    with sqlite3.connect(f"file:{server.db}?mode=ro", uri=True) as conn:
+        rows = conn.execute(
+            """SELECT coalesce(c.tracking_id, c.id), c.chunk_html, c.link, c.metadata, c.tag_set,
+                      c.time_stamp, c.weight, v.vector, f.file_name
+               FROM chunks c LEFT JOIN chunk_vectors v ON v.chunk_pk = c.pk
+               LEFT JOIN files f ON f.id = c.file_id WHERE c.dataset_id = ?""", (dataset,)).fetchall()
+        files = conn.execute(
+            """SELECT f.file_name, f.mime_type, f.metadata, f.tag_set, fc.bytes
+               FROM files f JOIN file_contents fc ON fc.file_id = f.id WHERE f.dataset_id = ?""",
+            (dataset,)).fetchall()
+    chunks = {row[0]: row[1:] for row in rows}
+    assert len(chunks) == len(rows), "two chunks with one tracking id"
+    return chunks, Counter((name, mime, meta, tags, hashlib.sha256(data).hexdigest())
+                           for name, mime, meta, tags, data in files)
+
+
+@pytest.fixture(scope="module")
+def servers(start_server):
+    return start_server(), start_server()
+
+
+def export(source, target, from_dataset, to_dataset, key=None):
+    return source.command("export", "--to", target.base, "--api-key", key or target.owner_key,
+                          "--dataset", to_dataset, "--from-dataset", from_dataset)
+
+
+def test_an_interrupted_export_resumes_and_moves_everything_once(servers):
+    source, target = servers
+    from_dataset, to_dataset = default_dataset(source), default_dataset(target)
+    fill(source, from_dataset)
+    expected_chunks, expected_files = stored(source, from_dataset)
+    # The target already has a file of the same name and size, but other bytes: not the one sent.
+    status, _ = target.call("POST", "/api/file", target.owner_key, {
+        "base64_file": base64.urlsafe_b64encode(random.Random(2).randbytes(5000)).decode(),
+        "file_name": "logo.bin", "file_mime_type": "application/octet-stream", "create_chunks": False,
+    }, dataset=to_dataset)
+    assert status == 200
+    _, decoy = stored(target, to_dataset)
+    expected_files = expected_files + decoy
+    # Without a tracking id a chunk is sent with its id as one: the source's own key above.
+    assert len(expected_chunks) > CHUNKS
+
+    # Killed once a third of the chunks are acknowledged.
+    first = subprocess.Popen(export(source, target, from_dataset, to_dataset), stderr=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    progress = []
+    for line in first.stderr:
+        progress.append(line)
+        if line.startswith("chunks: "):
+            done, total = map(int, line.split()[1].split("/"))
+            if done >= total // 3:
+                first.send_signal(signal.SIGKILL)
+                break
+    first.wait(timeout=30)
+    assert first.returncode == -signal.SIGKILL, "".join(progress)
+    assert any(line.startswith("files: 2/2") for line in progress), progress
+    partial, _ = stored(target, to_dataset)
+    assert 0 < len(partial) < len(expected_chunks)
+
+    resumed = subprocess.run(export(source, target, from_dataset, to_dataset), capture_output=True, text=True,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming an interrupted export" in resumed.stderr
+    assert "resuming an interrupted export" in resumed.stdout
+    assert "were there already" in resumed.stdout
+
+    chunks, files = stored(target, to_dataset)
+    assert files == expected_files
+    assert chunks == expected_chunks
+    assert sum(1 for row in chunks.values() if row[6] is not None) == CHUNKS // 4 + (CHUNKS % 4 > 0)
+
+    # A second whole run (the state file is gone) changes nothing and duplicates nothing.
+    again = subprocess.run(export(source, target, from_dataset, to_dataset), capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "resuming" not in again.stdout
+    assert f"and 2 files (2 were there already)" in again.stdout
+    assert stored(target, to_dataset) == (expected_chunks, expected_files)
+    # The exported chunks are searchable on the target like its own.
+    status, found = target.call("POST", "/api/chunk/search", target.owner_key,
+                                {"query": "handbook topic", "search_type": "fulltext"}, dataset=to_dataset)
+    assert status == 200 and found["score_chunks"], found
+
+
+def test_an_export_with_a_wrong_key_or_dataset_says_so(servers):
+    source, target = servers
+    from_dataset, to_dataset = default_dataset(source), default_dataset(target)
+    wrong_key = subprocess.run(export(source, target, from_dataset, to_dataset, key="tr-" + "x" * 32),
+                               capture_output=True, text=True, timeout=60)
+    assert wrong_key.returncode != 0
+    assert f"dataset {to_dataset} cannot be reached" in wrong_key.stderr
+    assert "tr-xxxx" not in wrong_key.stderr, "the key was shown"
+    no_such = subprocess.run(export(source, target, to_dataset, to_dataset), capture_output=True, text=True,
+                             timeout=60)
+    assert no_such.returncode != 0
+    assert f"has no dataset {to_dataset}" in no_such.stderr
