@@ -343,6 +343,12 @@ fn export_dataset(
             ""
         }
     );
+    if !summary.files_too_large.is_empty() {
+        println!(
+            "Not sent, larger than the target takes (their chunks were sent without them): {}.",
+            summary.files_too_large.join(", ")
+        );
+    }
     Ok(())
 }
 

@@ -38,34 +38,51 @@ impl ServerSettings {
         api_key: Option<String>,
         timeout: Duration,
     ) -> Result<ServerSettings, String> {
-        let url = url.trim().trim_end_matches('/');
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!(
-                "--{flag}-url must be an http:// or https:// URL, like http://127.0.0.1:11434/v1 (not {url:?})"
-            ));
-        }
-        if url
-            .split('/')
-            .nth(2)
-            .is_some_and(|authority| authority.contains('@'))
-        {
-            return Err(format!(
-                "--{flag}-url must not hold credentials: put the key in {key_variable}"
-            ));
-        }
-        if url.contains('?') || url.contains('#') {
-            return Err(format!(
-                "--{flag}-url must not carry a query string (it would be logged): put a key in {key_variable}"
-            ));
-        }
+        let url = base_url(&format!("--{flag}-url"), key_variable, url)?;
         if model.trim().is_empty() {
             return Err(format!("--{flag}-model must name a model"));
         }
         Ok(ServerSettings {
-            url: url.to_string(),
+            url,
             model: model.trim().to_string(),
             api_key: api_key.filter(|key| !key.is_empty()),
             timeout,
         })
     }
+}
+
+/// A server's base URL as given in `option` (`--embedding-url`, `--to`): http or https, without
+/// credentials or a query string (a key goes in `key_place`), and without a trailing slash.
+pub fn base_url(option: &str, key_place: &str, url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!(
+            "{option} must be an http:// or https:// URL, like http://127.0.0.1:11434/v1 (not {url:?})"
+        ));
+    }
+    if url
+        .split('/')
+        .nth(2)
+        .is_some_and(|authority| authority.contains('@'))
+    {
+        return Err(format!(
+            "{option} must not hold credentials: put the key in {key_place}"
+        ));
+    }
+    if url.contains('?') || url.contains('#') {
+        return Err(format!(
+            "{option} must not carry a query string (it would be logged): put a key in {key_place}"
+        ));
+    }
+    Ok(url.to_string())
+}
+
+/// The HTTP client of every call to an outside server: one request may take `timeout`, and an
+/// error status is an answer to read, not a failure.
+pub fn http_agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .build()
+        .into()
 }

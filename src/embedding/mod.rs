@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::domain::vectors::{check_vector, MAX_VECTOR_LENGTH};
 use crate::error::AppError;
-use crate::outside::ServerSettings;
+use crate::outside::{http_agent, ServerSettings};
 
 /// The longest answer read from the server: 4,096 numbers of 25 characters for each of a
 /// batch's texts, and room.
@@ -77,11 +77,7 @@ struct Embedding {
 
 impl Embedder {
     pub fn new(settings: ServerSettings) -> Embedder {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(settings.timeout))
-            .http_status_as_error(false)
-            .build()
-            .into();
+        let agent = http_agent(settings.timeout);
         Embedder {
             settings,
             agent,

@@ -1,7 +1,9 @@
 //! How far an export got, in a file beside the database (`<db>.export-<12 hex digits>.json`,
-//! one per target and datasets): written after each batch the target acknowledged, removed when
-//! the export finishes. It holds no key.
+//! one per target, datasets and choice of vectors): which files the target has (by their ids
+//! here and there), and how far the chunks got. Written after each file and each batch the
+//! target acknowledged, removed when the export finishes. It holds no key.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,18 +13,30 @@ use sha2::{Digest, Sha256};
 
 use crate::db::export::Resume;
 use crate::db::{make_private, sibling_file};
-use crate::domain::ids::DatasetId;
+use crate::domain::ids::{DatasetId, FileId};
 use crate::domain::time::Timestamp;
+
+/// Which export: two runs with the same identity are one export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub to: String,
+    pub dataset: DatasetId,
+    pub from_dataset: DatasetId,
+    pub vectors: bool,
+}
 
 #[derive(Serialize, Deserialize)]
 struct Saved {
-    to: String,
-    dataset: DatasetId,
-    from_dataset: DatasetId,
+    #[serde(flatten)]
+    identity: Identity,
     /// When the export began (RFC 3339).
     began: String,
     /// Every chunk up to this key was acknowledged (as it was when the export began).
     acknowledged_through: i64,
+    /// The vector log's position when the export began.
+    vector_log_at: i64,
+    /// The target's id of each file sent, by its id here.
+    files: BTreeMap<FileId, String>,
 }
 
 pub struct State {
@@ -32,37 +46,37 @@ pub struct State {
 }
 
 impl State {
-    /// The state of an interrupted export to the same target and datasets, or a new one.
+    /// The state of an interrupted export of this identity, or a new one beginning at `begin`.
     pub fn load_or_begin(
         db_path: &Path,
-        to: &str,
-        dataset: DatasetId,
-        from_dataset: DatasetId,
+        identity: Identity,
+        begin: Resume,
     ) -> Result<State, String> {
-        let digest = Sha256::digest(format!("{to}\n{dataset}\n{from_dataset}"));
-        let name: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        let text = serde_json::to_string(&identity).map_err(|err| err.to_string())?;
+        let name: String = Sha256::digest(text)
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let path = sibling_file(db_path, &format!(".export-{name}.json"));
         let earlier = fs::read(&path)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<Saved>(&bytes).ok())
-            .filter(|saved| {
-                saved.to == to && saved.dataset == dataset && saved.from_dataset == from_dataset
-            })
+            .filter(|saved| saved.identity == identity)
             .and_then(|saved| Some((Timestamp::parse_rfc3339(&saved.began)?, saved)));
         if let Some((began, saved)) = earlier {
             return Ok(State { path, saved, began });
         }
-        let began = Timestamp::now();
         let state = State {
             path,
             saved: Saved {
-                to: to.to_string(),
-                dataset,
-                from_dataset,
-                began: began.to_string(),
-                acknowledged_through: 0,
+                identity,
+                began: begin.began.to_string(),
+                acknowledged_through: begin.acknowledged_through,
+                vector_log_at: begin.vector_log_at,
+                files: BTreeMap::new(),
             },
-            began,
+            began: begin.began,
         };
         state.save()?;
         Ok(state)
@@ -72,7 +86,28 @@ impl State {
         Resume {
             acknowledged_through: self.saved.acknowledged_through,
             began: self.began,
+            vector_log_at: self.saved.vector_log_at,
         }
+    }
+
+    /// The chunks start again from `begin` (the files sent stay sent).
+    pub fn restart_chunks(&mut self, begin: Resume) -> Result<(), String> {
+        self.began = begin.began;
+        self.saved.began = begin.began.to_string();
+        self.saved.acknowledged_through = begin.acknowledged_through;
+        self.saved.vector_log_at = begin.vector_log_at;
+        self.save()
+    }
+
+    /// The target's id of a file sent by an earlier run.
+    pub fn file(&self, id: FileId) -> Option<&str> {
+        self.saved.files.get(&id).map(String::as_str)
+    }
+
+    /// The target has file `id` as `target_id`.
+    pub fn record_file(&mut self, id: FileId, target_id: &str) -> Result<(), String> {
+        self.saved.files.insert(id, target_id.to_string());
+        self.save()
     }
 
     /// The target acknowledged every chunk to send up to key `pk`.
@@ -90,7 +125,7 @@ impl State {
             .map_err(|err| format!("cannot remove {}: {err}", self.path.display()))
     }
 
-    /// Written whole or not at all: a new file renamed over the old.
+    /// Written whole or not at all: a new file, synced, renamed over the old.
     fn save(&self) -> Result<(), String> {
         let partial = sibling_file(&self.path, ".partial");
         let cannot = |err: std::io::Error| format!("cannot write {}: {err}", self.path.display());
@@ -112,25 +147,48 @@ impl State {
 mod tests {
     use super::*;
 
+    fn identity(to: &str, vectors: bool) -> Identity {
+        Identity {
+            to: to.into(),
+            dataset: DatasetId::from(uuid::Uuid::from_u128(1)),
+            from_dataset: DatasetId::from(uuid::Uuid::from_u128(2)),
+            vectors,
+        }
+    }
+
+    fn begin() -> Resume {
+        Resume {
+            acknowledged_through: 0,
+            began: Timestamp::now(),
+            vector_log_at: 7,
+        }
+    }
+
     #[test]
     fn an_interrupted_export_is_found_again_and_a_finished_one_is_forgotten() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("t.db");
-        let (dataset, from) = (DatasetId::random(), DatasetId::random());
-        let mut state = State::load_or_begin(&db, "http://a", dataset, from).unwrap();
+        let mut state = State::load_or_begin(&db, identity("http://a", true), begin()).unwrap();
         let began = state.resume().began;
+        let file = FileId::random();
+        state.record_file(file, "there").unwrap();
         state.acknowledge(240).unwrap();
         state.acknowledge(120).unwrap();
 
-        let again = State::load_or_begin(&db, "http://a", dataset, from).unwrap();
+        let again = State::load_or_begin(&db, identity("http://a", true), begin()).unwrap();
         assert_eq!(again.resume().acknowledged_through, 240);
         assert_eq!(again.resume().began, began);
-        // Another target has its own.
-        let other = State::load_or_begin(&db, "http://b", dataset, from).unwrap();
-        assert_eq!(other.resume().acknowledged_through, 0);
+        assert_eq!(again.resume().vector_log_at, 7);
+        assert_eq!(again.file(file), Some("there"));
+        // Another target, or the same without vectors, is another export.
+        for other in [identity("http://b", true), identity("http://a", false)] {
+            let other = State::load_or_begin(&db, other, begin()).unwrap();
+            assert_eq!(other.resume().acknowledged_through, 0);
+            assert_eq!(other.file(file), None);
+        }
 
         again.finish().unwrap();
-        let fresh = State::load_or_begin(&db, "http://a", dataset, from).unwrap();
+        let fresh = State::load_or_begin(&db, identity("http://a", true), begin()).unwrap();
         assert_eq!(fresh.resume().acknowledged_through, 0);
     }
 }

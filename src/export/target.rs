@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::domain::ids::DatasetId;
+use crate::outside::{base_url, http_agent};
 
 /// Tries of one request before the export gives up (waits of 1, 2, 4, 8 and 16 seconds).
 const ATTEMPTS: u32 = 6;
@@ -17,11 +18,19 @@ const TIMEOUT: Duration = Duration::from_secs(300);
 const MAX_ANSWER_BYTES: u64 = 1 << 30;
 
 /// Why a request failed.
-enum Failure {
+pub enum Failure {
     /// Worth another try: no connection, a timeout, 408, 429 or a 5xx.
     Passing(String),
     /// Refused for what was sent: trying again would be refused again.
-    Refused(String),
+    Refused { status: u16, message: String },
+}
+
+impl Failure {
+    pub fn said(self) -> String {
+        match self {
+            Failure::Passing(message) | Failure::Refused { message, .. } => message,
+        }
+    }
 }
 
 pub struct Target {
@@ -35,23 +44,13 @@ pub struct Target {
 impl Target {
     /// A target at `url` (http or https), reached with `api_key` in `dataset`.
     pub fn new(url: &str, api_key: &str, dataset: DatasetId) -> Result<Target, String> {
-        let url = url.trim().trim_end_matches('/');
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!(
-                "--to must be an http:// or https:// URL, like https://api.trieve.ai (not {url:?})"
-            ));
-        }
+        let url = base_url("--to", "--api-key or TRIEVE_EXPORT_API_KEY", url)?;
         if api_key.trim().is_empty() {
             return Err("--api-key must be an API key of the target server".into());
         }
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(TIMEOUT))
-            .http_status_as_error(false)
-            .build()
-            .into();
         Ok(Target {
-            agent,
-            url: url.to_string(),
+            agent: http_agent(TIMEOUT),
+            url,
             api_key: api_key.trim().to_string(),
             dataset,
         })
@@ -66,13 +65,17 @@ impl Target {
         let Some(rest) = self.url.strip_prefix("http://") else {
             return false;
         };
-        let host = rest.split('/').next().unwrap_or_default();
-        let host = host.rsplit_once(':').map_or(host, |(host, _port)| host);
-        !matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+        let authority = rest.split('/').next().unwrap_or_default();
+        let host = match authority.strip_prefix('[') {
+            Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+            None => authority.split(':').next().unwrap_or_default(),
+        };
+        !matches!(host, "localhost" | "127.0.0.1" | "::1")
     }
 
+    /// GET, tried again while the failure passes.
     pub fn get(&self, path: &str) -> Result<Value, String> {
-        self.with_retries(path, || {
+        self.with_retries(path, |_| {
             let request = self
                 .agent
                 .get(format!("{}{path}", self.url))
@@ -80,35 +83,40 @@ impl Target {
                 .header("TR-Dataset", self.dataset.to_string());
             read_answer(request.call())
         })
+        .map_err(Failure::said)
     }
 
+    /// POST of what may be sent again (it replaces itself), tried again while the failure
+    /// passes.
     pub fn post(&self, path: &str, body: &Value) -> Result<Value, String> {
-        let body = body.to_string();
-        self.with_retries(path, || {
-            let request = self
-                .agent
-                .post(format!("{}{path}", self.url))
-                .header("Authorization", &self.api_key)
-                .header("TR-Dataset", self.dataset.to_string())
-                .content_type("application/json");
-            read_answer(request.send(body.as_str()))
-        })
+        self.with_retries(path, |_| self.post_once(path, body))
+            .map_err(Failure::said)
     }
 
-    fn with_retries(
+    /// POST, once.
+    pub fn post_once(&self, path: &str, body: &Value) -> Result<Value, Failure> {
+        let request = self
+            .agent
+            .post(format!("{}{path}", self.url))
+            .header("Authorization", &self.api_key)
+            .header("TR-Dataset", self.dataset.to_string())
+            .content_type("application/json");
+        read_answer(request.send(body.to_string()))
+    }
+
+    /// `once(attempt)` until it succeeds, is refused, or has failed `ATTEMPTS` times, with
+    /// growing waits between; `once` may look before sending again (whether an attempt that
+    /// failed was stored after all).
+    pub fn with_retries(
         &self,
         path: &str,
-        once: impl Fn() -> Result<Value, Failure>,
-    ) -> Result<Value, String> {
+        mut once: impl FnMut(u32) -> Result<Value, Failure>,
+    ) -> Result<Value, Failure> {
         let mut wait = Duration::from_secs(1);
         for attempt in 1..=ATTEMPTS {
-            match once() {
+            match once(attempt) {
                 Ok(answer) => return Ok(answer),
-                Err(Failure::Refused(message)) => return Err(message),
-                Err(Failure::Passing(message)) if attempt == ATTEMPTS => {
-                    return Err(format!("{message} (tried {ATTEMPTS} times)"))
-                }
-                Err(Failure::Passing(message)) => {
+                Err(Failure::Passing(message)) if attempt < ATTEMPTS => {
                     eprintln!(
                         "{}{path}: {message}; trying again in {} s",
                         self.url,
@@ -117,6 +125,12 @@ impl Target {
                     std::thread::sleep(wait);
                     wait *= 2;
                 }
+                Err(Failure::Passing(message)) => {
+                    return Err(Failure::Passing(format!(
+                        "{message} (tried {ATTEMPTS} times)"
+                    )))
+                }
+                Err(refused) => return Err(refused),
             }
         }
         unreachable!("the last attempt returns")
@@ -139,8 +153,10 @@ fn read_answer(
         if text.trim().is_empty() {
             return Ok(Value::Null);
         }
-        return serde_json::from_str(&text)
-            .map_err(|err| Failure::Refused(format!("the answer is not JSON: {err}")));
+        return serde_json::from_str(&text).map_err(|err| Failure::Refused {
+            status,
+            message: format!("the answer is not JSON: {err}"),
+        });
     }
     let message = serde_json::from_str::<Value>(&text)
         .ok()
@@ -150,10 +166,10 @@ fn read_answer(
                 .map(String::from)
         })
         .unwrap_or_else(|| text.chars().take(300).collect());
-    let said = format!("HTTP {status}: {message}");
+    let message = format!("HTTP {status}: {message}");
     Err(match status {
-        408 | 429 | 500..=599 => Failure::Passing(said),
-        _ => Failure::Refused(said),
+        408 | 429 | 500..=599 => Failure::Passing(message),
+        _ => Failure::Refused { status, message },
     })
 }
 
@@ -168,6 +184,7 @@ mod tests {
         assert!(!at("http://127.0.0.1:8090").sends_key_in_the_clear());
         assert!(!at("http://localhost:8090/").sends_key_in_the_clear());
         assert!(!at("https://api.trieve.ai").sends_key_in_the_clear());
+        assert!(!at("http://[::1]:8090/").sends_key_in_the_clear());
         assert!(at("http://trieve.example.com").sends_key_in_the_clear());
         assert!(at("http://10.0.0.5:8090").sends_key_in_the_clear());
     }
@@ -178,6 +195,7 @@ mod tests {
         assert!(Target::new("ftp://example.com", "key", dataset).is_err());
         assert!(Target::new("example.com", "key", dataset).is_err());
         assert!(Target::new("http://example.com", " ", dataset).is_err());
+        assert!(Target::new("http://user:secret@example.com", "key", dataset).is_err());
         assert_eq!(
             Target::new("http://example.com/", "key", dataset)
                 .unwrap()

@@ -88,7 +88,7 @@ def call(port, method, path, body=None, dataset=None):
     return response.status, data
 
 
-def wrk(port, path, connections, method="GET", body=None, headers=None, seconds=DURATION, extra_lua=""):
+def wrk(port, path, connections, method="GET", body=None, headers=None, seconds=DURATION, extra_lua="", threads=2):
     """Requests per second and non-2xx answers; `extra_lua` may define `request` (a body per request)."""
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     script.write(f'wrk.method = "{method}"\n')
@@ -99,7 +99,7 @@ def wrk(port, path, connections, method="GET", body=None, headers=None, seconds=
     script.write(extra_lua)
     script.close()
     run = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script.name, f"http://127.0.0.1:{port}{path}"],
+        ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds}s", "-s", script.name, f"http://127.0.0.1:{port}{path}"],
         capture_output=True,
         text=True,
         check=True,

@@ -7,19 +7,21 @@ at 1,000,000 chunks, and how fast `trieve-lite export` moves a dataset.
   against one's, measured one right after the other (how much of the machine's cores concurrent
   searches use).
 - Export: BENCH_EXPORT_CHUNKS chunks of the same corpus exported into a second trieve-lite,
-  against the floor of the same batches of 120 sent by a client straight to a third one, one
-  after another (the target's own ingest, without the export's reading).
+  against the floor of the same batches of 120 (the same bodies: each chunk's id as its tracking
+  id) sent by a client straight to a third one, one after another, built before the clock
+  starts (the target's own ingest, without the export's reading and encoding).
 """
 
 import json
 import os
+import sqlite3
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from run import BINARY, KEY, call, context, start_server, stop, wrk
-from search import Corpus, fill, lua_string, reindex, server_with_dataset
+from search import Corpus, database_of, lua_string
 
 CHUNKS = int(os.environ.get("BENCH_SCALE_CHUNKS", "1000000"))
 EXPORT_CHUNKS = int(os.environ.get("BENCH_EXPORT_CHUNKS", "100000"))
@@ -42,10 +44,7 @@ def searches_per_second(port, dataset, queries, connections):
 def export_rate(work, texts):
     """(export chunks/s, direct batches chunks/s)."""
     source = work / "export-source.db"
-    server, _, user_id, dataset, _ = server_with_dataset(source)
-    stop(server)
-    fill(source, [(dataset, text) for text in texts], user_id)
-    reindex(source)
+    dataset = database_of(source, texts)
 
     target, port, _ = start_server(work / "export-target.db")
     _, target_dataset = context(port)
@@ -60,10 +59,13 @@ def export_rate(work, texts):
 
     direct, port, _ = start_server(work / "direct-target.db")
     _, direct_dataset = context(port)
+    # The same bodies the export sends: each chunk's id as its tracking id.
+    with sqlite3.connect(source) as conn:
+        rows = conn.execute("SELECT id, chunk_html FROM chunks WHERE dataset_id = ? ORDER BY pk", (dataset,)).fetchall()
     batches = [
-        [{"chunk_html": f"<p>{text}</p>", "tracking_id": f"t{start + i}", "upsert_by_tracking_id": True}
-         for i, text in enumerate(texts[start:start + 120])]
-        for start in range(0, len(texts), 120)
+        [{"chunk_html": html, "tracking_id": chunk_id, "upsert_by_tracking_id": True, "weight": 1.0}
+         for chunk_id, html in rows[start:start + 120]]
+        for start in range(0, len(rows), 120)
     ]
     started = time.perf_counter()
     for batch in batches:
@@ -81,10 +83,7 @@ def main():
     queries = corpus.queries()
 
     db = work / "big.db"
-    server, _, user_id, dataset, _ = server_with_dataset(db)
-    stop(server)
-    fill(db, [(dataset, text) for text in texts], user_id)
-    reindex(db)
+    dataset = database_of(db, texts)
     server, port, _ = start_server(db)
     rates = {}
     for kind in ("1 common word", "2 common words", "1 rare word", "2 rare words"):

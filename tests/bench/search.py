@@ -111,6 +111,15 @@ def fill(db, rows_by_dataset, user_id):
     return text_bytes
 
 
+def database_of(db, texts):
+    """A new database whose default dataset holds `texts`, indexed: that dataset's id."""
+    server, _, user_id, dataset, _ = server_with_dataset(db)
+    stop(server)
+    fill(db, [(dataset, text) for text in texts], user_id)
+    reindex(db)
+    return dataset
+
+
 def reindex(db):
     started = time.perf_counter()
     subprocess.run([str(BINARY), "--db", str(db), "reindex"], check=True, capture_output=True)
@@ -257,10 +266,7 @@ def main():
 
     # The small dataset alone.
     alone = work / "alone.db"
-    server, _, alone_user, alone_dataset, _ = server_with_dataset(alone)
-    stop(server)
-    fill(alone, [(alone_dataset, text) for text in small_texts], alone_user)
-    reindex(alone)
+    alone_dataset = database_of(alone, small_texts)
 
     # Queries through HTTP, in-process, FTS5's own way, and tantivy.
     server, port, _ = start_server(big)

@@ -5,6 +5,7 @@ and run again: everything arrives, once, as it was."""
 import base64
 import hashlib
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -12,7 +13,7 @@ from collections import Counter
 
 import pytest
 
-CHUNKS = 1500
+CHUNKS = 3000
 
 
 def default_dataset(server):
@@ -72,18 +73,25 @@ def stored(server, dataset):
 
 @pytest.fixture(scope="module")
 def servers(start_server):
-    return start_server(), start_server()
+    """A source server with a filled default dataset, and an empty target."""
+    source, target = start_server(), start_server()
+    fill(source, default_dataset(source))
+    return source, target
 
 
-def export(source, target, from_dataset, to_dataset, key=None):
+def export(source, target, from_dataset, to_dataset, *flags, key=None):
     return source.command("export", "--to", target.base, "--api-key", key or target.owner_key,
-                          "--dataset", to_dataset, "--from-dataset", from_dataset)
+                          "--dataset", to_dataset, "--from-dataset", from_dataset, *flags)
+
+
+def exported(stdout):
+    """The number of chunks a run's summary says it sent."""
+    return int(re.search(r"Exported (\d+) chunks", stdout).group(1))
 
 
 def test_an_interrupted_export_resumes_and_moves_everything_once(servers):
     source, target = servers
     from_dataset, to_dataset = default_dataset(source), default_dataset(target)
-    fill(source, from_dataset)
     expected_chunks, expected_files = stored(source, from_dataset)
     # The target already has a file of the same name and size, but other bytes: not the one sent.
     status, _ = target.call("POST", "/api/file", target.owner_key, {
@@ -112,6 +120,12 @@ def test_an_interrupted_export_resumes_and_moves_everything_once(servers):
     assert any(line.startswith("files: 2/2") for line in progress), progress
     partial, _ = stored(target, to_dataset)
     assert 0 < len(partial) < len(expected_chunks)
+    # A chunk already sent changes before the export resumes.
+    status, _ = source.call("PUT", "/api/chunk/tracking_id/update", source.owner_key,
+                            {"tracking_id": "doc-0", "chunk_html": "<p>Chunk 0, changed</p>"}, dataset=from_dataset)
+    assert status in (200, 204)
+    assert "doc-0" in partial
+    expected_chunks, _ = stored(source, from_dataset)
 
     resumed = subprocess.run(export(source, target, from_dataset, to_dataset), capture_output=True, text=True,
                              timeout=300)
@@ -119,11 +133,15 @@ def test_an_interrupted_export_resumes_and_moves_everything_once(servers):
     assert "resuming an interrupted export" in resumed.stderr
     assert "resuming an interrupted export" in resumed.stdout
     assert "were there already" in resumed.stdout
+    # It went on from where the target acknowledged (at most one batch was stored unacknowledged),
+    # and sent again the chunk that changed.
+    assert exported(resumed.stdout) <= len(expected_chunks) - len(partial) + 120 + 1
 
     chunks, files = stored(target, to_dataset)
     assert files == expected_files
     assert chunks == expected_chunks
-    assert sum(1 for row in chunks.values() if row[6] is not None) == CHUNKS // 4 + (CHUNKS % 4 > 0)
+    # Every fourth chunk was made with a vector; doc-0 lost its own when its text changed.
+    assert sum(1 for row in chunks.values() if row[6] is not None) == CHUNKS // 4 - 1
 
     # A second whole run (the state file is gone) changes nothing and duplicates nothing.
     again = subprocess.run(export(source, target, from_dataset, to_dataset), capture_output=True, text=True,
@@ -136,6 +154,23 @@ def test_an_interrupted_export_resumes_and_moves_everything_once(servers):
     status, found = target.call("POST", "/api/chunk/search", target.owner_key,
                                 {"query": "handbook topic", "search_type": "fulltext"}, dataset=to_dataset)
     assert status == 200 and found["score_chunks"], found
+
+
+def test_without_vectors_the_target_gets_the_chunks_alone(servers):
+    source, target = servers
+    from_dataset = default_dataset(source)
+    status, me = target.call("GET", "/api/auth/me", target.owner_key)
+    status, made = target.call("POST", "/api/dataset", target.owner_key,
+                               {"dataset_name": "no-vectors", "organization_id": me["orgs"][0]["id"]})
+    assert status == 200, made
+    run = subprocess.run(export(source, target, from_dataset, made["id"], "--without-vectors"),
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "(0 with their vectors)" in run.stdout
+    expected, _ = stored(source, from_dataset)
+    chunks, _ = stored(target, made["id"])
+    assert chunks.keys() == expected.keys()
+    assert all(row[6] is None for row in chunks.values())
 
 
 def test_an_export_with_a_wrong_key_or_dataset_says_so(servers):

@@ -156,3 +156,39 @@ async fn close_finishes_queued_writes_and_empties_the_wal() {
         Err(Error::Closing)
     ));
 }
+
+/// Under Litestream nothing folds the WAL into the database file, which Litestream must do
+/// itself once it has copied the WAL: not SQLite's automatic checkpoint (past 1,000 pages), not
+/// the one after a large write, not closing. Without it, all of them do.
+#[actix_web::test]
+async fn under_litestream_no_checkpoint_writes_the_database_file() {
+    for (checkpoints, folded) in [(Checkpoints::Litestream, false), (Checkpoints::Own, true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let db = Database::open(&path, 2, checkpoints).unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        db.write(|conn| Result::Ok(conn.execute_batch("CREATE TABLE big (b BLOB)")?))
+            .await
+            .unwrap();
+        // 2,000 pages of light writes, then a heavy one.
+        for _ in 0..8 {
+            db.write(|conn| {
+                Result::Ok(conn.execute("INSERT INTO big VALUES (zeroblob(1000000))", [])?)
+            })
+            .await
+            .unwrap();
+        }
+        db.write_heavy(|conn| {
+            Result::Ok(conn.execute("INSERT INTO big VALUES (zeroblob(1000000))", [])?)
+        })
+        .await
+        .unwrap();
+        db.close().unwrap();
+        let after = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(
+            after > before,
+            folded,
+            "{checkpoints:?}: {before} -> {after}"
+        );
+    }
+}
