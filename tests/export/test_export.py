@@ -185,3 +185,25 @@ def test_an_export_with_a_wrong_key_or_dataset_says_so(servers):
                              timeout=60)
     assert no_such.returncode != 0
     assert f"has no dataset {to_dataset}" in no_such.stderr
+
+
+def test_a_file_larger_than_the_target_takes_is_left_out_and_its_chunks_still_go(start_server):
+    source, small = start_server(), start_server("--max-upload-mb", "1")
+    from_dataset, to_dataset = default_dataset(source), default_dataset(small)
+    text = "\n\n".join(f"Section {i}: " + "words of the long report " * 40 for i in range(1500))
+    assert len(text) > 1_300_000
+    status, _ = source.call("POST", "/api/file", source.owner_key, {
+        "base64_file": base64.urlsafe_b64encode(text.encode()).decode(), "file_name": "report.txt",
+        "file_mime_type": "text/plain", "create_chunks": True,
+    }, dataset=from_dataset)
+    assert status == 200
+    expected, _ = stored(source, from_dataset)
+    run = subprocess.run(export(source, small, from_dataset, to_dataset), capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "larger than the target takes" in run.stderr
+    assert "Not sent, larger than the target takes (their chunks were sent without them): report.txt." in run.stdout
+    chunks, files = stored(small, to_dataset)
+    assert not files
+    assert chunks.keys() == expected.keys()
+    assert all(row[7] is None for row in chunks.values()), "a chunk names a file the target does not have"
