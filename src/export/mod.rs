@@ -3,30 +3,35 @@
 //! Trieve stack without losing data.
 //!
 //! Nothing is sent twice however often the export is interrupted and run again: chunks go in
-//! batches of 120 with `upsert_by_tracking_id` (a chunk without a tracking id is sent with its id
-//! as one), so a chunk sent again replaces itself; a file is uploaded only when the target does
+//! batches (up to 120) with `upsert_by_tracking_id` (a chunk without a tracking id is sent with
+//! its id as one), so a chunk sent again replaces itself; a file is uploaded only when the target does
 //! not have it yet. A small state file beside the database (state.rs) remembers the files sent
 //! and how far the chunks got, so that a run after an interruption starts there (and sends
 //! again only the chunks changed since the export began).
 
+mod bodies;
 mod state;
 mod target;
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::Instant;
 
 use rusqlite::Connection;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use crate::db::export::{self as source, ExportedChunk, ExportedFile, Resume};
+use crate::db::export::{self as source, ExportedFile, Resume};
 use crate::db::{files, Checkpoints};
+use crate::domain::chunks::MAX_BATCH;
 use crate::domain::files::decode_base64;
 use crate::domain::ids::DatasetId;
+use bodies::{chunk_body, fitting, upload_body};
 use state::{Identity, State};
 use target::{Failure, Target};
 
-/// Chunks per request: the most `POST /api/chunk` takes at once.
-pub const BATCH: usize = 120;
+/// The most one request of chunks carries, in bytes (and `MAX_BATCH` chunks at most, the most
+/// `POST /api/chunk` takes): half of what a trieve-lite takes.
+const BATCH_BYTES: usize = 8 << 20;
 
 /// What to export, and where.
 pub struct Options {
@@ -121,7 +126,18 @@ fn send_files(
     summary: &mut Summary,
 ) -> Result<(), String> {
     let files = source::files_to_send(conn, from).map_err(|err| err.to_string())?;
-    if files.is_empty() {
+    let progress = |done: usize, file: &ExportedFile| {
+        eprintln!("files: {done}/{} ({})", files.len(), file.file_name);
+    };
+    let (sent, pending): (Vec<_>, Vec<_>) = files
+        .iter()
+        .enumerate()
+        .partition(|(_, file)| state.file(file.id).is_some());
+    for (done, file) in sent {
+        summary.files_found += 1;
+        progress(done + 1, file);
+    }
+    if pending.is_empty() {
         return Ok(());
     }
     let me = target.get("/api/auth/me")?;
@@ -130,64 +146,68 @@ fn send_files(
         .and_then(Value::as_str)
         .ok_or("the target's /api/auth/me names no user id")?
         .to_string();
-    let list = || -> Result<Vec<Value>, String> {
+    // The target's files of the key's user that no file here has been matched to yet.
+    let list = |state: &State| -> Result<Vec<Value>, String> {
         let listed = target.get(&format!("/api/user/files/{user_id}"))?;
-        Ok(listed.as_array().cloned().unwrap_or_default())
+        let claimed: HashSet<&str> = state.target_files().collect();
+        let mut listed = listed.as_array().cloned().unwrap_or_default();
+        listed.retain(|there| {
+            there
+                .get("id")
+                .and_then(Value::as_str)
+                .is_none_or(|id| !claimed.contains(id))
+        });
+        Ok(listed)
     };
-    let mut unclaimed = list()?;
-    for (done, file) in files.iter().enumerate() {
+    let mut unclaimed = list(state)?;
+    for (done, file) in pending {
         let bytes = files::read_file_bytes(conn, file.id).map_err(|err| err.to_string())?;
-        let known = state.file(file.id).map(String::from);
-        let sent = match known {
-            Some(id) => Some(id),
-            None => find_sent(target, &mut unclaimed, file, &bytes)?,
-        };
-        if let Some(id) = sent {
+        if let Some(id) = find_sent(target, &mut unclaimed, file, &bytes)? {
             summary.files_found += 1;
-            unclaimed.retain(|there| there.get("id").and_then(Value::as_str) != Some(&id));
             state.record_file(file.id, &id)?;
-        } else {
-            let body = upload_body(file, &bytes);
-            // An upload that failed on the way may have been stored all the same: look before
-            // sending it again, so that it is not stored twice.
-            let answer = target.with_retries("/api/file", |attempt| {
-                if attempt > 1 {
-                    unclaimed = list().map_err(Failure::Passing)?;
-                    if let Some(id) =
-                        find_sent(target, &mut unclaimed, file, &bytes).map_err(Failure::Passing)?
-                    {
-                        return Ok(json!({"file_metadata": {"id": id}}));
-                    }
-                }
-                target.post_once("/api/file", &body)
-            });
-            match answer {
-                Ok(answer) => {
-                    let id = answer
-                        .pointer("/file_metadata/id")
-                        .and_then(Value::as_str)
-                        .ok_or("the target's answer to an upload names no file id")?;
-                    summary.files_uploaded += 1;
-                    state.record_file(file.id, id)?;
-                }
-                Err(Failure::Refused { status: 413, .. }) => {
-                    eprintln!(
-                        "file {:?} ({} bytes) is larger than the target takes: its chunks go \
-                         without it",
-                        file.file_name, file.size
-                    );
-                    summary.files_too_large.push(file.file_name.clone());
-                }
-                Err(failure) => {
-                    return Err(format!(
-                        "the target refused file {:?}: {} (run the export again to resume)",
-                        file.file_name,
-                        failure.said()
-                    ))
+            progress(done + 1, file);
+            continue;
+        }
+        let body = upload_body(file, &bytes);
+        // An upload that failed on the way may have been stored all the same: look before
+        // sending it again, so that it is not stored twice.
+        let answer = target.with_retries("/api/file", |attempt| {
+            if attempt > 1 {
+                unclaimed = list(state).map_err(Failure::Passing)?;
+                if let Some(id) =
+                    find_sent(target, &mut unclaimed, file, &bytes).map_err(Failure::Passing)?
+                {
+                    return Ok(json!({"file_metadata": {"id": id}}));
                 }
             }
+            target.post_once("/api/file", &body)
+        });
+        match answer {
+            Ok(answer) => {
+                let id = answer
+                    .pointer("/file_metadata/id")
+                    .and_then(Value::as_str)
+                    .ok_or("the target's answer to an upload names no file id")?;
+                summary.files_uploaded += 1;
+                state.record_file(file.id, id)?;
+            }
+            Err(Failure::Refused { status: 413, .. }) => {
+                eprintln!(
+                    "file {:?} ({} bytes) is larger than the target takes: its chunks go \
+                     without it",
+                    file.file_name, file.size
+                );
+                summary.files_too_large.push(file.file_name.clone());
+            }
+            Err(failure) => {
+                return Err(format!(
+                    "the target refused file {:?}: {} (run the export again to resume)",
+                    file.file_name,
+                    failure.said()
+                ))
+            }
         }
-        eprintln!("files: {}/{} ({})", done + 1, files.len(), file.file_name);
+        progress(done + 1, file);
     }
     Ok(())
 }
@@ -230,67 +250,6 @@ fn find_sent(
     Ok(None)
 }
 
-fn upload_body(file: &ExportedFile, bytes: &[u8]) -> Value {
-    use base64::Engine;
-    let mut body = json!({
-        "base64_file": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
-        "file_name": file.file_name,
-        "file_mime_type": file.mime_type,
-        // Its chunks travel as chunks, with the rest.
-        "create_chunks": false,
-    });
-    let fields = body.as_object_mut().expect("an object");
-    put(
-        fields,
-        "description",
-        file.description.as_ref().map(|d| json!(d)),
-    );
-    put(fields, "link", file.link.as_ref().map(|l| json!(l)));
-    put(fields, "metadata", file.metadata.clone());
-    put(fields, "tag_set", file.tag_set.as_ref().map(|t| json!(t)));
-    put(fields, "time_stamp", file.time_stamp.map(|t| json!(t)));
-    body
-}
-
-fn put(fields: &mut Map<String, Value>, name: &str, value: Option<Value>) {
-    if let Some(value) = value {
-        fields.insert(name.into(), value);
-    }
-}
-
-/// A chunk as `POST /api/chunk` takes it, to replace the target's chunk of its tracking id.
-fn chunk_body(chunk: &ExportedChunk, state: &State, vectors: bool) -> Value {
-    let tracking_id = chunk
-        .tracking_id
-        .clone()
-        .unwrap_or_else(|| chunk.id.to_string());
-    let mut body = json!({
-        "tracking_id": tracking_id,
-        "upsert_by_tracking_id": true,
-        "weight": chunk.weight,
-    });
-    let fields = body.as_object_mut().expect("an object");
-    put(
-        fields,
-        "chunk_html",
-        chunk.chunk_html.as_ref().map(|h| json!(h)),
-    );
-    put(fields, "link", chunk.link.as_ref().map(|l| json!(l)));
-    put(fields, "metadata", chunk.metadata.clone());
-    put(fields, "tag_set", chunk.tag_set.as_ref().map(|t| json!(t)));
-    put(fields, "time_stamp", chunk.time_stamp.map(|t| json!(t)));
-    let file = chunk.file_id.and_then(|id| state.file(id));
-    put(fields, "file_uuid", file.map(|id| json!(id)));
-    if vectors {
-        put(
-            fields,
-            "chunk_vector",
-            chunk.vector.as_ref().map(|v| json!(v)),
-        );
-    }
-    body
-}
-
 fn send_chunks(
     conn: &Connection,
     target: &Target,
@@ -313,32 +272,70 @@ fn send_chunks(
     }
     let started = Instant::now();
     let mut after = 0;
+    // A target that takes less in one request than the budget says so (413): the budget halves.
+    let mut budget = BATCH_BYTES;
     loop {
-        let page = source::chunks_to_send(conn, from, resume, after, BATCH).map_err(failed)?;
-        let Some(last) = page.last() else { break };
-        let batch: Vec<Value> = page
+        let page = source::chunks_to_send(conn, from, resume, after, MAX_BATCH).map_err(failed)?;
+        if page.is_empty() {
+            break;
+        }
+        let bodies: Vec<String> = page
             .iter()
             .map(|chunk| chunk_body(chunk, state, options.vectors))
             .collect();
-        target.post("/api/chunk", &Value::Array(batch)).map_err(|err| {
-            let hint = if options.vectors && page.iter().any(|chunk| chunk.vector.is_some()) {
-                " (if the target's vectors have another length, pass --without-vectors and let it embed)"
-            } else {
-                ""
-            };
-            format!("the target refused a batch of chunks: {err}{hint}; run the export again to resume")
-        })?;
-        after = last.pk;
-        summary.chunks += page.len();
-        if options.vectors {
-            summary.vectors += page.iter().filter(|chunk| chunk.vector.is_some()).count();
+        let sizes: Vec<usize> = bodies.iter().map(String::len).collect();
+        let mut at = 0;
+        while at < page.len() {
+            let count = fitting(&sizes[at..], budget);
+            let sending = &page[at..at + count];
+            let batch = format!("[{}]", bodies[at..at + count].join(","));
+            match target.post("/api/chunk", &batch) {
+                Ok(_) => {}
+                Err(Failure::Refused { status: 413, .. }) if count > 1 => {
+                    budget = batch.len() / 2;
+                    eprintln!(
+                        "the target takes less in one request: batches of at most {budget} bytes"
+                    );
+                    continue;
+                }
+                Err(failure) => {
+                    let mismatch = matches!(
+                        failure,
+                        Failure::Refused {
+                            status: 400 | 422,
+                            ..
+                        }
+                    );
+                    let hint = if mismatch
+                        && options.vectors
+                        && sending.iter().any(|chunk| chunk.vector.is_some())
+                    {
+                        " (if the target's vectors have another length, pass --without-vectors and let it embed)"
+                    } else {
+                        ""
+                    };
+                    return Err(format!(
+                        "the target refused a batch of chunks: {}{hint}; run the export again to resume",
+                        failure.said()
+                    ));
+                }
+            }
+            at += count;
+            summary.chunks += count;
+            if options.vectors {
+                summary.vectors += sending
+                    .iter()
+                    .filter(|chunk| chunk.vector.is_some())
+                    .count();
+            }
+            after = sending[count - 1].pk;
+            state.acknowledge(after)?;
+            eprintln!(
+                "chunks: {}/{to_send} ({:.0} per second)",
+                summary.chunks,
+                summary.chunks as f64 / started.elapsed().as_secs_f64().max(1e-3)
+            );
         }
-        state.acknowledge(after)?;
-        eprintln!(
-            "chunks: {}/{to_send} ({:.0} per second)",
-            summary.chunks,
-            summary.chunks as f64 / started.elapsed().as_secs_f64().max(1e-3)
-        );
     }
     Ok(())
 }

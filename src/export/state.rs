@@ -104,6 +104,11 @@ impl State {
         self.saved.files.get(&id).map(String::as_str)
     }
 
+    /// The target's ids of the files sent.
+    pub fn target_files(&self) -> impl Iterator<Item = &str> {
+        self.saved.files.values().map(String::as_str)
+    }
+
     /// The target has file `id` as `target_id`.
     pub fn record_file(&mut self, id: FileId, target_id: &str) -> Result<(), String> {
         self.saved.files.insert(id, target_id.to_string());

@@ -12,7 +12,7 @@ use crate::outside::{base_url, http_agent};
 
 /// Tries of one request before the export gives up (waits of 1, 2, 4, 8 and 16 seconds).
 const ATTEMPTS: u32 = 6;
-/// One request may take this long (a batch of 120 chunks with their vectors, a large file).
+/// One request may take this long (a batch of chunks, a large file).
 const TIMEOUT: Duration = Duration::from_secs(300);
 /// The longest answer read: a file downloaded to compare, base64 in JSON.
 const MAX_ANSWER_BYTES: u64 = 1 << 30;
@@ -88,20 +88,19 @@ impl Target {
 
     /// POST of what may be sent again (it replaces itself), tried again while the failure
     /// passes.
-    pub fn post(&self, path: &str, body: &Value) -> Result<Value, String> {
+    pub fn post(&self, path: &str, body: &str) -> Result<Value, Failure> {
         self.with_retries(path, |_| self.post_once(path, body))
-            .map_err(Failure::said)
     }
 
-    /// POST, once.
-    pub fn post_once(&self, path: &str, body: &Value) -> Result<Value, Failure> {
+    /// POST of a JSON body, once.
+    pub fn post_once(&self, path: &str, body: &str) -> Result<Value, Failure> {
         let request = self
             .agent
             .post(format!("{}{path}", self.url))
             .header("Authorization", &self.api_key)
             .header("TR-Dataset", self.dataset.to_string())
             .content_type("application/json");
-        read_answer(request.send(body.to_string()))
+        read_answer(request.send(body))
     }
 
     /// `once(attempt)` until it succeeds, is refused, or has failed `ATTEMPTS` times, with

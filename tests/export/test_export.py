@@ -9,7 +9,11 @@ import re
 import signal
 import sqlite3
 import subprocess
+import threading
+import urllib.error
+import urllib.request
 from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -79,8 +83,8 @@ def servers(start_server):
     return source, target
 
 
-def export(source, target, from_dataset, to_dataset, *flags, key=None):
-    return source.command("export", "--to", target.base, "--api-key", key or target.owner_key,
+def export(source, target, from_dataset, to_dataset, *flags, key=None, to=None):
+    return source.command("export", "--to", to or target.base, "--api-key", key or target.owner_key,
                           "--dataset", to_dataset, "--from-dataset", from_dataset, *flags)
 
 
@@ -207,3 +211,105 @@ def test_a_file_larger_than_the_target_takes_is_left_out_and_its_chunks_still_go
     assert not files
     assert chunks.keys() == expected.keys()
     assert all(row[7] is None for row in chunks.values()), "a chunk names a file the target does not have"
+
+
+class Proxy:
+    """A server in front of `base` that forwards every request, except: a body over `max_body`
+    bytes is answered 413, and the `fail_upload`-th `POST /api/file` is answered 503 unseen by
+    `base` (a target too busy for a moment)."""
+
+    def __init__(self, base, max_body=None, fail_upload=None):
+        uploads = Counter()
+
+        class Forward(BaseHTTPRequestHandler):
+            def forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.command == "POST" and self.path == "/api/file":
+                    uploads["n"] += 1
+                if max_body is not None and len(body) > max_body:
+                    return self.answer(413, b'{"message": "too large"}')
+                if fail_upload is not None and self.path == "/api/file" and uploads["n"] == fail_upload:
+                    return self.answer(503, b'{"message": "busy"}')
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() in ("authorization", "tr-dataset", "content-type")}
+                request = urllib.request.Request(base + self.path, data=body or None, method=self.command,
+                                                 headers=headers)
+                try:
+                    with urllib.request.urlopen(request, timeout=120) as answer:
+                        self.answer(answer.status, answer.read())
+                except urllib.error.HTTPError as err:
+                    self.answer(err.code, err.read())
+
+            def answer(self, status, data):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+        self.base = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_chunks_too_large_for_one_request_go_in_several(start_server):
+    source, target, behind = start_server(), start_server(), start_server()
+    from_dataset = default_dataset(source)
+    # 24 chunks of 0.9 MB: 21 MB, more than a trieve-lite takes in one request (16 MiB).
+    for i in range(24):
+        html = "<p>" + " ".join(f"word{(i * 7 + j) % 997}" for j in range(100_000)) + "</p>"
+        status, body = source.call("POST", "/api/chunk", source.owner_key,
+                                   {"chunk_html": html, "tracking_id": f"big-{i}"}, dataset=from_dataset)
+        assert status == 200, body
+    expected, _ = stored(source, from_dataset)
+    to_dataset = default_dataset(target)
+    run = subprocess.run(export(source, target, from_dataset, to_dataset), capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "chunks: 24/24" in run.stderr
+    assert stored(target, to_dataset)[0] == expected
+
+    # A target that takes less in one request (3 MB here) answers 413: the batches get smaller.
+    proxy = Proxy(behind.base, max_body=3_000_000)
+    try:
+        to_dataset = default_dataset(behind)
+        run = subprocess.run(export(source, behind, from_dataset, to_dataset, to=proxy.base), capture_output=True,
+                             text=True, timeout=300)
+    finally:
+        proxy.close()
+    assert run.returncode == 0, run.stderr
+    assert "the target takes less in one request" in run.stderr
+    assert stored(behind, to_dataset)[0] == expected
+
+
+def test_two_equal_files_stay_two_when_an_upload_is_tried_again(start_server):
+    source, target = start_server(), start_server()
+    from_dataset, to_dataset = default_dataset(source), default_dataset(target)
+    data = random.Random(3).randbytes(3000)
+    for _ in range(2):
+        status, _ = source.call("POST", "/api/file", source.owner_key, {
+            "base64_file": base64.urlsafe_b64encode(data).decode(), "file_name": "same.bin",
+            "file_mime_type": "application/octet-stream", "create_chunks": False,
+        }, dataset=from_dataset)
+        assert status == 200
+    _, expected = stored(source, from_dataset)
+    assert sum(expected.values()) == 2
+    # The second upload meets a busy target once: tried again, it must not be taken for the first.
+    proxy = Proxy(target.base, fail_upload=2)
+    try:
+        run = subprocess.run(export(source, target, from_dataset, to_dataset, to=proxy.base), capture_output=True,
+                             text=True, timeout=120)
+    finally:
+        proxy.close()
+    assert run.returncode == 0, run.stderr
+    assert "HTTP 503: busy; trying again" in run.stderr
+    assert stored(target, to_dataset)[1] == expected
