@@ -279,12 +279,7 @@ fn add_user(
     name: Option<&str>,
     as_json: bool,
 ) -> Result<(), String> {
-    if !db_path.exists() {
-        return Err(format!(
-            "no database at {}: start trieve-lite once to create it, or pass --db",
-            db_path.display()
-        ));
-    }
+    db::require_existing(db_path)?;
     let role = Role::from_name(role).ok_or("role must be user, admin or owner")?;
     let pool = db::open_pool(db_path, 1, checkpoints).map_err(|err| err.to_string())?;
     let mut conn = pool.get().map_err(|err| err.to_string())?;
@@ -302,9 +297,7 @@ fn add_user(
 }
 
 fn reindex(db_path: &Path, checkpoints: Checkpoints) -> Result<(), String> {
-    if !db_path.exists() {
-        return Err(format!("no database at {}", db_path.display()));
-    }
+    db::require_existing(db_path)?;
     let pool = db::open_pool(db_path, 1, checkpoints).map_err(|err| err.to_string())?;
     let mut conn = pool.get().map_err(|err| err.to_string())?;
     let started = std::time::Instant::now();

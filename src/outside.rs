@@ -38,7 +38,12 @@ impl ServerSettings {
         api_key: Option<String>,
         timeout: Duration,
     ) -> Result<ServerSettings, String> {
-        let url = base_url(&format!("--{flag}-url"), key_variable, url)?;
+        let url = base_url(
+            &format!("--{flag}-url"),
+            key_variable,
+            "http://127.0.0.1:11434/v1",
+            url,
+        )?;
         if model.trim().is_empty() {
             return Err(format!("--{flag}-model must name a model"));
         }
@@ -53,11 +58,12 @@ impl ServerSettings {
 
 /// A server's base URL as given in `option` (`--embedding-url`, `--to`): http or https, without
 /// credentials or a query string (a key goes in `key_place`), and without a trailing slash.
-pub fn base_url(option: &str, key_place: &str, url: &str) -> Result<String, String> {
+/// `example` is one, for the error.
+pub fn base_url(option: &str, key_place: &str, example: &str, url: &str) -> Result<String, String> {
     let url = url.trim().trim_end_matches('/');
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Err(format!(
-            "{option} must be an http:// or https:// URL, like http://127.0.0.1:11434/v1 (not {url:?})"
+            "{option} must be an http:// or https:// URL, like {example} (not {url:?})"
         ));
     }
     if url
@@ -77,8 +83,9 @@ pub fn base_url(option: &str, key_place: &str, url: &str) -> Result<String, Stri
     Ok(url.to_string())
 }
 
-/// The HTTP client of every call to an outside server: one request may take `timeout`, and an
-/// error status is an answer to read, not a failure.
+/// The HTTP client of the embedding server and of an export's target: one request may take
+/// `timeout`, and an error status is an answer to read, not a failure. (The language model's
+/// client has timeouts of its own, for answers that stream.)
 pub fn http_agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
         .timeout_global(Some(timeout))

@@ -80,9 +80,7 @@ pub fn backup(
     force: bool,
     checkpoints: Checkpoints,
 ) -> Result<Report, String> {
-    if !db.exists() {
-        return Err(format!("no database at {}", db.display()));
-    }
+    super::require_existing(db)?;
     if target.exists() && !force {
         return Err(format!(
             "{} exists; pass --force to overwrite it",

@@ -86,9 +86,7 @@ const TO_SEND: &str = "(c.pk > ?2 OR c.updated_at > ?3 OR c.pk IN (
 /// The database to export from, opened to read only (the server may be running on it): it
 /// must exist and have the schema version this binary knows (an export never upgrades it).
 pub fn open(path: &Path, checkpoints: Checkpoints) -> std::result::Result<Connection, String> {
-    if !path.exists() {
-        return Err(format!("no database at {}", path.display()));
-    }
+    super::require_existing(path)?;
     let cannot = |err: rusqlite::Error| format!("cannot read {}: {err}", path.display());
     let conn = Connection::open_with_flags(
         path,

@@ -61,6 +61,18 @@ pub enum OpenError {
     },
 }
 
+/// A command that works on an existing database (not the server, which creates one) refuses a
+/// path where there is none.
+pub fn require_existing(path: &Path) -> std::result::Result<(), String> {
+    if path.exists() {
+        return Ok(());
+    }
+    Err(format!(
+        "no database at {}: start trieve-lite once to create it, or pass --db",
+        path.display()
+    ))
+}
+
 /// `path` with `suffix` appended to its file name, as SQLite names its `-wal` and `-shm` files.
 pub fn sibling_file(path: &Path, suffix: &str) -> std::path::PathBuf {
     let mut name = path.as_os_str().to_os_string();

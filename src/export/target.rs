@@ -44,7 +44,12 @@ pub struct Target {
 impl Target {
     /// A target at `url` (http or https), reached with `api_key` in `dataset`.
     pub fn new(url: &str, api_key: &str, dataset: DatasetId) -> Result<Target, String> {
-        let url = base_url("--to", "--api-key or TRIEVE_EXPORT_API_KEY", url)?;
+        let url = base_url(
+            "--to",
+            "--api-key or TRIEVE_EXPORT_API_KEY",
+            "https://trieve.example.com",
+            url,
+        )?;
         if api_key.trim().is_empty() {
             return Err("--api-key must be an API key of the target server".into());
         }
