@@ -1,7 +1,8 @@
-//! How far an export got, in a file beside the database (`<db>.export-<12 hex digits>.json`,
+//! How far an export got, in two files beside the database (`<db>.export-<12 hex digits>.json`,
 //! one per target, datasets and choice of vectors): which files the target has (by their ids
-//! here and there), and how far the chunks got. Written after each file and each batch the
-//! target acknowledged, removed when the export finishes. It holds no key.
+//! here and there), written after each file; and, in `<...>.json.chunks`, how far the chunks got,
+//! written after each batch the target acknowledged (a few bytes, however many files there
+//! are). Both go when the export finishes. They hold no key.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -26,27 +27,50 @@ pub struct Identity {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Saved {
+struct Files {
     #[serde(flatten)]
     identity: Identity,
+    /// The target's id of each file sent, by its id here.
+    files: BTreeMap<FileId, String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Chunks {
     /// When the export began (RFC 3339).
     began: String,
     /// Every chunk up to this key was acknowledged (as it was when the export began).
     acknowledged_through: i64,
     /// The vector log's position when the export began.
     vector_log_at: i64,
-    /// The target's id of each file sent, by its id here.
-    files: BTreeMap<FileId, String>,
+}
+
+impl Chunks {
+    fn from(resume: Resume) -> Chunks {
+        Chunks {
+            began: resume.began.to_string(),
+            acknowledged_through: resume.acknowledged_through,
+            vector_log_at: resume.vector_log_at,
+        }
+    }
+
+    fn resume(&self) -> Option<Resume> {
+        Some(Resume {
+            acknowledged_through: self.acknowledged_through,
+            began: Timestamp::parse_rfc3339(&self.began)?,
+            vector_log_at: self.vector_log_at,
+        })
+    }
 }
 
 pub struct State {
     path: PathBuf,
-    saved: Saved,
-    began: Timestamp,
+    files: Files,
+    resume: Resume,
 }
 
 impl State {
-    /// The state of an interrupted export of this identity, or a new one beginning at `begin`.
+    /// The state of an interrupted export of this identity, or a new one beginning at `begin`
+    /// (its chunks begin there too when how far they got was lost).
     pub fn load_or_begin(
         db_path: &Path,
         identity: Identity,
@@ -59,93 +83,109 @@ impl State {
             .map(|b| format!("{b:02x}"))
             .collect();
         let path = sibling_file(db_path, &format!(".export-{name}.json"));
-        let earlier = fs::read(&path)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<Saved>(&bytes).ok())
-            .filter(|saved| saved.identity == identity)
-            .and_then(|saved| Some((Timestamp::parse_rfc3339(&saved.began)?, saved)));
-        if let Some((began, saved)) = earlier {
-            return Ok(State { path, saved, began });
+        let read = |path: &Path| fs::read(path).ok();
+        let earlier = read(&path)
+            .and_then(|bytes| serde_json::from_slice::<Files>(&bytes).ok())
+            .filter(|files| files.identity == identity);
+        if let Some(files) = earlier {
+            let resume = read(&chunks_path(&path))
+                .and_then(|bytes| serde_json::from_slice::<Chunks>(&bytes).ok())
+                .and_then(|chunks| chunks.resume());
+            let state = State {
+                path,
+                files,
+                resume: resume.unwrap_or(begin),
+            };
+            if resume.is_none() {
+                state.save_chunks()?;
+            }
+            return Ok(state);
         }
         let state = State {
             path,
-            saved: Saved {
+            files: Files {
                 identity,
-                began: begin.began.to_string(),
-                acknowledged_through: begin.acknowledged_through,
-                vector_log_at: begin.vector_log_at,
                 files: BTreeMap::new(),
             },
-            began: begin.began,
+            resume: begin,
         };
-        state.save()?;
+        state.save_files()?;
+        state.save_chunks()?;
         Ok(state)
     }
 
     pub fn resume(&self) -> Resume {
-        Resume {
-            acknowledged_through: self.saved.acknowledged_through,
-            began: self.began,
-            vector_log_at: self.saved.vector_log_at,
-        }
+        self.resume
     }
 
     /// The chunks start again from `begin` (the files sent stay sent).
     pub fn restart_chunks(&mut self, begin: Resume) -> Result<(), String> {
-        self.began = begin.began;
-        self.saved.began = begin.began.to_string();
-        self.saved.acknowledged_through = begin.acknowledged_through;
-        self.saved.vector_log_at = begin.vector_log_at;
-        self.save()
+        self.resume = begin;
+        self.save_chunks()
     }
 
     /// The target's id of a file sent by an earlier run.
     pub fn file(&self, id: FileId) -> Option<&str> {
-        self.saved.files.get(&id).map(String::as_str)
+        self.files.files.get(&id).map(String::as_str)
     }
 
     /// The target's ids of the files sent.
     pub fn target_files(&self) -> impl Iterator<Item = &str> {
-        self.saved.files.values().map(String::as_str)
+        self.files.files.values().map(String::as_str)
     }
 
     /// The target has file `id` as `target_id`.
     pub fn record_file(&mut self, id: FileId, target_id: &str) -> Result<(), String> {
-        self.saved.files.insert(id, target_id.to_string());
-        self.save()
+        self.files.files.insert(id, target_id.to_string());
+        self.save_files()
     }
 
     /// The target acknowledged every chunk to send up to key `pk`.
     pub fn acknowledge(&mut self, pk: i64) -> Result<(), String> {
-        if pk > self.saved.acknowledged_through {
-            self.saved.acknowledged_through = pk;
-            self.save()?;
+        if pk > self.resume.acknowledged_through {
+            self.resume.acknowledged_through = pk;
+            self.save_chunks()?;
         }
         Ok(())
     }
 
     /// The export is done: the next one starts from the beginning.
     pub fn finish(self) -> Result<(), String> {
-        fs::remove_file(&self.path)
-            .map_err(|err| format!("cannot remove {}: {err}", self.path.display()))
+        for path in [chunks_path(&self.path), self.path] {
+            fs::remove_file(&path)
+                .map_err(|err| format!("cannot remove {}: {err}", path.display()))?;
+        }
+        Ok(())
     }
 
-    /// Written whole or not at all: a new file, synced, renamed over the old.
-    fn save(&self) -> Result<(), String> {
-        let partial = sibling_file(&self.path, ".partial");
-        let cannot = |err: std::io::Error| format!("cannot write {}: {err}", self.path.display());
-        let _ = fs::remove_file(&partial);
-        make_private(&partial).map_err(cannot)?;
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .open(&partial)
-            .map_err(cannot)?;
-        let text = serde_json::to_vec(&self.saved).map_err(|err| err.to_string())?;
-        file.write_all(&text).map_err(cannot)?;
-        file.sync_all().map_err(cannot)?;
-        fs::rename(&partial, &self.path).map_err(cannot)
+    fn save_files(&self) -> Result<(), String> {
+        write_whole(&self.path, &self.files)
     }
+
+    fn save_chunks(&self) -> Result<(), String> {
+        write_whole(&chunks_path(&self.path), &Chunks::from(self.resume))
+    }
+}
+
+fn chunks_path(path: &Path) -> PathBuf {
+    sibling_file(path, ".chunks")
+}
+
+/// Written whole or not at all: a new file, synced, renamed over the old.
+fn write_whole(path: &Path, value: &impl Serialize) -> Result<(), String> {
+    let partial = sibling_file(path, ".partial");
+    let cannot = |err: std::io::Error| format!("cannot write {}: {err}", path.display());
+    let _ = fs::remove_file(&partial);
+    make_private(&partial).map_err(cannot)?;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&partial)
+        .map_err(cannot)?;
+    let text = serde_json::to_vec(value).map_err(|err| err.to_string())?;
+    file.write_all(&text).map_err(cannot)?;
+    file.sync_all().map_err(cannot)?;
+    fs::rename(&partial, path).map_err(cannot)
 }
 
 #[cfg(test)]
@@ -192,7 +232,24 @@ mod tests {
             assert_eq!(other.file(file), None);
         }
 
-        again.finish().unwrap();
+        // A batch acknowledged rewrites how far the chunks got, not the files sent.
+        let files_path = again.path.clone();
+        let files_before = fs::read(&files_path).unwrap();
+        let mut again = again;
+        again.acknowledge(360).unwrap();
+        assert_eq!(fs::read(&files_path).unwrap(), files_before);
+        let reloaded = State::load_or_begin(&db, identity("http://a", true), begin()).unwrap();
+        assert_eq!(reloaded.resume().acknowledged_through, 360);
+        assert_eq!(reloaded.file(file), Some("there"));
+
+        // How far the chunks got, lost: they begin again, the files sent stay sent.
+        fs::remove_file(chunks_path(&files_path)).unwrap();
+        let lost = State::load_or_begin(&db, identity("http://a", true), begin()).unwrap();
+        assert_eq!(lost.resume().acknowledged_through, 0);
+        assert_eq!(lost.file(file), Some("there"));
+
+        lost.finish().unwrap();
+        assert!(!files_path.exists() && !chunks_path(&files_path).exists());
         let fresh = State::load_or_begin(&db, identity("http://a", true), begin()).unwrap();
         assert_eq!(fresh.resume().acknowledged_through, 0);
     }
