@@ -256,7 +256,10 @@ class Proxy:
         self.base = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def close(self):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
 
@@ -279,13 +282,10 @@ def test_chunks_too_large_for_one_request_go_in_several(start_server):
     assert stored(target, to_dataset)[0] == expected
 
     # A target that takes less in one request (3 MB here) answers 413: the batches get smaller.
-    proxy = Proxy(behind.base, max_body=3_000_000)
-    try:
-        to_dataset = default_dataset(behind)
+    to_dataset = default_dataset(behind)
+    with Proxy(behind.base, max_body=3_000_000) as proxy:
         run = subprocess.run(export(source, behind, from_dataset, to_dataset, to=proxy.base), capture_output=True,
                              text=True, timeout=300)
-    finally:
-        proxy.close()
     assert run.returncode == 0, run.stderr
     assert "the target takes less in one request" in run.stderr
     assert stored(behind, to_dataset)[0] == expected
@@ -304,12 +304,9 @@ def test_two_equal_files_stay_two_when_an_upload_is_tried_again(start_server):
     _, expected = stored(source, from_dataset)
     assert sum(expected.values()) == 2
     # The second upload meets a busy target once: tried again, it must not be taken for the first.
-    proxy = Proxy(target.base, fail_upload=2)
-    try:
+    with Proxy(target.base, fail_upload=2) as proxy:
         run = subprocess.run(export(source, target, from_dataset, to_dataset, to=proxy.base), capture_output=True,
                              text=True, timeout=120)
-    finally:
-        proxy.close()
     assert run.returncode == 0, run.stderr
     assert "HTTP 503: busy; trying again" in run.stderr
     assert stored(target, to_dataset)[1] == expected
