@@ -61,16 +61,12 @@ pub enum OpenError {
     },
 }
 
-/// A command that works on an existing database (not the server, which creates one) refuses a
-/// path where there is none.
+/// A command on an existing database (the server alone creates one) refuses a path without one.
 pub fn require_existing(path: &Path) -> std::result::Result<(), String> {
-    if path.exists() {
-        return Ok(());
-    }
-    Err(format!(
-        "no database at {}: start trieve-lite once to create it, or pass --db",
-        path.display()
-    ))
+    let hint = "start trieve-lite once to create it, or pass --db";
+    (path.exists())
+        .then_some(())
+        .ok_or_else(|| format!("no database at {}: {hint}", path.display()))
 }
 
 /// `path` with `suffix` appended to its file name, as SQLite names its `-wal` and `-shm` files.
