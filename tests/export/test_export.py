@@ -88,6 +88,11 @@ def export(source, target, from_dataset, to_dataset, *flags, key=None, to=None):
                           "--dataset", to_dataset, "--from-dataset", from_dataset, *flags)
 
 
+def run_export(*args, timeout=300, **kwargs):
+    """One run of `export(...)` to its end, its output as text."""
+    return subprocess.run(export(*args, **kwargs), capture_output=True, text=True, timeout=timeout)
+
+
 def exported(stdout):
     """The number of chunks a run's summary says it sent."""
     return int(re.search(r"Exported (\d+) chunks", stdout).group(1))
@@ -131,8 +136,7 @@ def test_an_interrupted_export_resumes_and_moves_everything_once(servers):
     assert "doc-0" in partial
     expected_chunks, _ = stored(source, from_dataset)
 
-    resumed = subprocess.run(export(source, target, from_dataset, to_dataset), capture_output=True, text=True,
-                             timeout=300)
+    resumed = run_export(source, target, from_dataset, to_dataset)
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming an interrupted export" in resumed.stderr
     assert "resuming an interrupted export" in resumed.stdout
@@ -148,8 +152,7 @@ def test_an_interrupted_export_resumes_and_moves_everything_once(servers):
     assert sum(1 for row in chunks.values() if row[6] is not None) == CHUNKS // 4 - 1
 
     # A second whole run (the state file is gone) changes nothing and duplicates nothing.
-    again = subprocess.run(export(source, target, from_dataset, to_dataset), capture_output=True, text=True,
-                           timeout=300)
+    again = run_export(source, target, from_dataset, to_dataset)
     assert again.returncode == 0, again.stderr
     assert "resuming" not in again.stdout
     assert f"and 2 files (2 were there already)" in again.stdout
@@ -167,8 +170,7 @@ def test_without_vectors_the_target_gets_the_chunks_alone(servers):
     status, made = target.call("POST", "/api/dataset", target.owner_key,
                                {"dataset_name": "no-vectors", "organization_id": me["orgs"][0]["id"]})
     assert status == 200, made
-    run = subprocess.run(export(source, target, from_dataset, made["id"], "--without-vectors"),
-                         capture_output=True, text=True, timeout=300)
+    run = run_export(source, target, from_dataset, made["id"], "--without-vectors")
     assert run.returncode == 0, run.stderr
     assert "(0 with their vectors)" in run.stdout
     expected, _ = stored(source, from_dataset)
@@ -180,13 +182,11 @@ def test_without_vectors_the_target_gets_the_chunks_alone(servers):
 def test_an_export_with_a_wrong_key_or_dataset_says_so(servers):
     source, target = servers
     from_dataset, to_dataset = default_dataset(source), default_dataset(target)
-    wrong_key = subprocess.run(export(source, target, from_dataset, to_dataset, key="tr-" + "x" * 32),
-                               capture_output=True, text=True, timeout=60)
+    wrong_key = run_export(source, target, from_dataset, to_dataset, key="tr-" + "x" * 32, timeout=60)
     assert wrong_key.returncode != 0
     assert f"dataset {to_dataset} cannot be reached" in wrong_key.stderr
     assert "tr-xxxx" not in wrong_key.stderr, "the key was shown"
-    no_such = subprocess.run(export(source, target, to_dataset, to_dataset), capture_output=True, text=True,
-                             timeout=60)
+    no_such = run_export(source, target, to_dataset, to_dataset, timeout=60)
     assert no_such.returncode != 0
     assert f"has no dataset {to_dataset}" in no_such.stderr
 
@@ -202,8 +202,7 @@ def test_a_file_larger_than_the_target_takes_is_left_out_and_its_chunks_still_go
     }, dataset=from_dataset)
     assert status == 200
     expected, _ = stored(source, from_dataset)
-    run = subprocess.run(export(source, small, from_dataset, to_dataset), capture_output=True, text=True,
-                         timeout=120)
+    run = run_export(source, small, from_dataset, to_dataset, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "larger than the target takes" in run.stderr
     assert "Not sent, larger than the target takes (their chunks were sent without them): report.txt." in run.stdout
@@ -275,8 +274,7 @@ def test_chunks_too_large_for_one_request_go_in_several(start_server):
         assert status == 200, body
     expected, _ = stored(source, from_dataset)
     to_dataset = default_dataset(target)
-    run = subprocess.run(export(source, target, from_dataset, to_dataset), capture_output=True, text=True,
-                         timeout=300)
+    run = run_export(source, target, from_dataset, to_dataset)
     assert run.returncode == 0, run.stderr
     assert "chunks: 24/24" in run.stderr
     assert stored(target, to_dataset)[0] == expected
@@ -284,8 +282,7 @@ def test_chunks_too_large_for_one_request_go_in_several(start_server):
     # A target that takes less in one request (3 MB here) answers 413: the batches get smaller.
     to_dataset = default_dataset(behind)
     with Proxy(behind.base, max_body=3_000_000) as proxy:
-        run = subprocess.run(export(source, behind, from_dataset, to_dataset, to=proxy.base), capture_output=True,
-                             text=True, timeout=300)
+        run = run_export(source, behind, from_dataset, to_dataset, to=proxy.base)
     assert run.returncode == 0, run.stderr
     assert "the target takes less in one request" in run.stderr
     assert stored(behind, to_dataset)[0] == expected
@@ -305,8 +302,7 @@ def test_two_equal_files_stay_two_when_an_upload_is_tried_again(start_server):
     assert sum(expected.values()) == 2
     # The second upload meets a busy target once: tried again, it must not be taken for the first.
     with Proxy(target.base, fail_upload=2) as proxy:
-        run = subprocess.run(export(source, target, from_dataset, to_dataset, to=proxy.base), capture_output=True,
-                             text=True, timeout=120)
+        run = run_export(source, target, from_dataset, to_dataset, to=proxy.base, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "HTTP 503: busy; trying again" in run.stderr
     assert stored(target, to_dataset)[1] == expected
