@@ -1,13 +1,14 @@
 # make run   builds in release and serves on 127.0.0.1:8090 with ./trieve-lite.db
 # make test  runs every test: Rust unit and integration tests, the real Python client, and the
 #            admin page in headless Chromium
+# make lint  cargo fmt --check and clippy with warnings denied (what .ci/run runs first)
 
 CARGO  ?= cargo
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := target/release/trieve-lite
 
-.PHONY: build run test test-rust test-python test-deps bench clean
+.PHONY: build run test test-rust test-python test-deps lint bench clean
 
 build:
 	$(CARGO) build --release --locked
@@ -16,6 +17,11 @@ run: build
 	./$(BIN)
 
 test: test-deps test-rust test-python
+
+# --features bench: clippy reads the benchmark examples too, which need it.
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --locked --all-targets --features bench -- -D warnings
 
 test-rust:
 	$(CARGO) test --locked
@@ -38,7 +44,7 @@ test-python: build test-deps $(VENV)/.installed
 # against the test suite's fake embedding server (tests/bench/vectors.py). Last, searches per second
 # at a million chunks and the export's rate (tests/bench/scale.py, for docs/scale.md).
 bench: build $(VENV)/.bench-installed
-	$(CARGO) build --release --locked --example hello --example search_bench
+	$(CARGO) build --release --locked --features bench --example hello --example search_bench
 	$(CARGO) build --release --locked --features bench-unindexed --target-dir target/unindexed
 	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(PYTHON) tests/bench/run.py

@@ -51,7 +51,7 @@ struct Cli {
     #[arg(long, env = "TRIEVE_DB", default_value = DEFAULT_DB, global = true, value_name = "PATH")]
     db: PathBuf,
 
-    /// Leave WAL checkpoints to Litestream, which replicates the database (README,
+    /// Leave WAL checkpoints to Litestream, which replicates the database (docs/operations.md,
     /// "Replication with Litestream"): trieve-lite then never checkpoints, not even at shutdown.
     #[arg(long, env = "TRIEVE_LITESTREAM", global = true,
           value_parser = clap::builder::FalseyValueParser::new())]
