@@ -11,13 +11,13 @@ use serde_json::json;
 use crate::config::{ServeArgs, Settings, DEFAULT_DB};
 use crate::db::{self, backup, Checkpoints};
 use crate::domain::bootstrap::FirstStart;
-use crate::domain::fields::{Email, Name};
+use crate::domain::error::AppError;
 use crate::domain::members::{self, AddedMember};
 use crate::domain::organizations::organization_to_join;
-use crate::domain::roles::Role;
-use crate::error::AppError;
-use crate::export;
+use crate::outside::export;
 use crate::startup::Application;
+use crate::types::fields::{Email, Name};
+use crate::types::roles::Role;
 
 const ENVIRONMENT_HELP: &str = "\
 Environment:
@@ -303,7 +303,7 @@ fn reindex(db_path: &Path, checkpoints: Checkpoints) -> Result<(), String> {
     let started = std::time::Instant::now();
     let count = db::in_write_transaction(&mut conn, |tx| {
         db::chunks::recount(tx)?;
-        db::search::reindex_all(tx)
+        db::fulltext::reindex_all(tx)
     })
     .map_err(|err: db::Error| err.to_string())?;
     println!(

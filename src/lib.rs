@@ -1,24 +1,17 @@
 //! trieve-lite: a Trieve-compatible server in one executable, backed by one SQLite file.
+//!
+//! The layers, each importing only those below it (docs/development.md walks a request through
+//! them): `types` (values parsed once) < `search` (the text engine: tokens, queries, highlights)
+//! < `db` (storage rows and the writer) < `domain` (the rules) < `outside` (clients of the
+//! servers the user runs) < `http` (routes, wire shapes, plumbing) < `startup` and `cli`.
 
-pub mod admin;
-pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod connections;
 pub mod db;
 pub mod domain;
-pub mod embedding;
-pub mod error;
-pub mod export;
-pub mod extract;
-pub mod llm;
-pub mod metrics;
-pub mod middleware;
+pub mod http;
 pub mod models;
-pub mod openapi;
 pub mod outside;
-pub mod routes;
 pub mod search;
 pub mod startup;
-pub mod text;
-pub mod throttle;
+pub mod types;

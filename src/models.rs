@@ -7,12 +7,12 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::ids::{
+use crate::types::ids::{
     ChunkId, CollectionId, DatasetId, FileId, KeyId, MembershipId, MessageId, NotificationId,
     OrganizationId, TopicId, UserId,
 };
-use crate::domain::roles::{KeyRole, Role};
-use crate::domain::time::Timestamp;
+use crate::types::roles::{KeyRole, Role};
+use crate::types::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct User {

@@ -8,20 +8,20 @@ use actix_web::http::header;
 use actix_web::middleware::{from_fn, Condition, DefaultHeaders, Logger};
 use actix_web::{web, App, HttpMessage, HttpServer};
 
-use crate::auth::CallerId;
 use crate::config::{MetricsToken, Settings, HEADERS_TIMEOUT, KEEP_ALIVE};
-use crate::connections::PerAddress;
 use crate::db::{self, Database, OpenError};
 use crate::domain::bootstrap::{self, FirstStart};
-use crate::embedding::worker::{EmbeddingStats, Worker};
-use crate::embedding::{Embedder, Embeddings};
-use crate::error::{AppError, AppResult};
-use crate::extract::BodyBudget;
-use crate::llm::{Llm, Llms};
-use crate::metrics::{self, Metrics};
-use crate::middleware::{head_as_get, json_errors};
-use crate::routes;
-use crate::throttle::{throttle_key_guessing, AuthThrottle};
+use crate::domain::error::{AppError, AppResult};
+use crate::http::auth::CallerId;
+use crate::http::connections::PerAddress;
+use crate::http::extract::BodyBudget;
+use crate::http::metrics::{self, Metrics};
+use crate::http::middleware::{head_as_get, json_errors};
+use crate::http::routes;
+use crate::http::throttle::{throttle_key_guessing, AuthThrottle};
+use crate::outside::embedding::worker::{EmbeddingStats, Worker};
+use crate::outside::embedding::{Embedder, Embeddings};
+use crate::outside::llm::{Llm, Llms};
 
 /// How long a stopping server waits for in-flight requests.
 const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
@@ -212,7 +212,7 @@ fn serve(
                 AppError::BadRequest(format!("Invalid query: {err}")).into()
             }))
             .configure(routes::configure)
-            .configure(crate::admin::configure)
+            .configure(crate::http::admin::configure)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound("Not found".into()))
             }))

@@ -5,10 +5,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::columns::{at, start};
 use super::{users, Result};
-use crate::domain::ids::{KeyId, UserId};
-use crate::domain::roles::KeyRole;
-use crate::domain::time::Timestamp;
 use crate::models::{ApiKeyDto, User};
+use crate::types::ids::{KeyId, UserId};
+use crate::types::roles::KeyRole;
+use crate::types::time::Timestamp;
 
 /// A key as authentication needs it.
 #[derive(Debug, Clone)]

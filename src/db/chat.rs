@@ -5,9 +5,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::columns::at;
 use super::Result;
-use crate::domain::ids::{DatasetId, MessageId, OrganizationId, TopicId, UserId};
-use crate::domain::time::Timestamp;
 use crate::models::{Message, Topic};
+use crate::types::ids::{DatasetId, MessageId, OrganizationId, TopicId, UserId};
+use crate::types::time::Timestamp;
 
 const TOPIC_COLUMNS: &str = "id, dataset_id, user_id, name, normal_chat, created_at, updated_at";
 const MESSAGE_COLUMNS: &str = "id, topic_id, dataset_id, role, content, sort_order, \

@@ -8,11 +8,11 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use super::columns::{at, start};
-use super::{json_column, search, vectors, Result};
-use crate::domain::fields::{TrackingId, Weight};
-use crate::domain::ids::{ChunkId, DatasetId, FileId, UserId};
-use crate::domain::time::Timestamp;
+use super::{fulltext, json_column, vectors, Result};
 use crate::models::{ChunkMetadata, ChunkMetadataWithFileData, NIL_POINT_ID};
+use crate::types::fields::{TrackingId, Weight};
+use crate::types::ids::{ChunkId, DatasetId, FileId, UserId};
+use crate::types::time::Timestamp;
 
 /// The number of chunks on a page of `GET /api/user/{user_id}/{page}`.
 pub const PAGE_SIZE: i64 = 10;
@@ -129,11 +129,11 @@ fn index(conn: &Connection, pk: i64, chunk: &ChunkMetadata, replaces: bool) -> R
     if cfg!(feature = "bench-unindexed") {
         return Ok(());
     }
-    search::index_chunk(
+    fulltext::index_chunk(
         conn,
-        search::Indexed {
+        fulltext::Indexed {
             pk,
-            search_key: search::search_key(conn, chunk.dataset_id)?,
+            search_key: fulltext::search_key(conn, chunk.dataset_id)?,
             content: chunk.content.clone(),
             weight: chunk.weight,
             at: chunk.time_stamp.unwrap_or(chunk.created_at),

@@ -6,9 +6,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::columns::at;
 use super::Result;
-use crate::domain::ids::{ChunkId, CollectionId, DatasetId, FileId, UserId};
-use crate::domain::time::Timestamp;
 use crate::models::ChunkCollection;
+use crate::types::ids::{ChunkId, CollectionId, DatasetId, FileId, UserId};
+use crate::types::time::Timestamp;
 
 /// The columns `collection_from_row` reads; queries name the table `k`.
 const COLUMNS: &str = "k.id, k.dataset_id, k.author_id, k.name, k.description, k.created_at, \

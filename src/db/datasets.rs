@@ -7,10 +7,10 @@ use serde_json::{Map, Value};
 use super::columns::{at, start};
 use super::organizations::{optional_membership, MEMBERSHIP_COLUMNS};
 use super::Result;
-use crate::domain::fields::Name;
-use crate::domain::ids::{DatasetId, OrganizationId, UserId};
-use crate::domain::time::Timestamp;
 use crate::models::{Dataset, DatasetAndUsage, DatasetDto, DatasetUsageCount, UserOrganization};
+use crate::types::fields::Name;
+use crate::types::ids::{DatasetId, OrganizationId, UserId};
+use crate::types::time::Timestamp;
 
 /// The columns `dataset_from_row` reads; queries name the table `d`.
 const COLUMNS: &str = "d.id AS dataset_id, d.name AS dataset_name, \

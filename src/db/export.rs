@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::columns::at;
 use super::{configure_connection, json_column, vectors, Checkpoints, Result, SCHEMA_VERSION};
-use crate::domain::ids::{ChunkId, DatasetId, FileId};
-use crate::domain::time::Timestamp;
+use crate::types::ids::{ChunkId, DatasetId, FileId};
+use crate::types::time::Timestamp;
 
 /// A chunk as it is sent: what the target needs to store it again.
 #[derive(Debug, Clone)]
@@ -240,8 +240,8 @@ mod tests {
     use super::*;
     use crate::db::chunks::{insert_chunk, update_chunk, NewChunk};
     use crate::db::test_support::dataset_and_user;
-    use crate::domain::fields::TrackingId;
     use crate::models::ChunkMetadata;
+    use crate::types::fields::TrackingId;
 
     fn ids(chunks: &[ExportedChunk]) -> Vec<ChunkId> {
         chunks.iter().map(|chunk| chunk.id).collect()

@@ -6,9 +6,9 @@ use serde_json::Value;
 
 use super::columns::at;
 use super::{json_column, Result};
-use crate::domain::ids::{DatasetId, FileId, UserId};
-use crate::domain::time::Timestamp;
 use crate::models::File;
+use crate::types::ids::{DatasetId, FileId, UserId};
+use crate::types::time::Timestamp;
 
 /// A file to insert, bytes included.
 #[derive(Debug, Clone)]

@@ -4,8 +4,8 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::{search, OpenError};
-use crate::domain::fields::username_key;
+use super::{fulltext, OpenError};
+use crate::types::fields::username_key;
 
 /// The schema of the current version, compiled into the binary.
 const SCHEMA: &str = include_str!("../../schema.sql");
@@ -90,7 +90,7 @@ const MIGRATIONS: &[Migration] = &[
                   AND EXISTS (SELECT 1 FROM chunks_fts WHERE rowid = OLD.pk);
                 DELETE FROM chunks_fts WHERE rowid = OLD.pk;
             END;",
-        then: Some(search::reindex_all),
+        then: Some(fulltext::reindex_all),
     },
     // 3 -> 4: what the attack run of 2026-11-29 found stored. Usernames are unique by their
     // key (`username_key`: whatever their case): a later user whose username equals an

@@ -13,12 +13,12 @@ pub mod datasets;
 mod error;
 pub mod export;
 pub mod files;
+pub mod fulltext;
 mod migrations;
 pub mod notifications;
 pub mod organizations;
 pub mod rank;
 mod readers;
-pub mod search;
 pub mod users;
 pub mod vector_index;
 pub mod vectors;
@@ -107,7 +107,7 @@ pub fn configure_connection(conn: &Connection, checkpoints: Checkpoints) -> rusq
             true,
         )?;
     }
-    search::register_functions(conn)?;
+    fulltext::register_functions(conn)?;
     rank::register(conn)
 }
 
@@ -348,9 +348,9 @@ pub(crate) mod test_support {
 
     use super::files::{insert_file, NewFile};
     use super::{datasets, organizations, users};
-    use crate::domain::fields::{Email, Name};
-    use crate::domain::ids::{DatasetId, OrganizationId, UserId};
     use crate::models::{Dataset, File, Organization, User};
+    use crate::types::fields::{Email, Name};
+    use crate::types::ids::{DatasetId, OrganizationId, UserId};
 
     pub fn email(text: &str) -> Email {
         Email::parse(text).unwrap()

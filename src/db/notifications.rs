@@ -5,9 +5,9 @@ use rusqlite::{params, Connection, Row};
 
 use super::columns::at;
 use super::Result;
-use crate::domain::ids::{CollectionId, DatasetId, NotificationId, UserId};
-use crate::domain::time::Timestamp;
 use crate::models::Notification;
+use crate::types::ids::{CollectionId, DatasetId, NotificationId, UserId};
+use crate::types::time::Timestamp;
 
 /// The columns `notification_from_row` reads.
 const COLUMNS: &str = "id, user_id, collection_id, collection_name, user_read, created_at, \

@@ -5,11 +5,11 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::columns::{at, start};
 use super::Result;
-use crate::domain::fields::Name;
-use crate::domain::ids::{MembershipId, OrganizationId, UserId};
-use crate::domain::roles::Role;
-use crate::domain::time::Timestamp;
 use crate::models::{Organization, UserOrganization};
+use crate::types::fields::Name;
+use crate::types::ids::{MembershipId, OrganizationId, UserId};
+use crate::types::roles::Role;
+use crate::types::time::Timestamp;
 
 /// The columns `organization_from_row` reads; queries name the table `o`.
 pub(crate) const ORGANIZATION_COLUMNS: &str = "o.id AS organization_id, \

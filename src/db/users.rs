@@ -5,10 +5,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::columns::at;
 use super::Result;
-use crate::domain::fields::{username_key, Email, Name};
-use crate::domain::ids::{OrganizationId, UserId};
-use crate::domain::time::Timestamp;
 use crate::models::User;
+use crate::types::fields::{username_key, Email, Name};
+use crate::types::ids::{OrganizationId, UserId};
+use crate::types::time::Timestamp;
 
 /// The columns `user_from_row` reads; queries name the users table `u`.
 pub(crate) const COLUMNS: &str = "u.id AS user_id, u.email, u.name AS user_name, u.username, \

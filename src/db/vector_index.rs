@@ -12,8 +12,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::vectors::{decode, norm};
 use super::Result;
-use crate::domain::ids::DatasetId;
-use crate::domain::time::Timestamp;
+use crate::types::ids::DatasetId;
+use crate::types::time::Timestamp;
 
 /// Past this many changes to apply, the matrix is read again whole.
 const MAX_CHANGES_APPLIED: usize = 50_000;

@@ -6,7 +6,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::Result;
-use crate::domain::ids::DatasetId;
+use crate::types::ids::DatasetId;
 
 /// How many numbers the dataset's vectors have, once it has one.
 pub fn vector_length(conn: &Connection, dataset_id: DatasetId) -> Result<Option<usize>> {

@@ -16,7 +16,7 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::search::Deferral;
+use super::fulltext::Deferral;
 use super::{Checkpoints, Error};
 
 /// Most jobs committed in one transaction.

@@ -3,13 +3,13 @@
 use rusqlite::Connection;
 
 use crate::db::{api_keys, organizations, users};
-use crate::domain::fields::{Email, Name};
-use crate::domain::ids::UserId;
+use crate::domain::error::{AppError, AppResult};
 use crate::domain::keys::{self, hash_api_key};
 use crate::domain::organizations::create_organization;
-use crate::domain::roles::Role;
-use crate::error::{AppError, AppResult};
 use crate::models::{Dataset, Organization, User};
+use crate::types::fields::{Email, Name};
+use crate::types::ids::UserId;
+use crate::types::roles::Role;
 
 pub const OWNER_EMAIL: &str = "admin@localhost";
 const BOOTSTRAP_KEY_NAME: &str = "ADMIN_API_KEY";

@@ -14,18 +14,34 @@ pub use generation::{
 };
 
 use rusqlite::Connection;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::chat;
 use crate::db::vector_index::VectorIndex;
-use crate::domain::fields::bounded_text;
+use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{DatasetReader, DatasetScope, Write};
-use crate::domain::ids::TopicId;
-use crate::domain::search::{self, Search, SearchChunkData};
-use crate::error::{AppError, AppResult};
-use crate::llm::ChatMessage;
+use crate::domain::retrieval::{self, Search, SearchChunkData};
 use crate::models::{ChunkMetadataWithFileData, Message, Topic};
+use crate::types::fields::bounded_text;
+use crate::types::ids::TopicId;
+
+/// One message of a conversation, as the OpenAI API names it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ChatMessage {
+    /// `system`, `user` or `assistant`.
+    pub role: String,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn new(role: &str, content: impl Into<String>) -> ChatMessage {
+        ChatMessage {
+            role: role.into(),
+            content: content.into(),
+        }
+    }
+}
 
 /// A message's text, in characters.
 pub(super) const MAX_MESSAGE_CHARS: usize = 10_000;
@@ -110,7 +126,12 @@ pub fn model(requested: Option<&str>, configured: &str) -> AppResult<()> {
 }
 
 pub fn message_text(text: &str) -> AppResult<String> {
-    bounded_text("new_message_content", text, 1, MAX_MESSAGE_CHARS)
+    Ok(bounded_text(
+        "new_message_content",
+        text,
+        1,
+        MAX_MESSAGE_CHARS,
+    )?)
 }
 
 /// What the model is asked to name a topic with.
@@ -318,7 +339,7 @@ fn retrieve(
     scope: &DatasetScope,
     text: &str,
 ) -> AppResult<Vec<ChunkMetadataWithFileData>> {
-    let query: String = text.chars().take(search::MAX_QUERY_CHARS).collect();
+    let query: String = text.chars().take(retrieval::MAX_QUERY_CHARS).collect();
     let request = SearchChunkData {
         query,
         search_type: "fulltext".into(),
@@ -334,7 +355,7 @@ fn retrieve(
     let Ok(search) = Search::parse(request) else {
         return Ok(Vec::new());
     };
-    let found = search::search_dataset(conn, vectors, scope.id(), search, None)?;
+    let found = retrieval::search_dataset(conn, vectors, scope.id(), search, None)?;
     Ok(found
         .score_chunks
         .into_iter()

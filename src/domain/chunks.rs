@@ -9,14 +9,14 @@ use utoipa::ToSchema;
 use crate::db::chunks::{self, ChunkKey, NewChunk};
 use crate::db::files;
 use crate::domain::collections;
-use crate::domain::fields::{TrackingId, Weight};
+use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{DatasetScope, DatasetWriter};
-use crate::domain::ids::{ChunkId, DatasetId, FileId};
-use crate::domain::time::Timestamp;
 use crate::domain::vectors;
-use crate::error::{AppError, AppResult};
 use crate::models::{ChunkMetadata, ReturnCreatedChunk};
-use crate::text;
+use crate::search::text;
+use crate::types::fields::{TrackingId, Weight};
+use crate::types::ids::{ChunkId, DatasetId, FileId};
+use crate::types::time::Timestamp;
 
 /// `POST /api/chunk`.
 #[derive(Debug, Deserialize, ToSchema)]

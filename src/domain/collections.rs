@@ -9,14 +9,14 @@ use utoipa::ToSchema;
 
 use crate::db::vector_index::VectorIndex;
 use crate::db::{chunks, collections};
-use crate::domain::fields::bounded_text;
+use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{DatasetReader, DatasetScope, DatasetWriter, Write};
-use crate::domain::ids::{ChunkId, CollectionId, FileId, UserId};
-use crate::domain::roles::Role;
-use crate::domain::search::{self, Search};
-use crate::domain::time::Timestamp;
-use crate::error::{AppError, AppResult};
+use crate::domain::retrieval::{self, Search};
 use crate::models::{ChunkCollection, ChunkMetadataWithFileData, ScoreChunkDto};
+use crate::types::fields::bounded_text;
+use crate::types::ids::{ChunkId, CollectionId, FileId, UserId};
+use crate::types::roles::Role;
+use crate::types::time::Timestamp;
 
 /// Ten collections, or ten bookmarks, a page.
 pub const PAGE_SIZE: i64 = 10;
@@ -121,11 +121,11 @@ pub struct SearchCollectionsResult {
 }
 
 fn name(text: &str) -> AppResult<String> {
-    bounded_text("name", text, 1, MAX_NAME_CHARS)
+    Ok(bounded_text("name", text, 1, MAX_NAME_CHARS)?)
 }
 
 fn description(text: &str) -> AppResult<String> {
-    bounded_text("description", text, 0, MAX_DESCRIPTION_CHARS)
+    Ok(bounded_text("description", text, 0, MAX_DESCRIPTION_CHARS)?)
 }
 
 /// A collection's new name and description, checked before the grant is.
@@ -388,7 +388,7 @@ pub fn search_collection(
     query_vector: Option<Vec<f32>>,
 ) -> AppResult<SearchCollectionsResult> {
     let collection = find_collection(conn, scope, id)?;
-    let found = search::search_dataset(
+    let found = retrieval::search_dataset(
         conn,
         vectors,
         scope.id(),

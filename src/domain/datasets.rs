@@ -6,10 +6,10 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::db::datasets::{self, Configuration};
-use crate::domain::fields::Name;
+use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{DatasetOwner, DatasetReader, OrgMember, OrgOwner, Write};
-use crate::error::{AppError, AppResult};
 use crate::models::{Dataset, DatasetAndUsage};
+use crate::types::fields::Name;
 
 /// `POST /api/dataset`.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -14,12 +14,12 @@ use crate::db::chunks::{self, NewChunk};
 use crate::db::files::{self, NewFile};
 use crate::db::{collections, notifications};
 use crate::domain::chunks::parse_time_stamp;
-use crate::domain::fields::{FileName, MimeType};
+use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{DatasetScope, DatasetWriter};
-use crate::domain::ids::FileId;
-use crate::error::{AppError, AppResult};
 use crate::models::{File, FileDto};
-use crate::text;
+use crate::search::text;
+use crate::types::fields::{FileName, MimeType};
+use crate::types::ids::FileId;
 
 /// `POST /api/file`. `description` is stored with the file (Trieve's file models do not return it).
 #[derive(Debug, Deserialize, ToSchema)]

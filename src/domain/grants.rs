@@ -9,10 +9,10 @@ use rusqlite::Connection;
 
 use crate::db::api_keys::StoredKey;
 use crate::db::{datasets, organizations};
-use crate::domain::ids::{DatasetId, OrganizationId, UserId};
-use crate::domain::roles::{KeyRole, Role};
-use crate::error::{AppError, AppResult};
+use crate::domain::error::{AppError, AppResult};
 use crate::models::{Organization, User, UserOrganization};
+use crate::types::ids::{DatasetId, OrganizationId, UserId};
+use crate::types::roles::{KeyRole, Role};
 
 /// The scope a request names in its headers (`TR-Dataset`, `TR-Organization`), each a UUID.
 #[derive(Debug, Clone, Copy, Default)]

@@ -7,13 +7,13 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::db::api_keys::{self, NewKey};
-use crate::domain::fields::Name;
+use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{Caller, Write};
-use crate::domain::ids::{KeyId, UserId};
-use crate::domain::roles::KeyRole;
-use crate::domain::time::Timestamp;
-use crate::error::{AppError, AppResult};
 use crate::models::ApiKeyDto;
+use crate::types::fields::Name;
+use crate::types::ids::{KeyId, UserId};
+use crate::types::roles::KeyRole;
+use crate::types::time::Timestamp;
 
 pub const KEY_PREFIX: &str = "tr-";
 const KEY_RANDOM_CHARS: usize = 32;

@@ -6,13 +6,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::db::{datasets, organizations, users};
-use crate::domain::fields::{Email, Name};
+use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{OrgAdmin, OrganizationScope, Write};
-use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::keys;
-use crate::domain::roles::Role;
-use crate::error::{AppError, AppResult};
 use crate::models::{Dataset, Organization, SlimUser, User, UserOrganization};
+use crate::types::fields::{Email, Name};
+use crate::types::ids::{OrganizationId, UserId};
+use crate::types::roles::Role;
 
 /// A user with their memberships; with `only_organization`, just that one (what an admin of it
 /// may see about a member).

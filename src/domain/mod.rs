@@ -7,18 +7,15 @@ pub mod chat;
 pub mod chunks;
 pub mod collections;
 pub mod datasets;
-pub mod fields;
+pub mod error;
 pub mod files;
 pub mod grants;
-pub mod ids;
 pub mod keys;
 pub mod members;
 pub mod notifications;
 pub mod organizations;
 pub mod profile;
-pub mod roles;
-pub mod search;
-pub mod time;
+pub mod retrieval;
 pub mod user_data;
 pub mod vectors;
 
@@ -27,16 +24,16 @@ pub mod vectors;
 pub(crate) mod test_support {
     use rusqlite::Connection;
 
-    use super::fields::Name;
     use super::grants::{Caller, Grant};
-    use super::ids::{DatasetId, OrganizationId};
     use super::keys::insert_new_full_key;
     use super::organizations::create_organization;
-    use super::roles::Role;
     use crate::db::api_keys::find_key_by_hash;
     use crate::db::{datasets, organizations, test_support, users};
     use crate::domain::keys::hash_api_key;
     use crate::models::Organization;
+    use crate::types::fields::Name;
+    use crate::types::ids::{DatasetId, OrganizationId};
+    use crate::types::roles::Role;
 
     /// A new user with a read-write key, as authentication would see them.
     pub fn caller(conn: &Connection, email: &str) -> Caller {

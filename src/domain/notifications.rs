@@ -7,10 +7,10 @@ use utoipa::ToSchema;
 
 use crate::db::notifications;
 use crate::domain::collections::{page_offset, total_pages, PAGE_SIZE};
+use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{DatasetReader, DatasetScope, Write};
-use crate::domain::ids::NotificationId;
-use crate::error::{AppError, AppResult};
 use crate::models::Notification;
+use crate::types::ids::NotificationId;
 
 /// `PUT /api/notifications`.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -6,12 +6,12 @@ use serde_json::Map;
 use utoipa::ToSchema;
 
 use crate::db::{chat, datasets, organizations};
-use crate::domain::fields::Name;
+use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{Caller, OrgMember, OrgOwner, Write};
-use crate::domain::ids::OrganizationId;
-use crate::domain::roles::Role;
-use crate::error::{AppError, AppResult};
 use crate::models::{Dataset, Organization};
+use crate::types::fields::Name;
+use crate::types::ids::OrganizationId;
+use crate::types::roles::Role;
 
 /// `POST /api/organization`.
 #[derive(Debug, Deserialize, ToSchema)]

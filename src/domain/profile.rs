@@ -6,12 +6,12 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::db::{datasets, organizations, users};
-use crate::domain::fields::{Name, Username, Website};
+use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{Caller, Grant, OrgMember, ScopeHeaders, Write};
-use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::members::{self, slim_user};
-use crate::error::{AppError, AppResult};
 use crate::models::{SlimUser, User};
+use crate::types::fields::{Name, Username, Website};
+use crate::types::ids::{OrganizationId, UserId};
 
 /// `PUT /api/user`. Absent (or null) fields keep their value.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -150,8 +150,8 @@ fn apply_profile_changes(user: &User, update: &UserUpdate) -> AppResult<User> {
 mod tests {
     use super::*;
     use crate::db::open_in_memory;
-    use crate::domain::roles::Role;
     use crate::domain::test_support::{grant, member, organization_with_owner};
+    use crate::types::roles::Role;
     use actix_web::ResponseError;
 
     fn update(json: serde_json::Value) -> UserUpdate {

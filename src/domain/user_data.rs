@@ -4,10 +4,10 @@
 use rusqlite::Connection;
 
 use crate::db::{chunks, files, organizations, users};
+use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::DatasetScope;
-use crate::domain::ids::UserId;
-use crate::error::{AppError, AppResult};
 use crate::models::{File, User, UserDtoWithChunks};
+use crate::types::ids::UserId;
 
 /// A user whose data a member of a dataset may list: a member of the dataset's organization, or
 /// anyone who left chunks or files in the dataset. Anyone else is a 404.
@@ -80,8 +80,8 @@ mod tests {
     use crate::db::open_in_memory;
     use crate::db::test_support::user;
     use crate::domain::grants::DatasetReader;
-    use crate::domain::roles::Role;
     use crate::domain::test_support::{grant, member, organization_with_owner};
+    use crate::types::roles::Role;
 
     #[test]
     fn members_and_authors_are_listed_and_strangers_are_not_found() {

@@ -4,8 +4,8 @@
 use rusqlite::Connection;
 
 use crate::db::vectors;
-use crate::domain::ids::DatasetId;
-use crate::error::{AppError, AppResult};
+use crate::domain::error::{AppError, AppResult};
+use crate::types::ids::DatasetId;
 
 /// The most numbers a vector may have (the largest common embedding models have 4,096).
 pub const MAX_VECTOR_LENGTH: usize = 4096;

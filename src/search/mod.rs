@@ -1,7 +1,8 @@
 //! Full-text search's text handling: how words are read (`tokens`), how a user's query becomes
 //! an FTS5 query (`query`), and how matches are marked in a chunk's HTML (`highlight`). The
-//! index itself is `db::search`; the rules of a search are `domain::search`.
+//! index itself is `db::fulltext`; the rules of a search are `domain::retrieval`.
 
 pub mod highlight;
 pub mod query;
+pub mod text;
 pub mod tokens;

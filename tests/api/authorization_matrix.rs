@@ -1,15 +1,15 @@
 //! Every route × every kind of caller, with the status each must get. A route registered in
-//! src/routes without a row here fails `every_registered_route_has_a_row`.
+//! src/http/routes without a row here fails `every_registered_route_has_a_row`.
 
 use std::collections::BTreeSet;
 
 use actix_web::http::Method;
 use serde_json::{json, Value};
-use trieve_lite::domain::roles::Role;
+use trieve_lite::types::roles::Role;
 
 use crate::helpers::{id, spawn_app_with, TestApp};
 use trieve_lite::db::chunks::NewChunk;
-use trieve_lite::domain::fields::{Name, TrackingId};
+use trieve_lite::types::fields::{Name, TrackingId};
 
 /// The callers, in the order of each row's expected statuses.
 const CALLERS: [&str; 9] = [
@@ -522,7 +522,7 @@ async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
             let mine = app
                 .write(move |conn| {
                     use trieve_lite::db::notifications;
-                    let collection = trieve_lite::domain::ids::CollectionId::random();
+                    let collection = trieve_lite::types::ids::CollectionId::random();
                     Ok(notifications::insert_notification(
                         conn, owner, dataset, collection, "f",
                     )?)
@@ -616,7 +616,7 @@ async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
 
 /// MATRIX, and a row for each of the admin page's assets.
 fn rows() -> impl Iterator<Item = (&'static str, &'static str, &'static [u16; 9])> {
-    let assets = trieve_lite::admin::asset_paths().map(|path| ("GET", path, &ANYONE));
+    let assets = trieve_lite::http::admin::asset_paths().map(|path| ("GET", path, &ANYONE));
     MATRIX
         .iter()
         .map(|(method, route, expected)| (*method, *route, expected))
@@ -673,11 +673,11 @@ async fn every_cell_of_the_matrix_gets_its_status() {
 }
 
 /// The routes the code registers: each resource's `web::resource("...")` paths and the methods
-/// of their `.route(web::get()...)` calls, read from `src/routes/<module>.rs` and put under the
+/// of their `.route(web::get()...)` calls, read from `src/http/routes/<module>.rs` and put under the
 /// module's prefix from `routes::PREFIXES`; and the admin page's asset list.
 fn registered_routes() -> BTreeSet<(String, String)> {
     let mut routes = BTreeSet::new();
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/http/routes");
     let modules: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -686,10 +686,12 @@ fn registered_routes() -> BTreeSet<(String, String)> {
     // A routes file no prefix names would register nothing the server serves: that is a bug too.
     for file in &modules {
         let module = file.file_stem().unwrap().to_str().unwrap();
-        let prefix = trieve_lite::routes::PREFIXES
+        let prefix = trieve_lite::http::routes::PREFIXES
             .iter()
             .find(|(name, _)| *name == module)
-            .unwrap_or_else(|| panic!("src/routes/{module}.rs has no prefix in routes::PREFIXES"))
+            .unwrap_or_else(|| {
+                panic!("src/http/routes/{module}.rs has no prefix in routes::PREFIXES")
+            })
             .1;
         let source = std::fs::read_to_string(file).unwrap();
         let configure = &source[source.find("pub fn configure").unwrap()..];
@@ -709,7 +711,7 @@ fn registered_routes() -> BTreeSet<(String, String)> {
             }
         }
     }
-    for path in trieve_lite::admin::asset_paths() {
+    for path in trieve_lite::http::admin::asset_paths() {
         routes.insert(("GET".into(), path.into()));
     }
     routes
@@ -759,7 +761,7 @@ fn every_registered_route_has_a_row() {
 /// tracking-id update is registered on the tracking-id pattern and documented at its real URL.
 #[test]
 fn the_openapi_document_names_every_api_route() {
-    let assets: BTreeSet<&str> = trieve_lite::admin::asset_paths().collect();
+    let assets: BTreeSet<&str> = trieve_lite::http::admin::asset_paths().collect();
     let registered: BTreeSet<(String, String)> = registered_routes()
         .into_iter()
         .filter(|(_, path)| !assets.contains(path.as_str()))
@@ -773,7 +775,7 @@ fn the_openapi_document_names_every_api_route() {
             _ => (method, path),
         })
         .collect();
-    let document: Value = serde_json::from_str(&trieve_lite::routes::document()).unwrap();
+    let document: Value = serde_json::from_str(&trieve_lite::http::routes::document()).unwrap();
     let documented: BTreeSet<(String, String)> = document["paths"]
         .as_object()
         .unwrap()

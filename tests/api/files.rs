@@ -4,7 +4,7 @@ use actix_web::http::Method;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde_json::json;
-use trieve_lite::domain::roles::Role;
+use trieve_lite::types::roles::Role;
 
 use crate::helpers::{spawn_app, TestApp};
 

@@ -7,7 +7,7 @@ use actix_web::http::Method;
 use serde_json::json;
 use trieve_lite::db::Checkpoints;
 use trieve_lite::domain::keys::hash_api_key;
-use trieve_lite::domain::roles::Role;
+use trieve_lite::types::roles::Role;
 
 use crate::helpers::{connect_from, spawn_app, spawn_app_with};
 

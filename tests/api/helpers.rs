@@ -13,14 +13,14 @@ use trieve_lite::db::api_keys::{insert_api_key, NewKey};
 use trieve_lite::db::chunks::{insert_chunk, NewChunk};
 use trieve_lite::db::files::{insert_file, NewFile};
 use trieve_lite::db::{organizations, Database};
-use trieve_lite::domain::fields::{Email, Name};
+use trieve_lite::domain::error::AppResult;
 use trieve_lite::domain::keys::{generate_api_key, hash_api_key};
 use trieve_lite::domain::members::add_member;
 use trieve_lite::domain::organizations::create_organization;
-use trieve_lite::domain::roles::{KeyRole, Role};
-use trieve_lite::domain::time::Timestamp;
-use trieve_lite::error::AppResult;
 use trieve_lite::startup::Application;
+use trieve_lite::types::fields::{Email, Name};
+use trieve_lite::types::roles::{KeyRole, Role};
+use trieve_lite::types::time::Timestamp;
 
 pub struct TestApp {
     pub base: String,

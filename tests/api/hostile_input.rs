@@ -12,9 +12,9 @@ use base64::Engine;
 use proptest::prelude::*;
 use trieve_lite::config::Settings;
 use trieve_lite::domain::files::decode_base64;
-use trieve_lite::extract::parse_json;
+use trieve_lite::http::extract::parse_json;
+use trieve_lite::search::text::html_to_text;
 use trieve_lite::startup::Application;
-use trieve_lite::text::html_to_text;
 
 struct Server {
     address: String,

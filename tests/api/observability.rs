@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use actix_web::http::Method;
-use trieve_lite::domain::roles::Role;
+use trieve_lite::types::roles::Role;
 
 use crate::helpers::{spawn_app, ServerProcess};
 

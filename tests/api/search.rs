@@ -3,10 +3,10 @@
 use actix_web::http::Method;
 use serde_json::{json, Value};
 use trieve_lite::db::chunks::{delete_chunk, insert_chunk, update_chunk, NewChunk};
-use trieve_lite::domain::ids::{DatasetId, UserId};
-use trieve_lite::domain::roles::Role;
-use trieve_lite::error::AppError;
+use trieve_lite::domain::error::AppError;
 use trieve_lite::models::ChunkMetadata;
+use trieve_lite::types::ids::{DatasetId, UserId};
+use trieve_lite::types::roles::Role;
 use uuid::Uuid;
 
 use crate::helpers::{spawn_app, Response, TestApp};

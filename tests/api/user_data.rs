@@ -2,7 +2,7 @@
 
 use actix_web::http::Method;
 use serde_json::json;
-use trieve_lite::domain::roles::Role;
+use trieve_lite::types::roles::Role;
 
 use crate::helpers::spawn_app;
 

@@ -1,7 +1,7 @@
 //! The in-process half of `make bench`'s search section (tests/bench/search.py runs it).
 //!
 //! `search_bench queries DB DATASET QUERIES.json REPEATS`: for each query, REPEATS times the
-//! server's own search (`domain::search::search_dataset`: every statement a search runs, no
+//! server's own search (`domain::retrieval::search_dataset`: every statement a search runs, no
 //! HTTP), the floor the HTTP figures are compared with; and once the plain FTS5 way to the same
 //! first page (count every match, order them all by FTS5's bm25(), keep ten). Prints one JSON
 //! object per query.
@@ -25,10 +25,10 @@ use rusqlite::{params, Connection};
 use serde_json::json;
 use trieve_lite::db::chunks::{insert_chunk, NewChunk};
 use trieve_lite::db::vector_index::VectorIndex;
-use trieve_lite::db::{self, search as index, Checkpoints, Database};
-use trieve_lite::domain::ids::{DatasetId, UserId};
-use trieve_lite::domain::search::{search_dataset, Search, SearchChunkData};
+use trieve_lite::db::{self, fulltext as index, Checkpoints, Database};
+use trieve_lite::domain::retrieval::{search_dataset, Search, SearchChunkData};
 use trieve_lite::search::query::{fts5, Combine, Query};
+use trieve_lite::types::ids::{DatasetId, UserId};
 
 /// Writes in flight at once during ingest, as from that many clients.
 const IN_FLIGHT: usize = 32;
@@ -287,7 +287,7 @@ fn insert_unindexed(
         user,
         content,
         html,
-        trieve_lite::domain::time::Timestamp::now()
+        trieve_lite::types::time::Timestamp::now()
     ])?;
     conn.prepare_cached(
         "INSERT INTO chunk_counts (dataset_id, author_id, n) VALUES (?1, ?2, 1)

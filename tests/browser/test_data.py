@@ -122,8 +122,8 @@ def test_upload_download_and_delete_a_file(page, server, owner, downloads, tmp_p
 
 
 def allow_listed_modules():
-    """The admin page's modules as src/admin.rs serves them (`module!("panels/keys.js")`)."""
-    source = (ROOT / "src" / "admin.rs").read_text()
+    """The admin page's modules as src/http/admin.rs serves them (`module!("panels/keys.js")`)."""
+    source = (ROOT / "src" / "http" / "admin.rs").read_text()
     return {f"/js/{name}" for name in re.findall(r'module!\("([^"]+)"\)', source)}
 
 

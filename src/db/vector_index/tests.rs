@@ -5,7 +5,7 @@ use crate::db::chunks::{delete_chunk, insert_chunk, NewChunk};
 use crate::db::open_in_memory;
 use crate::db::test_support::dataset_and_user;
 use crate::db::vectors::store_vector;
-use crate::domain::ids::{ChunkId, UserId};
+use crate::types::ids::{ChunkId, UserId};
 
 /// A new chunk of the dataset with `vector` as its vector: its id and key.
 fn chunk_with_vector(

@@ -7,12 +7,12 @@ use utoipa::ToSchema;
 
 use super::{with_passages, MAX_MESSAGE_CHARS, SYSTEM_PROMPT};
 use crate::db::chunks;
-use crate::domain::fields::bounded_text;
+use crate::domain::chat::ChatMessage;
+use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::DatasetScope;
-use crate::domain::ids::ChunkId;
-use crate::domain::search;
-use crate::error::{AppError, AppResult};
-use crate::llm::ChatMessage;
+use crate::domain::retrieval;
+use crate::types::fields::bounded_text;
+use crate::types::ids::ChunkId;
 
 /// The chunks `generate_off_chunks` may name, and the messages it may send.
 const MAX_GENERATE_CHUNKS: usize = 20;
@@ -87,7 +87,7 @@ pub fn generation_prompt(
 
 /// What the model is asked for suggestions with.
 pub fn suggestions_prompt(query: &str) -> AppResult<Vec<ChatMessage>> {
-    let query = bounded_text("query", query, 1, search::MAX_QUERY_CHARS)?;
+    let query = bounded_text("query", query, 1, retrieval::MAX_QUERY_CHARS)?;
     Ok(vec![
         ChatMessage::new(
             "system",
