@@ -3,8 +3,10 @@
 //! like. A span the scanner cannot read as text is left as it is, so a malformed tag can cost a
 //! highlight but never breaks the markup. Linear in the size of the HTML.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 
+use super::html::{self, Piece};
 use super::tokens::{self, Word};
 
 /// What a search matched: words with these stems, or words that begin with these prefixes.
@@ -31,118 +33,150 @@ impl Matches {
     }
 }
 
-/// Elements whose contents are not text a reader sees.
-const RAW_TEXT: &[&str] = &[
-    "script", "style", "title", "textarea", "noscript", "template", "iframe",
-];
-
 pub fn highlight(html: &str, matches: &Matches) -> String {
     let mut out = String::with_capacity(html.len() + 64);
-    let bytes = html.as_bytes();
-    let (mut i, mut text_from) = (0, 0);
-    while i < bytes.len() {
-        if bytes[i] != b'<' {
-            i += 1;
-            continue;
-        }
-        let opens_markup = matches!(bytes.get(i + 1), Some(c) if c.is_ascii_alphabetic() || matches!(c, b'/' | b'!' | b'?'));
-        if !opens_markup {
-            i += 1;
-            continue;
-        }
-        mark_text(&html[text_from..i], matches, &mut out);
-        let end = if html[i..].starts_with("<!--") {
-            html[i + 4..]
-                .find("-->")
-                .map_or(html.len(), |at| i + 4 + at + 3)
-        } else {
-            let end = tag_end(bytes, i);
-            raw_text_end(html, i, end)
+    let mut references = HashMap::new();
+    let mut copied = 0;
+    html::read(html, |piece| {
+        let Piece::Text {
+            text,
+            source,
+            markable: true,
+        } = piece
+        else {
+            return;
         };
-        out.push_str(&html[i..end]);
-        i = end;
-        text_from = end;
-    }
-    mark_text(&html[text_from..], matches, &mut out);
+        let readable = source.start >= copied
+            && html.is_char_boundary(source.start)
+            && html.is_char_boundary(source.end);
+        if !readable {
+            return;
+        }
+        out.push_str(&html[copied..source.start]);
+        mark_text(
+            &html[source.clone()],
+            text,
+            matches,
+            &mut references,
+            &mut out,
+        );
+        copied = source.end;
+    });
+    out.push_str(&html[copied..]);
     out
 }
 
-/// Past the `>` that closes the tag opened at `start`; a `>` inside a quoted attribute value
-/// does not close it. The rest of the HTML when nothing does.
-fn tag_end(bytes: &[u8], start: usize) -> usize {
-    let mut quote = None;
-    for (at, &byte) in bytes.iter().enumerate().skip(start + 1) {
-        match quote {
-            Some(open) if byte == open => quote = None,
-            Some(_) => {}
-            None if byte == b'"' || byte == b'\'' => quote = Some(byte),
-            None if byte == b'>' => return at + 1,
-            None => {}
-        }
+/// Copy `source` (HTML text, references still encoded) into `out`, matched words in `<b>`:
+/// words are read in the decoded text (`caf&eacute;` is "café"), and marked around the source
+/// they came from, never inside a reference. `text` is what the reader decoded; a run this
+/// decodes otherwise (a legacy reference without `;`) is copied unmarked rather than risked.
+fn mark_text(
+    source: &str,
+    text: &str,
+    matches: &Matches,
+    references: &mut HashMap<String, Option<String>>,
+    out: &mut String,
+) {
+    let decoded = Decoded::of(source, references);
+    if decoded.as_read != text {
+        out.push_str(source);
+        return;
     }
-    bytes.len()
-}
-
-/// For a start tag of a raw-text element, past its end tag (the contents are not text); else
-/// `tag_end` unchanged.
-fn raw_text_end(html: &str, start: usize, tag_end: usize) -> usize {
-    let name: String = html[start + 1..tag_end]
-        .chars()
-        .take_while(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    if !RAW_TEXT.contains(&name.as_str()) {
-        return tag_end;
-    }
-    let closing = format!("</{name}");
-    let rest = &html.as_bytes()[tag_end..];
-    rest.windows(closing.len())
-        .position(|window| window.eq_ignore_ascii_case(closing.as_bytes()))
-        .map_or(html.len(), |at| tag_end + at)
-}
-
-/// Copy `text` (HTML text, entities still encoded) into `out`, matched words in `<b>`.
-fn mark_text(text: &str, matches: &Matches, out: &mut String) {
     let mut from = 0;
-    for piece in between_references(text) {
-        for word in tokens::words(&text[piece.clone()]) {
-            if !matches.matches(&word) {
+    for word in tokens::words(&decoded.text) {
+        if !matches.matches(&word) {
+            continue;
+        }
+        let (start, end) = decoded.source_of(word.span);
+        if start < from {
+            continue;
+        }
+        out.push_str(&source[from..start]);
+        out.push_str("<b>");
+        out.push_str(&source[start..end]);
+        out.push_str("</b>");
+        from = end;
+    }
+    out.push_str(&source[from..]);
+}
+/// A run of HTML text, its references decoded, with where each byte of the decoded text came
+/// from in the source.
+struct Decoded {
+    /// Words are read in this: a reference decoded, a `&name;` that is none as a space (a word
+    /// is never marked inside one).
+    text: String,
+    /// The run as the reader reads it (a `&name;` that is no reference as its letters).
+    as_read: String,
+    /// The source range each byte of `text` came from.
+    sources: Vec<Range<usize>>,
+}
+
+impl Decoded {
+    fn of(source: &str, references: &mut HashMap<String, Option<String>>) -> Decoded {
+        let mut decoded = Decoded {
+            text: String::with_capacity(source.len()),
+            as_read: String::with_capacity(source.len()),
+            sources: Vec::with_capacity(source.len()),
+        };
+        let mut literal_from = 0;
+        for reference in references_in(source) {
+            decoded.push_literal(source, literal_from..reference.start);
+            let written = &source[reference.clone()];
+            let meaning = references
+                .entry(written.to_string())
+                .or_insert_with(|| html::decode_reference(written));
+            let (text, as_read) = match meaning {
+                Some(text) => (text.as_str(), text.as_str()),
+                None => (" ", written),
+            };
+            decoded.text.push_str(text);
+            decoded.as_read.push_str(as_read);
+            decoded
+                .sources
+                .extend(std::iter::repeat_n(reference.clone(), text.len()));
+            literal_from = reference.end;
+        }
+        decoded.push_literal(source, literal_from..source.len());
+        decoded
+    }
+
+    fn push_literal(&mut self, source: &str, range: Range<usize>) {
+        self.text.push_str(&source[range.clone()]);
+        self.as_read.push_str(&source[range.clone()]);
+        self.sources.extend(range.map(|at| at..at + 1));
+    }
+
+    /// The source range of the decoded bytes `span`.
+    fn source_of(&self, span: Range<usize>) -> (usize, usize) {
+        (
+            self.sources[span.start].start,
+            self.sources[span.end - 1].end,
+        )
+    }
+}
+
+/// The byte ranges of `text`'s character references written with a `;` (`&amp;`, `&#233;`).
+fn references_in(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let at = i;
+            i += 1;
+            if bytes[at] != b'&' {
                 continue;
             }
-            let (start, end) = (piece.start + word.span.start, piece.start + word.span.end);
-            out.push_str(&text[from..start]);
-            out.push_str("<b>");
-            out.push_str(&text[start..end]);
-            out.push_str("</b>");
-            from = end;
-        }
-    }
-    out.push_str(&text[from..]);
-}
-
-/// The byte ranges of `text` between its character references (`&amp;`, `&#233;`), which are
-/// never split or marked.
-fn between_references(text: &str) -> Vec<std::ops::Range<usize>> {
-    let bytes = text.as_bytes();
-    let mut pieces = Vec::new();
-    let (mut from, mut i) = (0, 0);
-    while i < bytes.len() {
-        if bytes[i] == b'&' {
-            let name_len = bytes[i + 1..]
+            let name_len = bytes[at + 1..]
                 .iter()
                 .take_while(|b| b.is_ascii_alphanumeric() || **b == b'#')
                 .count();
-            if name_len > 0 && bytes.get(i + 1 + name_len) == Some(&b';') {
-                pieces.push(from..i);
-                i += name_len + 2;
-                from = i;
-                continue;
+            if name_len > 0 && bytes.get(at + 1 + name_len) == Some(&b';') {
+                i = at + name_len + 2;
+                return Some(at..i);
             }
         }
-        i += 1;
-    }
-    pieces.push(from..bytes.len());
-    pieces
+        None
+    })
 }
 
 #[cfg(test)]
@@ -180,6 +214,19 @@ mod tests {
         );
         assert_eq!(highlight("1 < 2 fish", &fish()), "1 < 2 <b>fish</b>");
         assert_eq!(highlight("<p unclosed fish", &fish()), "<p unclosed fish");
+    }
+
+    #[test]
+    fn a_word_written_with_references_is_marked_around_its_source() {
+        let cafe = Matches::new(["cafe".to_string(), "creme".to_string()], Vec::new());
+        assert_eq!(
+            highlight("<p>Caf&eacute; cr&#232;me &amp; caf&eacute;s</p>", &cafe),
+            "<p><b>Caf&eacute;</b> <b>cr&#232;me</b> &amp; <b>caf&eacute;s</b></p>"
+        );
+        assert_eq!(
+            highlight("<textarea>cafe</textarea> cafe", &cafe),
+            "<textarea>cafe</textarea> <b>cafe</b>"
+        );
     }
 
     #[test]

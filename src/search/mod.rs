@@ -3,6 +3,7 @@
 //! index itself is `db::fulltext`; the rules of a search are `domain::retrieval`.
 
 pub mod highlight;
+pub mod html;
 pub mod query;
 pub mod text;
 pub mod tokens;

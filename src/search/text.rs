@@ -1,53 +1,6 @@
 //! Readable text from HTML, and text split into chunks of readable size.
 
-use std::convert::Infallible;
-
-use html5gum::emitters::callback::{CallbackEmitter, CallbackEvent};
-use html5gum::{Span, Tokenizer};
-
-/// Elements whose start or end separates blocks of text (a line break in a browser).
-const BLOCK_ELEMENTS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "br",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "table",
-    "td",
-    "th",
-    "tr",
-    "ul",
-];
-/// Elements whose contents are never text. The tokenizer reads script, style, noscript, title,
-/// iframe and noembed as raw text, so markup inside them never shows up as tags; template and
-/// head hold markup, which is skipped until their end tag. Iframe and noembed hold fallback
-/// content that a browser does not render.
-const HIDDEN_ELEMENTS: &[&str] = &[
-    "script", "style", "template", "noscript", "head", "title", "iframe", "noembed",
-];
+use super::html::{self, Piece};
 
 /// The readable text of an HTML fragment: tags removed, script and style contents dropped,
 /// entities decoded, whitespace collapsed to single spaces.
@@ -58,84 +11,13 @@ pub fn html_to_text(html: &str) -> String {
 /// The readable text of HTML as blocks (paragraphs, list items, cells...), each with its
 /// whitespace collapsed; empty blocks are dropped.
 pub fn html_to_blocks(html: &str) -> Vec<String> {
-    let mut reader = BlockReader::default();
-    // The callback emitter lends each event's bytes instead of allocating a token per event.
-    let mut emitter = CallbackEmitter::new(|event: CallbackEvent<'_>, _: Span<()>| {
-        reader.read(event);
-        None::<Infallible>
+    let (mut blocks, mut current) = (Vec::new(), String::new());
+    html::read(html, |piece| match piece {
+        Piece::Text { text, .. } => push_text(&mut current, text),
+        Piece::Break => end_block(&mut blocks, &mut current),
     });
-    // A tokenizer alone would read the `<b` of `<script>if (a<b)</script>` as a tag; like a
-    // browser's tree builder, this switches it to raw text after script, style, title...
-    emitter.naively_switch_states(true);
-    let Ok(()) = Tokenizer::new_with_emitter(html, emitter).finish();
-    reader.finish()
-}
-
-/// Blocks of text gathered from the tokenizer's events. Character references arrive decoded
-/// (the spec's full table, legacy names without `;`, windows-1252 numbers); attributes,
-/// comments and doctypes arrive as events of their own and are never text.
-#[derive(Default)]
-struct BlockReader {
-    blocks: Vec<String>,
-    current: String,
-    /// The name of the start tag being read. The tag counts only at its `>`: one cut off by
-    /// the end of the input is dropped, as a browser drops it.
-    start_tag: Vec<u8>,
-    /// How many of each hidden element are open. Counts rather than a stack, so that a stray
-    /// end tag costs constant time whatever the nesting.
-    hidden_open: [usize; HIDDEN_ELEMENTS.len()],
-}
-
-impl BlockReader {
-    fn read(&mut self, event: CallbackEvent<'_>) {
-        match event {
-            CallbackEvent::OpenStartTag { name } => {
-                self.start_tag.clear();
-                self.start_tag.extend_from_slice(name);
-            }
-            // `/>` is ignored, as browsers ignore it on all but void elements: `<script/>`
-            // opens a script, and the tokenizer has already switched to reading one.
-            CallbackEvent::CloseStartTag { .. } => {
-                let name = std::mem::take(&mut self.start_tag);
-                self.read_tag(&name, true);
-                self.start_tag = name;
-            }
-            CallbackEvent::EndTag { name } => self.read_tag(name, false),
-            CallbackEvent::String { value } if self.hidden_open.iter().all(|&n| n == 0) => {
-                push_text(&mut self.current, &String::from_utf8_lossy(value));
-            }
-            _ => {}
-        }
-    }
-
-    fn read_tag(&mut self, name: &[u8], is_start: bool) {
-        if let Some(hidden) = hidden_index(name) {
-            let open = &mut self.hidden_open[hidden];
-            *open = if is_start {
-                *open + 1
-            } else {
-                open.saturating_sub(1)
-            };
-            end_block(&mut self.blocks, &mut self.current);
-        } else if is_start && name == b"body" {
-            // `</head>` may be left out before `<body>`; the body is text all the same.
-            if let Some(head) = hidden_index(b"head") {
-                self.hidden_open[head] = 0;
-            }
-        }
-        if BLOCK_ELEMENTS.iter().any(|block| block.as_bytes() == name) {
-            end_block(&mut self.blocks, &mut self.current);
-        }
-    }
-
-    fn finish(mut self) -> Vec<String> {
-        end_block(&mut self.blocks, &mut self.current);
-        self.blocks
-    }
-}
-
-fn hidden_index(name: &[u8]) -> Option<usize> {
-    HIDDEN_ELEMENTS.iter().position(|h| h.as_bytes() == name)
+    end_block(&mut blocks, &mut current);
+    blocks
 }
 
 fn push_text(current: &mut String, text: &str) {

@@ -371,6 +371,30 @@ async fn matched_words_are_bold_in_text_only_and_content_is_unchanged() {
 }
 
 #[actix_web::test]
+async fn a_word_written_with_a_reference_is_found_with_or_without_its_accent_and_bold() {
+    let app = spawn_app().await;
+    chunks(
+        &app,
+        &[html("Le caf&eacute; du coin"), html("un th&eacute;")],
+    )
+    .await;
+    for query in ["café", "cafe"] {
+        let res = search(
+            &app,
+            &app.owner_key,
+            json!({"query": query, "search_type": "fulltext"}),
+        )
+        .await;
+        assert_eq!(contents(&res), ["Le café du coin"], "{query}");
+        assert_eq!(
+            res.body["score_chunks"][0]["metadata"][0]["chunk_html"],
+            "<p>Le <b>caf&eacute;</b> du coin</p>",
+            "{query}"
+        );
+    }
+}
+
+#[actix_web::test]
 async fn any_query_text_is_a_search_or_a_clear_400() {
     let app = spawn_app().await;
     chunks(&app, &[html("what's new in foo-bar? a:b AND or NOT near")]).await;
