@@ -1,6 +1,6 @@
 //! The shapes the API returns, named and laid out as trieve_python_client 1.0.0 expects them.
-//! Ids travel as UUID text and timestamps as fixed-width UTC text (see `domain::ids` and
-//! `domain::time`).
+//! Ids travel as UUID text and timestamps as fixed-width UTC text (see `types::ids` and
+//! `types::time`).
 
 use serde::Serialize;
 use serde_json::Value;

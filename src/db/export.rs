@@ -1,4 +1,4 @@
-//! What `trieve-lite export` reads of a dataset (src/export sends it): its files, and its
+//! What `trieve-lite export` reads of a dataset (src/outside/export sends it): its files, and its
 //! chunks in key order with their vectors, a page at a time.
 
 use std::path::Path;

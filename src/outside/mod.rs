@@ -1,5 +1,5 @@
 //! The outside servers a user may configure, both speaking the OpenAI API: an embedding server
-//! (`--embedding-url`, src/embedding) and a language model (`--llm-url`, src/llm). Their keys
+//! (`--embedding-url`, embedding/) and a language model (`--llm-url`, llm.rs). Their keys
 //! are sent as bearer tokens and never shown: not in the log, not in an error, not in Debug.
 
 pub mod embedding;
