@@ -10,7 +10,6 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod http;
-pub mod models;
 pub mod outside;
 pub mod search;
 pub mod startup;

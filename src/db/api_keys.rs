@@ -4,11 +4,25 @@ use const_format::concatcp;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::columns::{at, start};
-use super::{users, Result};
-use crate::models::{ApiKeyDto, User};
+use super::users::{self, UserRow};
+use super::Result;
 use crate::types::ids::{KeyId, UserId};
 use crate::types::roles::KeyRole;
 use crate::types::time::Timestamp;
+
+/// A stored key, as its owner lists it: never its digest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyRow {
+    pub id: KeyId,
+    pub user_id: UserId,
+    pub name: String,
+    pub role: KeyRole,
+    pub expires_at: Option<Timestamp>,
+    /// The key the ADMIN_API_KEY variable sets.
+    pub managed_by_environment: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 
 /// A key as authentication needs it.
 #[derive(Debug, Clone)]
@@ -44,8 +58,8 @@ fn stored_key_from_row(row: &Row) -> rusqlite::Result<StoredKey> {
 const DTO_COLUMNS: &str =
     "id, user_id, name, role, expires_at, is_bootstrap, created_at, updated_at";
 
-fn dto_from_row(row: &Row) -> rusqlite::Result<ApiKeyDto> {
-    Ok(ApiKeyDto {
+fn key_from_row(row: &Row) -> rusqlite::Result<KeyRow> {
+    Ok(KeyRow {
         id: row.get(at!(DTO_COLUMNS, "id"))?,
         user_id: row.get(at!(DTO_COLUMNS, "user_id"))?,
         name: row.get(at!(DTO_COLUMNS, "name"))?,
@@ -57,9 +71,9 @@ fn dto_from_row(row: &Row) -> rusqlite::Result<ApiKeyDto> {
     })
 }
 
-pub fn insert_api_key(conn: &Connection, key: &NewKey) -> Result<ApiKeyDto> {
+pub fn insert_api_key(conn: &Connection, key: &NewKey) -> Result<KeyRow> {
     let now = Timestamp::now();
-    let dto = ApiKeyDto {
+    let dto = KeyRow {
         id: KeyId::random(),
         user_id: key.user_id,
         name: key.name.to_string(),
@@ -100,7 +114,10 @@ pub fn find_key_by_hash(conn: &Connection, key_hash: &[u8]) -> Result<Option<Sto
 }
 
 /// The key with that digest and the user holding it: what authentication needs, in one read.
-pub fn find_key_with_user(conn: &Connection, key_hash: &[u8]) -> Result<Option<(StoredKey, User)>> {
+pub fn find_key_with_user(
+    conn: &Connection,
+    key_hash: &[u8],
+) -> Result<Option<(StoredKey, UserRow)>> {
     const SELECT: &str = concatcp!(STORED_KEY_COLUMNS, ", ", users::COLUMNS);
     const SQL: &str = concatcp!(
         "SELECT ",
@@ -117,7 +134,7 @@ pub fn find_key_with_user(conn: &Connection, key_hash: &[u8]) -> Result<Option<(
 }
 
 /// A user's keys, oldest first, never the key itself.
-pub fn list_keys_of_user(conn: &Connection, user_id: UserId) -> Result<Vec<ApiKeyDto>> {
+pub fn list_keys_of_user(conn: &Connection, user_id: UserId) -> Result<Vec<KeyRow>> {
     const SQL: &str = concatcp!(
         "SELECT ",
         DTO_COLUMNS,
@@ -125,7 +142,7 @@ pub fn list_keys_of_user(conn: &Connection, user_id: UserId) -> Result<Vec<ApiKe
     );
     let mut stmt = conn.prepare_cached(SQL)?;
     let keys = stmt
-        .query_map([user_id], dto_from_row)?
+        .query_map([user_id], key_from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(keys)
 }

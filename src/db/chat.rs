@@ -5,32 +5,59 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::columns::at;
 use super::Result;
-use crate::models::{Message, Topic};
 use crate::types::ids::{DatasetId, MessageId, OrganizationId, TopicId, UserId};
 use crate::types::time::Timestamp;
+
+/// A user's chat over a dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicRow {
+    pub id: TopicId,
+    pub dataset_id: DatasetId,
+    pub user_id: UserId,
+    pub name: String,
+    /// A chat without retrieval: the dataset's chunks are not put in the prompt.
+    pub normal_chat: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A message of a topic: the user's, or the model's answer (`role` `assistant`, its content the
+/// chunks it was given as JSON, `||`, then the answer, as Trieve stored it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageRow {
+    pub id: MessageId,
+    pub topic_id: TopicId,
+    pub dataset_id: DatasetId,
+    pub role: String,
+    pub content: String,
+    /// 1 first.
+    pub sort_order: i64,
+    pub prompt_tokens: Option<i64>,
+    pub completion_tokens: Option<i64>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 
 const TOPIC_COLUMNS: &str = "id, dataset_id, user_id, name, normal_chat, created_at, updated_at";
 const MESSAGE_COLUMNS: &str = "id, topic_id, dataset_id, role, content, sort_order, \
      prompt_tokens, completion_tokens, created_at, updated_at";
 
-fn topic_from_row(row: &Row) -> rusqlite::Result<Topic> {
+fn topic_from_row(row: &Row) -> rusqlite::Result<TopicRow> {
     const LIST: &str = TOPIC_COLUMNS;
-    Ok(Topic {
+    Ok(TopicRow {
         id: row.get(at!(LIST, "id"))?,
         dataset_id: row.get(at!(LIST, "dataset_id"))?,
         user_id: row.get(at!(LIST, "user_id"))?,
         name: row.get(at!(LIST, "name"))?,
         normal_chat: row.get(at!(LIST, "normal_chat"))?,
-        side: false,
-        deleted: false,
         created_at: row.get(at!(LIST, "created_at"))?,
         updated_at: row.get(at!(LIST, "updated_at"))?,
     })
 }
 
-fn message_from_row(row: &Row) -> rusqlite::Result<Message> {
+fn message_from_row(row: &Row) -> rusqlite::Result<MessageRow> {
     const LIST: &str = MESSAGE_COLUMNS;
-    Ok(Message {
+    Ok(MessageRow {
         id: row.get(at!(LIST, "id"))?,
         topic_id: row.get(at!(LIST, "topic_id"))?,
         dataset_id: row.get(at!(LIST, "dataset_id"))?,
@@ -39,7 +66,6 @@ fn message_from_row(row: &Row) -> rusqlite::Result<Message> {
         sort_order: row.get(at!(LIST, "sort_order"))?,
         prompt_tokens: row.get(at!(LIST, "prompt_tokens"))?,
         completion_tokens: row.get(at!(LIST, "completion_tokens"))?,
-        deleted: false,
         created_at: row.get(at!(LIST, "created_at"))?,
         updated_at: row.get(at!(LIST, "updated_at"))?,
     })
@@ -51,16 +77,14 @@ pub fn insert_topic(
     user_id: UserId,
     name: &str,
     normal_chat: bool,
-) -> Result<Topic> {
+) -> Result<TopicRow> {
     let now = Timestamp::now();
-    let topic = Topic {
+    let topic = TopicRow {
         id: TopicId::random(),
         dataset_id,
         user_id,
         name: name.to_string(),
         normal_chat,
-        side: false,
-        deleted: false,
         created_at: now,
         updated_at: now,
     };
@@ -85,7 +109,7 @@ pub fn find_topic(
     dataset_id: DatasetId,
     user_id: UserId,
     id: TopicId,
-) -> Result<Option<Topic>> {
+) -> Result<Option<TopicRow>> {
     const SQL: &str = concatcp!(
         "SELECT ",
         TOPIC_COLUMNS,
@@ -103,7 +127,7 @@ pub fn list_topics(
     dataset_id: DatasetId,
     user_id: UserId,
     limit: i64,
-) -> Result<Vec<Topic>> {
+) -> Result<Vec<TopicRow>> {
     const SQL: &str = concatcp!(
         "SELECT ",
         TOPIC_COLUMNS,
@@ -131,7 +155,7 @@ pub fn delete_topic(conn: &Connection, id: TopicId) -> Result<()> {
 }
 
 /// A topic's messages in order.
-pub fn list_messages(conn: &Connection, topic_id: TopicId) -> Result<Vec<Message>> {
+pub fn list_messages(conn: &Connection, topic_id: TopicId) -> Result<Vec<MessageRow>> {
     const SQL: &str = concatcp!(
         "SELECT ",
         MESSAGE_COLUMNS,
@@ -147,10 +171,10 @@ pub fn list_messages(conn: &Connection, topic_id: TopicId) -> Result<Vec<Message
 /// Add a message after the topic's last.
 pub fn insert_message(
     conn: &Connection,
-    topic: &Topic,
+    topic: &TopicRow,
     role: &str,
     content: &str,
-) -> Result<Message> {
+) -> Result<MessageRow> {
     let now = Timestamp::now();
     let id = MessageId::random();
     const SQL: &str = concatcp!(

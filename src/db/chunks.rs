@@ -9,10 +9,48 @@ use serde_json::Value;
 
 use super::columns::{at, start};
 use super::{fulltext, json_column, vectors, Result};
-use crate::models::{ChunkMetadata, ChunkMetadataWithFileData, NIL_POINT_ID};
 use crate::types::fields::{TrackingId, Weight};
 use crate::types::ids::{ChunkId, DatasetId, FileId, UserId};
 use crate::types::time::Timestamp;
+
+/// A stored chunk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkRow {
+    pub id: ChunkId,
+    pub author_id: UserId,
+    pub dataset_id: DatasetId,
+    pub content: String,
+    pub chunk_html: Option<String>,
+    pub link: Option<String>,
+    pub metadata: Option<Value>,
+    pub tag_set: Option<String>,
+    pub time_stamp: Option<Timestamp>,
+    pub tracking_id: Option<String>,
+    pub weight: f64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Whether it has a vector (an embedding server's, or one sent with it).
+    pub has_vector: bool,
+}
+
+/// A chunk with its file's name, as lists and searches read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkWithFileRow {
+    pub id: ChunkId,
+    pub content: String,
+    pub chunk_html: Option<String>,
+    pub link: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub tag_set: Option<String>,
+    pub file_id: Option<FileId>,
+    pub file_name: Option<String>,
+    pub metadata: Option<Value>,
+    pub tracking_id: Option<String>,
+    pub time_stamp: Option<Timestamp>,
+    pub weight: f64,
+    pub has_vector: bool,
+}
 
 /// The number of chunks on a page of `GET /api/user/{user_id}/{page}`.
 pub const PAGE_SIZE: i64 = 10;
@@ -64,9 +102,9 @@ impl NewChunk {
 }
 
 /// Insert a chunk; a tracking id already used in the dataset is `Unique::TrackingId`.
-pub fn insert_chunk(conn: &Connection, chunk: &NewChunk) -> Result<ChunkMetadata> {
+pub fn insert_chunk(conn: &Connection, chunk: &NewChunk) -> Result<ChunkRow> {
     let now = Timestamp::now();
-    let stored = ChunkMetadata {
+    let stored = ChunkRow {
         id: ChunkId::random(),
         author_id: chunk.author_id,
         dataset_id: chunk.dataset_id,
@@ -74,7 +112,7 @@ pub fn insert_chunk(conn: &Connection, chunk: &NewChunk) -> Result<ChunkMetadata
         chunk_html: chunk.chunk_html.clone(),
         link: chunk.link.clone(),
         metadata: chunk.metadata.clone(),
-        qdrant_point_id: NIL_POINT_ID,
+        has_vector: false,
         tag_set: chunk.tag_set.clone(),
         time_stamp: chunk.time_stamp,
         tracking_id: chunk.tracking_id.clone().map(TrackingId::into_string),
@@ -125,7 +163,7 @@ pub fn recount(conn: &Connection) -> Result<()> {
 
 /// Write the chunk's entry in the search index, in the caller's transaction; `replaces` when
 /// the chunk was indexed before.
-fn index(conn: &Connection, pk: i64, chunk: &ChunkMetadata, replaces: bool) -> Result<()> {
+fn index(conn: &Connection, pk: i64, chunk: &ChunkRow, replaces: bool) -> Result<()> {
     if cfg!(feature = "bench-unindexed") {
         return Ok(());
     }
@@ -145,9 +183,9 @@ fn index(conn: &Connection, pk: i64, chunk: &ChunkMetadata, replaces: bool) -> R
 const CHUNK_COLUMNS: &str = "id, author_id, dataset_id, content, chunk_html, link, metadata, \
      tag_set, time_stamp, tracking_id, weight, created_at, updated_at, has_vector";
 
-fn chunk_from_row(row: &Row) -> rusqlite::Result<ChunkMetadata> {
+fn chunk_from_row(row: &Row) -> rusqlite::Result<ChunkRow> {
     const LIST: &str = CHUNK_COLUMNS;
-    Ok(ChunkMetadata {
+    Ok(ChunkRow {
         id: row.get(at!(LIST, "id"))?,
         author_id: row.get(at!(LIST, "author_id"))?,
         dataset_id: row.get(at!(LIST, "dataset_id"))?,
@@ -155,7 +193,7 @@ fn chunk_from_row(row: &Row) -> rusqlite::Result<ChunkMetadata> {
         chunk_html: row.get(at!(LIST, "chunk_html"))?,
         link: row.get(at!(LIST, "link"))?,
         metadata: json_column(row.get(at!(LIST, "metadata"))?),
-        qdrant_point_id: point_id(row.get(at!(LIST, "id"))?, row.get(at!(LIST, "has_vector"))?),
+        has_vector: row.get(at!(LIST, "has_vector"))?,
         tag_set: row.get(at!(LIST, "tag_set"))?,
         time_stamp: row.get(at!(LIST, "time_stamp"))?,
         tracking_id: row.get(at!(LIST, "tracking_id"))?,
@@ -163,16 +201,6 @@ fn chunk_from_row(row: &Row) -> rusqlite::Result<ChunkMetadata> {
         created_at: row.get(at!(LIST, "created_at"))?,
         updated_at: row.get(at!(LIST, "updated_at"))?,
     })
-}
-
-/// A chunk's `qdrant_point_id`: its vector's id, which is the chunk's own id, once it has a
-/// vector; the nil UUID before.
-pub fn point_id(chunk_id: ChunkId, has_vector: bool) -> uuid::Uuid {
-    if has_vector {
-        chunk_id.into()
-    } else {
-        NIL_POINT_ID
-    }
 }
 
 /// How a chunk is named in a request: by id or by tracking id, always within one dataset.
@@ -187,7 +215,7 @@ pub fn find_chunk(
     conn: &Connection,
     dataset_id: DatasetId,
     key: &ChunkKey,
-) -> Result<Option<ChunkMetadata>> {
+) -> Result<Option<ChunkRow>> {
     const BY_ID: &str = concatcp!(
         "SELECT ",
         CHUNK_COLUMNS,
@@ -214,9 +242,9 @@ pub fn find_chunk(
 /// server gives it a new one).
 pub fn update_chunk(
     conn: &Connection,
-    chunk: &ChunkMetadata,
+    chunk: &ChunkRow,
     file_id: Option<FileId>,
-) -> Result<ChunkMetadata> {
+) -> Result<ChunkRow> {
     let now = Timestamp::now();
     let text_changed: Option<(i64, bool)> = conn
         .prepare_cached(
@@ -255,7 +283,7 @@ pub fn update_chunk(
         )?;
     index(conn, pk, chunk, true)?;
     vectors::chunk_changed(conn, chunk.dataset_id, pk)?;
-    Ok(ChunkMetadata {
+    Ok(ChunkRow {
         updated_at: now,
         ..chunk.clone()
     })
@@ -300,25 +328,19 @@ const WITH_FILE_COLUMNS: &str = "c.id, c.content, c.chunk_html, c.link, c.create
      c.updated_at, c.tag_set, c.file_id, f.file_name, c.metadata, c.tracking_id, c.time_stamp, \
      c.weight, c.has_vector";
 
-fn chunk_with_file_from_row(row: &Row) -> rusqlite::Result<ChunkMetadataWithFileData> {
+fn chunk_with_file_from_row(row: &Row) -> rusqlite::Result<ChunkWithFileRow> {
     chunk_with_file_from_row_at(row, 0)
 }
 
 /// A chunk from the `WITH_FILE_COLUMNS` of a row that starts them at `first`.
-fn chunk_with_file_from_row_at(
-    row: &Row,
-    first: usize,
-) -> rusqlite::Result<ChunkMetadataWithFileData> {
+fn chunk_with_file_from_row_at(row: &Row, first: usize) -> rusqlite::Result<ChunkWithFileRow> {
     const LIST: &str = WITH_FILE_COLUMNS;
-    Ok(ChunkMetadataWithFileData {
+    Ok(ChunkWithFileRow {
         id: row.get(first + at!(LIST, "id"))?,
         content: row.get(first + at!(LIST, "content"))?,
         chunk_html: row.get(first + at!(LIST, "chunk_html"))?,
         link: row.get(first + at!(LIST, "link"))?,
-        qdrant_point_id: point_id(
-            row.get(first + at!(LIST, "id"))?,
-            row.get(first + at!(LIST, "has_vector"))?,
-        ),
+        has_vector: row.get(first + at!(LIST, "has_vector"))?,
         created_at: row.get(first + at!(LIST, "created_at"))?,
         updated_at: row.get(first + at!(LIST, "updated_at"))?,
         tag_set: row.get(first + at!(LIST, "tag_set"))?,
@@ -367,7 +389,7 @@ pub fn list_chunks_by_author(
     author_id: UserId,
     page: i64,
     total: i64,
-) -> Result<Vec<ChunkMetadataWithFileData>> {
+) -> Result<Vec<ChunkWithFileRow>> {
     let offset = (page - 1).saturating_mul(PAGE_SIZE);
     if offset >= total {
         return Ok(Vec::new());
@@ -392,10 +414,7 @@ pub fn list_chunks_by_author(
 }
 
 /// Chunks (with their files' names) by their keys, each with its key, in no particular order.
-pub fn find_chunks_by_pk(
-    conn: &Connection,
-    pks: &[i64],
-) -> Result<Vec<(i64, ChunkMetadataWithFileData)>> {
+pub fn find_chunks_by_pk(conn: &Connection, pks: &[i64]) -> Result<Vec<(i64, ChunkWithFileRow)>> {
     const SELECT: &str = concatcp!("c.pk AS pk, ", WITH_FILE_COLUMNS);
     const SQL: &str = concatcp!(
         "SELECT ",
@@ -437,7 +456,7 @@ pub(crate) fn insert_plain_chunk(
     dataset_id: DatasetId,
     author_id: UserId,
     text: &str,
-) -> Result<ChunkMetadata> {
+) -> Result<ChunkRow> {
     insert_chunk(conn, &NewChunk::plain(dataset_id, author_id, text))
 }
 

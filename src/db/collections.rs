@@ -6,17 +6,30 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::columns::at;
 use super::Result;
-use crate::models::ChunkCollection;
 use crate::types::ids::{ChunkId, CollectionId, DatasetId, FileId, UserId};
 use crate::types::time::Timestamp;
+
+/// A collection of a dataset's chunks (its bookmarks), made by one user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollectionRow {
+    pub id: CollectionId,
+    pub dataset_id: DatasetId,
+    pub author_id: UserId,
+    pub name: String,
+    pub description: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// The upload whose chunks it was made with.
+    pub file_id: Option<FileId>,
+}
 
 /// The columns `collection_from_row` reads; queries name the table `k`.
 const COLUMNS: &str = "k.id, k.dataset_id, k.author_id, k.name, k.description, k.created_at, \
      k.updated_at, k.file_id";
 
 /// A collection from the `COLUMNS` of a row that starts them at `first`.
-fn collection_at(row: &Row, first: usize) -> rusqlite::Result<ChunkCollection> {
-    Ok(ChunkCollection {
+fn collection_at(row: &Row, first: usize) -> rusqlite::Result<CollectionRow> {
+    Ok(CollectionRow {
         id: row.get(first + at!(COLUMNS, "id"))?,
         dataset_id: row.get(first + at!(COLUMNS, "dataset_id"))?,
         author_id: row.get(first + at!(COLUMNS, "author_id"))?,
@@ -28,7 +41,7 @@ fn collection_at(row: &Row, first: usize) -> rusqlite::Result<ChunkCollection> {
     })
 }
 
-fn collection_from_row(row: &Row) -> rusqlite::Result<ChunkCollection> {
+fn collection_from_row(row: &Row) -> rusqlite::Result<CollectionRow> {
     collection_at(row, 0)
 }
 
@@ -40,9 +53,9 @@ pub fn insert_collection(
     name: &str,
     description: &str,
     file_id: Option<FileId>,
-) -> Result<ChunkCollection> {
+) -> Result<CollectionRow> {
     let now = Timestamp::now();
-    let collection = ChunkCollection {
+    let collection = CollectionRow {
         id: CollectionId::random(),
         dataset_id,
         author_id,
@@ -74,7 +87,7 @@ pub fn find_collection(
     conn: &Connection,
     dataset_id: DatasetId,
     id: CollectionId,
-) -> Result<Option<ChunkCollection>> {
+) -> Result<Option<CollectionRow>> {
     const SQL: &str = concatcp!(
         "SELECT ",
         COLUMNS,
@@ -87,7 +100,7 @@ pub fn find_collection(
 }
 
 /// Write a collection's name and description as given (merged by the caller).
-pub fn update_collection(conn: &Connection, collection: &ChunkCollection) -> Result<()> {
+pub fn update_collection(conn: &Connection, collection: &CollectionRow) -> Result<()> {
     conn.prepare_cached(
         "UPDATE chunk_collections SET name = ?2, description = ?3, updated_at = ?4 WHERE id = ?1",
     )?
@@ -126,7 +139,7 @@ pub fn list_collections_by_author(
     author_id: UserId,
     limit: i64,
     offset: i64,
-) -> Result<Vec<ChunkCollection>> {
+) -> Result<Vec<CollectionRow>> {
     const SQL: &str = concatcp!(
         "SELECT ",
         COLUMNS,
@@ -213,7 +226,7 @@ pub fn collections_of_chunks(
     conn: &Connection,
     dataset_id: DatasetId,
     chunk_ids: &[ChunkId],
-) -> Result<Vec<(ChunkId, ChunkCollection)>> {
+) -> Result<Vec<(ChunkId, CollectionRow)>> {
     const SQL: &str = concatcp!(
         "SELECT c.id AS chunk_id, ",
         COLUMNS,

@@ -5,12 +5,23 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
 
 use super::columns::{at, start};
-use super::organizations::{optional_membership, MEMBERSHIP_COLUMNS};
+use super::organizations::{optional_membership, MembershipRow, MEMBERSHIP_COLUMNS};
 use super::Result;
-use crate::models::{Dataset, DatasetAndUsage, DatasetDto, DatasetUsageCount, UserOrganization};
 use crate::types::fields::Name;
 use crate::types::ids::{DatasetId, OrganizationId, UserId};
 use crate::types::time::Timestamp;
+
+/// A stored dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetRow {
+    pub id: DatasetId,
+    pub name: String,
+    pub organization_id: OrganizationId,
+    pub server_configuration: Value,
+    pub client_configuration: Value,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 
 /// The columns `dataset_from_row` reads; queries name the table `d`.
 const COLUMNS: &str = "d.id AS dataset_id, d.name AS dataset_name, \
@@ -24,8 +35,8 @@ fn configuration(row: &Row, position: usize) -> rusqlite::Result<Value> {
 }
 
 /// A dataset from a row that starts with `COLUMNS`.
-fn dataset_from_row(row: &Row) -> rusqlite::Result<Dataset> {
-    Ok(Dataset {
+fn dataset_from_row(row: &Row) -> rusqlite::Result<DatasetRow> {
+    Ok(DatasetRow {
         id: row.get(at!(COLUMNS, "dataset_id"))?,
         name: row.get(at!(COLUMNS, "dataset_name"))?,
         organization_id: row.get(at!(COLUMNS, "dataset_organization_id"))?,
@@ -42,7 +53,7 @@ pub fn find_dataset_membership(
     conn: &Connection,
     dataset_id: DatasetId,
     user_id: UserId,
-) -> Result<Option<(OrganizationId, Option<UserOrganization>)>> {
+) -> Result<Option<(OrganizationId, Option<MembershipRow>)>> {
     const SELECT: &str = concatcp!("d.organization_id AS owner, ", MEMBERSHIP_COLUMNS);
     const SQL: &str = concatcp!(
         "SELECT ",
@@ -73,9 +84,9 @@ pub fn insert_dataset(
     name: &Name,
     server_configuration: Configuration,
     client_configuration: Configuration,
-) -> Result<Dataset> {
+) -> Result<DatasetRow> {
     let now = Timestamp::now();
-    let dataset = Dataset {
+    let dataset = DatasetRow {
         id: DatasetId::random(),
         name: name.as_str().to_string(),
         organization_id,
@@ -101,7 +112,7 @@ pub fn insert_dataset(
     Ok(dataset)
 }
 
-pub fn find_dataset_by_id(conn: &Connection, id: DatasetId) -> Result<Option<Dataset>> {
+pub fn find_dataset_by_id(conn: &Connection, id: DatasetId) -> Result<Option<DatasetRow>> {
     const SQL: &str = concatcp!("SELECT ", COLUMNS, " FROM datasets d WHERE d.id = ?1");
     Ok(conn
         .prepare_cached(SQL)?
@@ -111,7 +122,7 @@ pub fn find_dataset_by_id(conn: &Connection, id: DatasetId) -> Result<Option<Dat
 
 /// Write a dataset's name and configurations as given (merged by the caller) and move
 /// `updated_at`; a name already used in the organization is `Unique::DatasetName`.
-pub fn update_dataset(conn: &Connection, dataset: &Dataset) -> Result<Dataset> {
+pub fn update_dataset(conn: &Connection, dataset: &DatasetRow) -> Result<DatasetRow> {
     let now = Timestamp::now();
     conn.prepare_cached(
         "UPDATE datasets SET name = ?2, server_configuration = ?3, client_configuration = ?4,
@@ -125,7 +136,7 @@ pub fn update_dataset(conn: &Connection, dataset: &Dataset) -> Result<Dataset> {
         dataset.client_configuration.to_string(),
         now
     ])?;
-    Ok(Dataset {
+    Ok(DatasetRow {
         updated_at: now,
         ..dataset.clone()
     })
@@ -155,7 +166,7 @@ pub fn delete_dataset(conn: &Connection, id: DatasetId) -> Result<bool> {
 pub fn find_first_dataset_of_organization(
     conn: &Connection,
     organization_id: OrganizationId,
-) -> Result<Option<Dataset>> {
+) -> Result<Option<DatasetRow>> {
     const SQL: &str = concatcp!(
         "SELECT ",
         COLUMNS,
@@ -171,7 +182,7 @@ pub fn find_first_dataset_of_organization(
 pub fn list_datasets_with_usage(
     conn: &Connection,
     organization_id: OrganizationId,
-) -> Result<Vec<DatasetAndUsage>> {
+) -> Result<Vec<(DatasetRow, i64)>> {
     const SELECT: &str = concatcp!(
         COLUMNS,
         ", (SELECT coalesce(sum(c.n), 0) FROM chunk_counts c WHERE c.dataset_id = d.id)
@@ -185,22 +196,7 @@ pub fn list_datasets_with_usage(
     let mut stmt = conn.prepare_cached(SQL)?;
     let rows = stmt
         .query_map([organization_id], |row| {
-            let dataset = dataset_from_row(row)?;
-            Ok(DatasetAndUsage {
-                dataset_usage: DatasetUsageCount {
-                    id: dataset.id,
-                    dataset_id: dataset.id,
-                    chunk_count: row.get(at!(SELECT, "chunk_count"))?,
-                },
-                dataset: DatasetDto {
-                    id: dataset.id,
-                    name: dataset.name,
-                    organization_id: dataset.organization_id,
-                    client_configuration: dataset.client_configuration,
-                    created_at: dataset.created_at,
-                    updated_at: dataset.updated_at,
-                },
-            })
+            Ok((dataset_from_row(row)?, row.get(at!(SELECT, "chunk_count"))?))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
@@ -238,7 +234,7 @@ mod tests {
         }
         let listed = list_datasets_with_usage(&conn, acme.id).unwrap();
         assert_eq!(listed.len(), 1);
-        assert_eq!(listed[0].dataset_usage.chunk_count, 3);
+        assert_eq!(listed[0].1, 3);
         let found = find_dataset_by_id(&conn, docs.id).unwrap().unwrap();
         assert_eq!(found.server_configuration, Value::Object(config));
     }

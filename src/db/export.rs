@@ -238,9 +238,9 @@ pub fn files_to_send(conn: &Connection, dataset_id: DatasetId) -> Result<Vec<Exp
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::chunks::ChunkRow;
     use crate::db::chunks::{insert_chunk, update_chunk, NewChunk};
     use crate::db::test_support::dataset_and_user;
-    use crate::models::ChunkMetadata;
     use crate::types::fields::TrackingId;
 
     fn ids(chunks: &[ExportedChunk]) -> Vec<ChunkId> {
@@ -266,7 +266,7 @@ mod tests {
             acknowledged_through: all[2].pk,
             ..began
         };
-        let changed = ChunkMetadata {
+        let changed = ChunkRow {
             chunk_html: Some("one, changed".into()),
             ..first.clone()
         };

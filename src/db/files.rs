@@ -6,9 +6,24 @@ use serde_json::Value;
 
 use super::columns::at;
 use super::{json_column, Result};
-use crate::models::File;
 use crate::types::ids::{DatasetId, FileId, UserId};
 use crate::types::time::Timestamp;
+
+/// A stored file, without its bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRow {
+    pub id: FileId,
+    pub user_id: UserId,
+    pub dataset_id: DatasetId,
+    pub file_name: String,
+    pub size: i64,
+    pub link: Option<String>,
+    pub metadata: Option<Value>,
+    pub tag_set: Option<String>,
+    pub time_stamp: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 
 /// A file to insert, bytes included.
 #[derive(Debug, Clone)]
@@ -26,9 +41,9 @@ pub struct NewFile {
 }
 
 /// Insert a file row and its bytes.
-pub fn insert_file(conn: &Connection, file: &NewFile) -> Result<File> {
+pub fn insert_file(conn: &Connection, file: &NewFile) -> Result<FileRow> {
     let now = Timestamp::now();
-    let stored = File {
+    let stored = FileRow {
         id: FileId::random(),
         user_id: file.user_id,
         dataset_id: file.dataset_id,
@@ -69,8 +84,8 @@ const COLUMNS: &str = "id, user_id, dataset_id, file_name, size, link, metadata,
      time_stamp, created_at, updated_at";
 
 /// A file from a row that starts with `COLUMNS`.
-fn file_from_row(row: &Row) -> rusqlite::Result<File> {
-    Ok(File {
+fn file_from_row(row: &Row) -> rusqlite::Result<FileRow> {
+    Ok(FileRow {
         id: row.get(at!(COLUMNS, "id"))?,
         user_id: row.get(at!(COLUMNS, "user_id"))?,
         dataset_id: row.get(at!(COLUMNS, "dataset_id"))?,
@@ -90,7 +105,7 @@ pub fn list_files_by_user(
     conn: &Connection,
     dataset_id: DatasetId,
     user_id: UserId,
-) -> Result<Vec<File>> {
+) -> Result<Vec<FileRow>> {
     const SQL: &str = concatcp!(
         "SELECT ",
         COLUMNS,
@@ -108,7 +123,7 @@ pub fn find_file(
     conn: &Connection,
     dataset_id: DatasetId,
     file_id: FileId,
-) -> Result<Option<(File, String)>> {
+) -> Result<Option<(FileRow, String)>> {
     const SELECT: &str = concatcp!(COLUMNS, ", mime_type");
     const SQL: &str = concatcp!(
         "SELECT ",
@@ -128,7 +143,7 @@ pub fn find_image_by_name(
     conn: &Connection,
     dataset_id: DatasetId,
     file_name: &str,
-) -> Result<Option<(File, String)>> {
+) -> Result<Option<(FileRow, String)>> {
     const SELECT: &str = concatcp!(COLUMNS, ", mime_type");
     const SQL: &str = concatcp!(
         "SELECT ",

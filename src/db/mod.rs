@@ -348,7 +348,10 @@ pub(crate) mod test_support {
 
     use super::files::{insert_file, NewFile};
     use super::{datasets, organizations, users};
-    use crate::models::{Dataset, File, Organization, User};
+    use crate::db::datasets::DatasetRow;
+    use crate::db::files::FileRow;
+    use crate::db::organizations::OrganizationRow;
+    use crate::db::users::UserRow;
     use crate::types::fields::{Email, Name};
     use crate::types::ids::{DatasetId, OrganizationId, UserId};
 
@@ -356,15 +359,15 @@ pub(crate) mod test_support {
         Email::parse(text).unwrap()
     }
 
-    pub fn user(conn: &Connection, address: &str) -> User {
+    pub fn user(conn: &Connection, address: &str) -> UserRow {
         users::insert_user(conn, &email(address), None).unwrap()
     }
 
-    pub fn organization(conn: &Connection, name: &str) -> Organization {
+    pub fn organization(conn: &Connection, name: &str) -> OrganizationRow {
         organizations::insert_organization(conn, &Name::parse("name", name).unwrap()).unwrap()
     }
 
-    pub fn dataset(conn: &Connection, organization_id: OrganizationId, name: &str) -> Dataset {
+    pub fn dataset(conn: &Connection, organization_id: OrganizationId, name: &str) -> DatasetRow {
         let name = Name::parse("dataset_name", name).unwrap();
         datasets::insert_dataset(conn, organization_id, &name, Map::new(), Map::new()).unwrap()
     }
@@ -382,7 +385,7 @@ pub(crate) mod test_support {
         user_id: UserId,
         name: &str,
         bytes: &[u8],
-    ) -> File {
+    ) -> FileRow {
         let file = NewFile {
             dataset_id,
             user_id,

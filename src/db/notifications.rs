@@ -5,19 +5,31 @@ use rusqlite::{params, Connection, Row};
 
 use super::columns::at;
 use super::Result;
-use crate::models::Notification;
 use crate::types::ids::{CollectionId, DatasetId, NotificationId, UserId};
 use crate::types::time::Timestamp;
+
+/// A stored notification: an upload of the user's was split into chunks, which the collection
+/// `collection_id` (named after the file) holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationRow {
+    pub id: NotificationId,
+    pub user_id: UserId,
+    pub collection_id: CollectionId,
+    pub collection_name: Option<String>,
+    pub user_read: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 
 /// The columns `notification_from_row` reads.
 const COLUMNS: &str = "id, user_id, collection_id, collection_name, user_read, created_at, \
      updated_at";
 
-fn notification_from_row(row: &Row) -> rusqlite::Result<Notification> {
-    Ok(Notification {
+fn notification_from_row(row: &Row) -> rusqlite::Result<NotificationRow> {
+    Ok(NotificationRow {
         id: row.get(at!(COLUMNS, "id"))?,
-        user_uuid: row.get(at!(COLUMNS, "user_id"))?,
-        collection_uuid: row.get(at!(COLUMNS, "collection_id"))?,
+        user_id: row.get(at!(COLUMNS, "user_id"))?,
+        collection_id: row.get(at!(COLUMNS, "collection_id"))?,
         collection_name: row.get(at!(COLUMNS, "collection_name"))?,
         user_read: row.get(at!(COLUMNS, "user_read"))?,
         created_at: row.get(at!(COLUMNS, "created_at"))?,
@@ -69,7 +81,7 @@ pub fn list_notifications(
     dataset_id: DatasetId,
     limit: i64,
     offset: i64,
-) -> Result<Vec<Notification>> {
+) -> Result<Vec<NotificationRow>> {
     const SQL: &str = concatcp!(
         "SELECT ",
         COLUMNS,

@@ -5,11 +5,31 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::columns::{at, start};
 use super::Result;
-use crate::models::{Organization, UserOrganization};
 use crate::types::fields::Name;
 use crate::types::ids::{MembershipId, OrganizationId, UserId};
 use crate::types::roles::Role;
 use crate::types::time::Timestamp;
+
+/// A stored organization.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganizationRow {
+    pub id: OrganizationId,
+    pub name: String,
+    pub registerable: Option<bool>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A user's membership of an organization, with their role in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MembershipRow {
+    pub id: MembershipId,
+    pub user_id: UserId,
+    pub organization_id: OrganizationId,
+    pub role: Role,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 
 /// The columns `organization_from_row` reads; queries name the table `o`.
 pub(crate) const ORGANIZATION_COLUMNS: &str = "o.id AS organization_id, \
@@ -21,9 +41,9 @@ pub(crate) const MEMBERSHIP_COLUMNS: &str = "m.id AS membership_id, m.user_id AS
      m.created_at AS membership_created_at, m.updated_at AS membership_updated_at";
 
 /// An organization from the `ORGANIZATION_COLUMNS` of a row that starts them at `first`.
-pub(crate) fn organization_from_row(row: &Row, first: usize) -> rusqlite::Result<Organization> {
+pub(crate) fn organization_from_row(row: &Row, first: usize) -> rusqlite::Result<OrganizationRow> {
     const LIST: &str = ORGANIZATION_COLUMNS;
-    Ok(Organization {
+    Ok(OrganizationRow {
         id: row.get(first + at!(LIST, "organization_id"))?,
         name: row.get(first + at!(LIST, "organization_name"))?,
         registerable: row.get(first + at!(LIST, "registerable"))?,
@@ -33,9 +53,9 @@ pub(crate) fn organization_from_row(row: &Row, first: usize) -> rusqlite::Result
 }
 
 /// A membership from the `MEMBERSHIP_COLUMNS` of a row that starts them at `first`.
-pub(crate) fn membership_from_row(row: &Row, first: usize) -> rusqlite::Result<UserOrganization> {
+pub(crate) fn membership_from_row(row: &Row, first: usize) -> rusqlite::Result<MembershipRow> {
     const LIST: &str = MEMBERSHIP_COLUMNS;
-    Ok(UserOrganization {
+    Ok(MembershipRow {
         id: row.get(first + at!(LIST, "membership_id"))?,
         user_id: row.get(first + at!(LIST, "member_id"))?,
         organization_id: row.get(first + at!(LIST, "membership_organization_id"))?,
@@ -50,7 +70,7 @@ pub(crate) fn membership_from_row(row: &Row, first: usize) -> rusqlite::Result<U
 pub(crate) fn optional_membership(
     row: &Row,
     first: usize,
-) -> rusqlite::Result<Option<UserOrganization>> {
+) -> rusqlite::Result<Option<MembershipRow>> {
     let id: Option<MembershipId> = row.get(first + at!(MEMBERSHIP_COLUMNS, "membership_id"))?;
     id.map(|_| membership_from_row(row, first)).transpose()
 }
@@ -64,9 +84,9 @@ const MEMBERSHIP_AFTER_ORGANIZATION: usize = start!(
 );
 
 /// Insert an organization; a name already taken is `Unique::OrganizationName`.
-pub fn insert_organization(conn: &Connection, name: &Name) -> Result<Organization> {
+pub fn insert_organization(conn: &Connection, name: &Name) -> Result<OrganizationRow> {
     let now = Timestamp::now();
-    let organization = Organization {
+    let organization = OrganizationRow {
         id: OrganizationId::random(),
         name: name.as_str().to_string(),
         registerable: Some(false),
@@ -90,7 +110,7 @@ pub fn rename_organization(
     conn: &Connection,
     id: OrganizationId,
     name: &Name,
-) -> Result<Option<Organization>> {
+) -> Result<Option<OrganizationRow>> {
     conn.prepare_cached("UPDATE organizations SET name = ?2, updated_at = ?3 WHERE id = ?1")?
         .execute(params![id, name.as_str(), Timestamp::now()])?;
     find_organization_by_id(conn, id)
@@ -111,7 +131,7 @@ pub fn organization_usage(conn: &Connection, id: OrganizationId) -> Result<(i64,
 pub fn find_organization_by_id(
     conn: &Connection,
     id: OrganizationId,
-) -> Result<Option<Organization>> {
+) -> Result<Option<OrganizationRow>> {
     const SQL: &str = concatcp!(
         "SELECT ",
         ORGANIZATION_COLUMNS,
@@ -123,7 +143,10 @@ pub fn find_organization_by_id(
         .optional()?)
 }
 
-pub fn find_organization_by_name(conn: &Connection, name: &Name) -> Result<Option<Organization>> {
+pub fn find_organization_by_name(
+    conn: &Connection,
+    name: &Name,
+) -> Result<Option<OrganizationRow>> {
     const SQL: &str = concatcp!(
         "SELECT ",
         ORGANIZATION_COLUMNS,
@@ -141,7 +164,7 @@ pub fn find_organization_with_membership(
     conn: &Connection,
     organization_id: OrganizationId,
     user_id: UserId,
-) -> Result<Option<(Organization, Option<UserOrganization>)>> {
+) -> Result<Option<(OrganizationRow, Option<MembershipRow>)>> {
     const SQL: &str = concatcp!(
         "SELECT ",
         ORGANIZATION_AND_MEMBERSHIP,
@@ -164,7 +187,7 @@ pub fn find_membership(
     conn: &Connection,
     user_id: UserId,
     organization_id: OrganizationId,
-) -> Result<Option<UserOrganization>> {
+) -> Result<Option<MembershipRow>> {
     const SQL: &str = concatcp!(
         "SELECT ",
         MEMBERSHIP_COLUMNS,
@@ -184,9 +207,9 @@ pub fn insert_membership(
     user_id: UserId,
     organization_id: OrganizationId,
     role: Role,
-) -> Result<UserOrganization> {
+) -> Result<MembershipRow> {
     let now = Timestamp::now();
-    let membership = UserOrganization {
+    let membership = MembershipRow {
         id: MembershipId::random(),
         user_id,
         organization_id,
@@ -236,7 +259,7 @@ pub fn count_owners(conn: &Connection, organization_id: OrganizationId) -> Resul
 pub fn list_memberships_of_user(
     conn: &Connection,
     user_id: UserId,
-) -> Result<Vec<(Organization, UserOrganization)>> {
+) -> Result<Vec<(OrganizationRow, MembershipRow)>> {
     const SQL: &str = concatcp!(
         "SELECT ",
         ORGANIZATION_AND_MEMBERSHIP,

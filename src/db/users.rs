@@ -5,18 +5,30 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::columns::at;
 use super::Result;
-use crate::models::User;
 use crate::types::fields::{username_key, Email, Name};
 use crate::types::ids::{OrganizationId, UserId};
 use crate::types::time::Timestamp;
+
+/// A stored user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRow {
+    pub id: UserId,
+    pub email: String,
+    pub name: Option<String>,
+    pub username: Option<String>,
+    pub website: Option<String>,
+    pub visible_email: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
 
 /// The columns `user_from_row` reads; queries name the users table `u`.
 pub(crate) const COLUMNS: &str = "u.id AS user_id, u.email, u.name AS user_name, u.username, \
      u.website, u.visible_email, u.created_at AS user_created_at, u.updated_at AS user_updated_at";
 
 /// A user from the `COLUMNS` of a row that starts them at position `first`.
-pub(crate) fn user_from_row(row: &Row, first: usize) -> rusqlite::Result<User> {
-    Ok(User {
+pub(crate) fn user_from_row(row: &Row, first: usize) -> rusqlite::Result<UserRow> {
+    Ok(UserRow {
         id: row.get(first + at!(COLUMNS, "user_id"))?,
         email: row.get(first + at!(COLUMNS, "email"))?,
         name: row.get(first + at!(COLUMNS, "user_name"))?,
@@ -28,14 +40,14 @@ pub(crate) fn user_from_row(row: &Row, first: usize) -> rusqlite::Result<User> {
     })
 }
 
-fn user_alone(row: &Row) -> rusqlite::Result<User> {
+fn user_alone(row: &Row) -> rusqlite::Result<UserRow> {
     user_from_row(row, 0)
 }
 
 /// Insert a user; an email already taken (case-insensitively) is `Unique::UserEmail`.
-pub fn insert_user(conn: &Connection, email: &Email, name: Option<&Name>) -> Result<User> {
+pub fn insert_user(conn: &Connection, email: &Email, name: Option<&Name>) -> Result<UserRow> {
     let now = Timestamp::now();
-    let user = User {
+    let user = UserRow {
         id: UserId::random(),
         email: email.as_str().to_string(),
         name: name.map(|name| name.as_str().to_string()),
@@ -53,7 +65,7 @@ pub fn insert_user(conn: &Connection, email: &Email, name: Option<&Name>) -> Res
     Ok(user)
 }
 
-pub fn find_user_by_id(conn: &Connection, id: UserId) -> Result<Option<User>> {
+pub fn find_user_by_id(conn: &Connection, id: UserId) -> Result<Option<UserRow>> {
     const SQL: &str = concatcp!("SELECT ", COLUMNS, " FROM users u WHERE u.id = ?1");
     Ok(conn
         .prepare_cached(SQL)?
@@ -61,7 +73,7 @@ pub fn find_user_by_id(conn: &Connection, id: UserId) -> Result<Option<User>> {
         .optional()?)
 }
 
-pub fn find_user_by_email(conn: &Connection, email: &Email) -> Result<Option<User>> {
+pub fn find_user_by_email(conn: &Connection, email: &Email) -> Result<Option<UserRow>> {
     const SQL: &str = concatcp!("SELECT ", COLUMNS, " FROM users u WHERE u.email = ?1");
     Ok(conn
         .prepare_cached(SQL)?
@@ -78,7 +90,7 @@ pub fn any_user_exists(conn: &Connection) -> Result<bool> {
 
 /// Write a user's profile fields as given (the caller has merged and validated them); a
 /// username another user holds is `Unique::Username`.
-pub fn update_user_profile(conn: &Connection, user: &User) -> Result<User> {
+pub fn update_user_profile(conn: &Connection, user: &UserRow) -> Result<UserRow> {
     let now = Timestamp::now();
     conn.prepare_cached(
         "UPDATE users SET name = ?2, username = ?3, username_key = ?7, website = ?4,
@@ -94,7 +106,7 @@ pub fn update_user_profile(conn: &Connection, user: &User) -> Result<User> {
         now,
         user.username.as_deref().map(username_key)
     ])?;
-    Ok(User {
+    Ok(UserRow {
         updated_at: now,
         ..user.clone()
     })
@@ -104,7 +116,7 @@ pub fn update_user_profile(conn: &Connection, user: &User) -> Result<User> {
 pub fn list_users_of_organization(
     conn: &Connection,
     organization_id: OrganizationId,
-) -> Result<Vec<User>> {
+) -> Result<Vec<UserRow>> {
     const SQL: &str = concatcp!(
         "SELECT ",
         COLUMNS,

@@ -2,11 +2,13 @@
 
 use rusqlite::Connection;
 
+use crate::db::datasets::DatasetRow;
+use crate::db::organizations::OrganizationRow;
+use crate::db::users::UserRow;
 use crate::db::{api_keys, organizations, users};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::keys::{self, hash_api_key};
 use crate::domain::organizations::create_organization;
-use crate::models::{Dataset, Organization, User};
 use crate::types::fields::{Email, Name};
 use crate::types::ids::UserId;
 use crate::types::roles::Role;
@@ -17,9 +19,9 @@ const BOOTSTRAP_KEY_NAME: &str = "ADMIN_API_KEY";
 /// What the first start created; `api_key` is the key to print once (None when ADMIN_API_KEY
 /// supplied it).
 pub struct FirstStart {
-    pub organization: Organization,
-    pub dataset: Dataset,
-    pub owner: User,
+    pub organization: OrganizationRow,
+    pub dataset: DatasetRow,
+    pub owner: UserRow,
     pub api_key: Option<String>,
 }
 

@@ -18,11 +18,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::chat;
+use crate::db::chat::{MessageRow, TopicRow};
+use crate::db::chunks::ChunkWithFileRow;
 use crate::db::vector_index::VectorIndex;
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{DatasetReader, DatasetScope, Write};
 use crate::domain::retrieval::{self, Search, SearchChunkData};
-use crate::models::{ChunkMetadataWithFileData, Message, Topic};
 use crate::types::fields::bounded_text;
 use crate::types::ids::TopicId;
 
@@ -166,7 +167,7 @@ pub fn create_topic(
     member: &Write<DatasetReader>,
     name: &str,
     normal_chat: bool,
-) -> AppResult<Topic> {
+) -> AppResult<TopicRow> {
     Ok(chat::insert_topic(
         conn,
         member.id(),
@@ -177,12 +178,12 @@ pub fn create_topic(
 }
 
 /// One of the caller's topics in the dataset: 404 otherwise (another's topic included).
-pub fn find_topic(conn: &Connection, scope: &DatasetScope, id: TopicId) -> AppResult<Topic> {
+pub fn find_topic(conn: &Connection, scope: &DatasetScope, id: TopicId) -> AppResult<TopicRow> {
     chat::find_topic(conn, scope.id(), scope.caller().id(), id)?
         .ok_or_else(|| AppError::NotFound("You have no topic with that id in this dataset".into()))
 }
 
-pub fn list_topics(conn: &Connection, scope: &DatasetScope) -> AppResult<Vec<Topic>> {
+pub fn list_topics(conn: &Connection, scope: &DatasetScope) -> AppResult<Vec<TopicRow>> {
     Ok(chat::list_topics(
         conn,
         scope.id(),
@@ -214,7 +215,7 @@ pub fn list_messages(
     conn: &Connection,
     scope: &DatasetScope,
     id: TopicId,
-) -> AppResult<Vec<Message>> {
+) -> AppResult<Vec<MessageRow>> {
     let topic = find_topic(conn, scope, id)?;
     Ok(chat::list_messages(conn, topic.id)?)
 }
@@ -232,14 +233,14 @@ pub enum Turn {
 /// A reply, planned: what the model is sent, what is written once it answers, and what the
 /// answer is stored after.
 pub struct Reply {
-    pub topic: Topic,
+    pub topic: TopicRow,
     pub messages: Vec<ChatMessage>,
     /// The topic's messages from this place on are deleted before the answer is stored.
     delete_from: Option<i64>,
     /// The user's message to store before the answer.
     user_message: Option<String>,
-    /// The chunks given to the model, as JSON, when the topic retrieves.
-    pub citations: Option<String>,
+    /// The chunks given to the model, when the topic retrieves: the answer's citations.
+    pub citations: Option<Vec<ChunkWithFileRow>>,
 }
 
 pub fn plan_reply(
@@ -306,16 +307,12 @@ pub fn plan_reply(
         .flatten()
         .map(|chunk| chunk.content.as_str());
     messages.push(ChatMessage::new("user", with_passages(&prompt, passages)));
-    let citations = retrieved
-        .map(|chunks| serde_json::to_string(&chunks))
-        .transpose()
-        .map_err(|err| AppError::Internal(format!("citations: {err}")))?;
     Ok(Reply {
         topic,
         messages,
         delete_from,
         user_message,
-        citations,
+        citations: retrieved,
     })
 }
 
@@ -338,7 +335,7 @@ fn retrieve(
     vectors: &VectorIndex,
     scope: &DatasetScope,
     text: &str,
-) -> AppResult<Vec<ChunkMetadataWithFileData>> {
+) -> AppResult<Vec<ChunkWithFileRow>> {
     let query: String = text.chars().take(retrieval::MAX_QUERY_CHARS).collect();
     let request = SearchChunkData {
         query,
@@ -357,9 +354,9 @@ fn retrieve(
     };
     let found = retrieval::search_dataset(conn, vectors, scope.id(), search, None)?;
     Ok(found
-        .score_chunks
+        .hits
         .into_iter()
-        .flat_map(|scored| scored.metadata)
+        .map(|hit| hit.chunk)
         .take(CONTEXT_CHUNKS)
         .collect())
 }
@@ -404,7 +401,7 @@ pub fn store_turn(
 /// message stays, for `DELETE /api/message` to answer again).
 pub fn store_answer(
     conn: &Connection,
-    topic: &Topic,
+    topic: &TopicRow,
     content: &str,
     answer: &str,
 ) -> AppResult<()> {

@@ -2,17 +2,16 @@
 //! `content` is always the readable text of its `chunk_html`.
 
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::db::chunks::{self, ChunkKey, NewChunk};
+use crate::db::chunks::{self, ChunkKey, ChunkRow, NewChunk};
 use crate::db::files;
 use crate::domain::collections;
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{DatasetScope, DatasetWriter};
 use crate::domain::vectors;
-use crate::models::{ChunkMetadata, ReturnCreatedChunk};
 use crate::search::text;
 use crate::types::fields::{TrackingId, Weight};
 use crate::types::ids::{ChunkId, DatasetId, FileId};
@@ -119,30 +118,19 @@ impl<'de> Deserialize<'de> for ChunkRequest {
     }
 }
 
-/// What `POST /api/chunk` answers an array with, as Trieve's batch form does (nothing is queued
-/// here: every chunk is stored when the answer comes).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BatchQueuedChunkResponse {
-    pub chunk_metadata: Vec<ChunkMetadata>,
-    pub pos_in_queue: i64,
-}
-
 /// An array of chunks, created (or upserted) in order in one transaction: all or none. An error
 /// names the chunk by its index.
 pub fn create_chunks(
     conn: &Connection,
     writer: &DatasetWriter,
     batch: Vec<CreateChunkData>,
-) -> AppResult<BatchQueuedChunkResponse> {
+) -> AppResult<Vec<ChunkRow>> {
     let mut created = Vec::with_capacity(batch.len());
     for (index, data) in batch.into_iter().enumerate() {
         let chunk = create_chunk(conn, writer, data).map_err(|error| error.in_item(index))?;
-        created.push(chunk.chunk_metadata);
+        created.push(chunk);
     }
-    Ok(BatchQueuedChunkResponse {
-        chunk_metadata: created,
-        pos_in_queue: 0,
-    })
+    Ok(created)
 }
 
 /// The size of a batch, checked before the grant is: 1 to `MAX_BATCH`.
@@ -159,7 +147,7 @@ pub fn create_chunk(
     conn: &Connection,
     writer: &DatasetWriter,
     data: CreateChunkData,
-) -> AppResult<ReturnCreatedChunk> {
+) -> AppResult<ChunkRow> {
     let file_id = match data.file_uuid.map(FileId::from) {
         Some(file_id) => {
             files::find_file(conn, writer.id(), file_id)?.ok_or_else(|| {
@@ -203,29 +191,21 @@ pub fn create_chunk(
     };
     if let Some(values) = &data.chunk_vector {
         store_vector_of(conn, writer.id(), stored.id, values)?;
-        stored.qdrant_point_id = chunks::point_id(stored.id, true);
+        stored.has_vector = true;
     }
     if let Some(collection_id) = data.collection_id {
         collections::bookmark_new_chunk(conn, writer, collection_id.into(), stored.id)?;
     }
-    Ok(ReturnCreatedChunk {
-        chunk_metadata: stored,
-        duplicate: false,
-    })
+    Ok(stored)
 }
 
 /// An upsert of a chunk that exists: every field it has takes the new chunk's value (absent:
 /// none, weight 1); its id, author, creation time and, unless a file is given, its file stay.
-fn replace_chunk(
-    conn: &Connection,
-    existing: ChunkMetadata,
-    new: NewChunk,
-) -> AppResult<ChunkMetadata> {
+fn replace_chunk(conn: &Connection, existing: ChunkRow, new: NewChunk) -> AppResult<ChunkRow> {
     // New text drops the vector (`update_chunk`): the answer says so.
-    let keeps_vector = existing.qdrant_point_id == uuid::Uuid::from(existing.id)
-        && existing.content == new.content;
-    let replaced = ChunkMetadata {
-        qdrant_point_id: chunks::point_id(existing.id, keeps_vector),
+    let keeps_vector = existing.has_vector && existing.content == new.content;
+    let replaced = ChunkRow {
+        has_vector: keeps_vector,
         content: new.content,
         chunk_html: new.chunk_html,
         link: new.link,
@@ -238,11 +218,7 @@ fn replace_chunk(
     Ok(chunks::update_chunk(conn, &replaced, new.file_id)?)
 }
 
-pub fn get_chunk(
-    conn: &Connection,
-    scope: &DatasetScope,
-    key: &ChunkKey,
-) -> AppResult<ChunkMetadata> {
+pub fn get_chunk(conn: &Connection, scope: &DatasetScope, key: &ChunkKey) -> AppResult<ChunkRow> {
     chunks::find_chunk(conn, scope.id(), key)?
         .ok_or_else(|| AppError::NotFound("No chunk with that id in this dataset".into()))
 }
@@ -345,8 +321,7 @@ mod tests {
                 "tracking_id": "menu-1", "time_stamp": "2026-01-31T12:00:00"}),
             ),
         )
-        .unwrap()
-        .chunk_metadata;
+        .unwrap();
         assert_eq!(created.content, "Fish & chips");
         assert_eq!(created.weight, 1.0);
         assert_eq!(
@@ -381,8 +356,7 @@ mod tests {
             &writer,
             data(serde_json::json!({"chunk_html": "<p>a</p>", "link": "https://a.example"})),
         )
-        .unwrap()
-        .chunk_metadata;
+        .unwrap();
         let update: ChunkUpdate = serde_json::from_value(serde_json::json!({
             "chunk_uuid": created.id, "tracking_id": "t", "chunk_html": "<i>b</i>"}))
         .unwrap();

@@ -4,17 +4,18 @@
 use std::collections::HashMap;
 
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::db::chunks::{self, ChunkWithFileRow};
+use crate::db::collections::{self, CollectionRow};
 use crate::db::vector_index::VectorIndex;
-use crate::db::{chunks, collections};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{DatasetReader, DatasetScope, DatasetWriter, Write};
+use crate::domain::retrieval::SearchPage;
 use crate::domain::retrieval::{self, Search};
-use crate::models::{ChunkCollection, ChunkMetadataWithFileData, ScoreChunkDto};
 use crate::types::fields::bounded_text;
-use crate::types::ids::{ChunkId, CollectionId, FileId, UserId};
+use crate::types::ids::{ChunkId, CollectionId, UserId};
 use crate::types::roles::Role;
 use crate::types::time::Timestamp;
 
@@ -26,6 +27,35 @@ const MAX_NAME_CHARS: usize = 200;
 const MAX_DESCRIPTION_CHARS: usize = 10_000;
 /// The chunks one request may ask the collections of.
 pub const MAX_CHUNKS_ASKED: usize = 1000;
+
+/// A page of a user's collections.
+#[derive(Debug)]
+pub struct CollectionPage {
+    pub collections: Vec<CollectionRow>,
+    pub total_pages: i64,
+}
+
+/// A page of a collection's chunks.
+#[derive(Debug)]
+pub struct BookmarkPage {
+    pub chunks: Vec<ChunkWithFileRow>,
+    pub collection: CollectionRow,
+    pub total_pages: i64,
+}
+
+/// The collections one chunk is in, each with whether the caller made it.
+#[derive(Debug)]
+pub struct CollectionsOfChunk {
+    pub chunk_id: ChunkId,
+    pub collections: Vec<(CollectionRow, bool)>,
+}
+
+/// A page of a search within a collection.
+#[derive(Debug)]
+pub struct CollectionSearchPage {
+    pub found: SearchPage,
+    pub collection: CollectionRow,
+}
 
 /// `POST /api/chunk_collection`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -57,67 +87,6 @@ pub struct AddChunkToCollectionData {
 pub struct GetCollectionsForChunksData {
     /// Up to 1,000 chunk ids.
     pub chunk_ids: Vec<uuid::Uuid>,
-}
-
-/// A collection as a list of a user's collections shows it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChunkCollectionAndFile {
-    pub id: CollectionId,
-    pub author_id: UserId,
-    pub name: String,
-    pub description: String,
-    /// The upload whose chunks it was made with (an upload split into chunks gets one).
-    #[schema(required = true)]
-    pub file_id: Option<FileId>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-/// A page of a user's collections.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CollectionData {
-    pub collections: Vec<ChunkCollectionAndFile>,
-    pub total_pages: i64,
-}
-
-/// One bookmarked chunk.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BookmarkChunks {
-    /// The chunk, alone.
-    pub metadata: Vec<ChunkMetadataWithFileData>,
-}
-
-/// A page of a collection's chunks.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BookmarkData {
-    pub bookmarks: Vec<BookmarkChunks>,
-    pub collection: ChunkCollection,
-    pub total_pages: i64,
-}
-
-/// A collection as the collections of a chunk show it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SlimCollection {
-    pub id: CollectionId,
-    pub name: String,
-    pub author_id: UserId,
-    /// Whether the caller made it.
-    pub of_current_user: bool,
-}
-
-/// The collections one chunk is in.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BookmarkCollectionResult {
-    pub chunk_uuid: ChunkId,
-    pub slim_collections: Vec<SlimCollection>,
-}
-
-/// A page of a search within a collection.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SearchCollectionsResult {
-    pub bookmarks: Vec<ScoreChunkDto>,
-    pub collection: ChunkCollection,
-    pub total_pages: i64,
 }
 
 fn name(text: &str) -> AppResult<String> {
@@ -179,7 +148,7 @@ pub fn find_collection(
     conn: &Connection,
     scope: &DatasetScope,
     id: CollectionId,
-) -> AppResult<ChunkCollection> {
+) -> AppResult<CollectionRow> {
     collections::find_collection(conn, scope.id(), id)?
         .ok_or_else(|| AppError::NotFound("No collection with that id in this dataset".into()))
 }
@@ -189,7 +158,7 @@ fn collection_to_change(
     conn: &Connection,
     member: &Write<DatasetReader>,
     id: CollectionId,
-) -> AppResult<ChunkCollection> {
+) -> AppResult<CollectionRow> {
     let collection = find_collection(conn, member, id)?;
     if collection.author_id != member.caller().id() && member.membership().role < Role::Admin {
         return Err(AppError::Forbidden(
@@ -203,7 +172,7 @@ pub fn create_collection(
     conn: &Connection,
     member: &Write<DatasetReader>,
     new: NewCollection,
-) -> AppResult<ChunkCollection> {
+) -> AppResult<CollectionRow> {
     Ok(collections::insert_collection(
         conn,
         member.id(),
@@ -218,7 +187,7 @@ pub fn update_collection(
     conn: &Connection,
     member: &Write<DatasetReader>,
     changes: CollectionChanges,
-) -> AppResult<ChunkCollection> {
+) -> AppResult<CollectionRow> {
     let mut collection = collection_to_change(conn, member, changes.id)?;
     if let Some(name) = changes.name {
         collection.name = name;
@@ -253,7 +222,7 @@ pub fn add_bookmark(
 }
 
 /// Bookmark a chunk of the collection's dataset in it.
-fn bookmark(conn: &Connection, collection: &ChunkCollection, chunk_id: ChunkId) -> AppResult<()> {
+fn bookmark(conn: &Connection, collection: &CollectionRow, chunk_id: ChunkId) -> AppResult<()> {
     let (pk, _) = chunks::find_chunk_text(conn, collection.dataset_id, chunk_id)?
         .ok_or_else(|| AppError::NotFound("No chunk with that id in this dataset".into()))?;
     collections::add_bookmark(conn, collection.id, pk)?;
@@ -295,24 +264,13 @@ pub fn collections_of_user(
     scope: &DatasetScope,
     user_id: UserId,
     page: i64,
-) -> AppResult<CollectionData> {
+) -> AppResult<CollectionPage> {
     let offset = page_offset(page)?;
     let count = collections::count_collections_by_author(conn, scope.id(), user_id)?;
     let collections =
         collections::list_collections_by_author(conn, scope.id(), user_id, PAGE_SIZE, offset)?;
-    Ok(CollectionData {
-        collections: collections
-            .into_iter()
-            .map(|collection| ChunkCollectionAndFile {
-                id: collection.id,
-                author_id: collection.author_id,
-                name: collection.name,
-                description: collection.description,
-                file_id: collection.file_id,
-                created_at: collection.created_at,
-                updated_at: collection.updated_at,
-            })
-            .collect(),
+    Ok(CollectionPage {
+        collections,
         total_pages: total_pages(count),
     })
 }
@@ -323,22 +281,16 @@ pub fn bookmarks(
     scope: &DatasetScope,
     id: CollectionId,
     page: i64,
-) -> AppResult<BookmarkData> {
+) -> AppResult<BookmarkPage> {
     let offset = page_offset(page)?;
     let collection = find_collection(conn, scope, id)?;
     let count = collections::count_bookmarks(conn, collection.id)?;
     let pks = collections::bookmarked_chunks(conn, collection.id, PAGE_SIZE, offset)?;
-    let mut found: HashMap<i64, ChunkMetadataWithFileData> =
+    let mut found: HashMap<i64, ChunkWithFileRow> =
         chunks::find_chunks_by_pk(conn, &pks)?.into_iter().collect();
-    let bookmarks = pks
-        .iter()
-        .filter_map(|pk| found.remove(pk))
-        .map(|chunk| BookmarkChunks {
-            metadata: vec![chunk],
-        })
-        .collect();
-    Ok(BookmarkData {
-        bookmarks,
+    let chunks = pks.iter().filter_map(|pk| found.remove(pk)).collect();
+    Ok(BookmarkPage {
+        chunks,
         collection,
         total_pages: total_pages(count),
     })
@@ -350,7 +302,7 @@ pub fn collections_of_chunks(
     conn: &Connection,
     scope: &DatasetScope,
     data: GetCollectionsForChunksData,
-) -> AppResult<Vec<BookmarkCollectionResult>> {
+) -> AppResult<Vec<CollectionsOfChunk>> {
     if data.chunk_ids.len() > MAX_CHUNKS_ASKED {
         return Err(AppError::invalid(
             "chunk_ids",
@@ -358,19 +310,16 @@ pub fn collections_of_chunks(
         ));
     }
     let ids: Vec<ChunkId> = data.chunk_ids.into_iter().map(ChunkId::from).collect();
-    let mut results: Vec<BookmarkCollectionResult> = Vec::new();
+    let mut results: Vec<CollectionsOfChunk> = Vec::new();
     for (chunk_id, collection) in collections::collections_of_chunks(conn, scope.id(), &ids)? {
-        let slim = SlimCollection {
-            of_current_user: collection.author_id == scope.caller().id(),
-            id: collection.id,
-            name: collection.name,
-            author_id: collection.author_id,
-        };
+        let of_caller = collection.author_id == scope.caller().id();
         match results.last_mut() {
-            Some(last) if last.chunk_uuid == chunk_id => last.slim_collections.push(slim),
-            _ => results.push(BookmarkCollectionResult {
-                chunk_uuid: chunk_id,
-                slim_collections: vec![slim],
+            Some(last) if last.chunk_id == chunk_id => {
+                last.collections.push((collection, of_caller))
+            }
+            _ => results.push(CollectionsOfChunk {
+                chunk_id,
+                collections: vec![(collection, of_caller)],
             }),
         }
     }
@@ -386,7 +335,7 @@ pub fn search_collection(
     id: CollectionId,
     search: Search,
     query_vector: Option<Vec<f32>>,
-) -> AppResult<SearchCollectionsResult> {
+) -> AppResult<CollectionSearchPage> {
     let collection = find_collection(conn, scope, id)?;
     let found = retrieval::search_dataset(
         conn,
@@ -395,9 +344,5 @@ pub fn search_collection(
         search.within_collection(collection.id),
         query_vector,
     )?;
-    Ok(SearchCollectionsResult {
-        bookmarks: found.score_chunks,
-        collection,
-        total_pages: found.total_chunk_pages,
-    })
+    Ok(CollectionSearchPage { found, collection })
 }

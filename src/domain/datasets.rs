@@ -5,10 +5,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use crate::db::datasets::DatasetRow;
 use crate::db::datasets::{self, Configuration};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{DatasetOwner, DatasetReader, OrgMember, OrgOwner, Write};
-use crate::models::{Dataset, DatasetAndUsage};
 use crate::types::fields::Name;
 
 /// `POST /api/dataset`.
@@ -68,7 +68,7 @@ pub fn create_dataset(
     conn: &Connection,
     owner: &Write<OrgOwner>,
     new: NewDataset,
-) -> AppResult<Dataset> {
+) -> AppResult<DatasetRow> {
     Ok(datasets::insert_dataset(
         conn,
         owner.organization().id,
@@ -129,7 +129,7 @@ pub fn update_dataset(
     conn: &Connection,
     owner: &Write<DatasetOwner>,
     changes: DatasetChanges,
-) -> AppResult<Dataset> {
+) -> AppResult<DatasetRow> {
     let mut dataset = datasets::find_dataset_by_id(conn, owner.id())?
         .ok_or_else(|| AppError::NotFound("Dataset not found".into()))?;
     if let Some(name) = changes.name {
@@ -181,13 +181,13 @@ pub fn client_configuration(conn: &Connection, reader: &DatasetReader) -> AppRes
 }
 
 /// The dataset the grant is over, configurations and all.
-pub fn get_dataset(conn: &Connection, reader: &DatasetReader) -> AppResult<Dataset> {
+pub fn get_dataset(conn: &Connection, reader: &DatasetReader) -> AppResult<DatasetRow> {
     datasets::find_dataset_by_id(conn, reader.id())?
         .ok_or_else(|| AppError::NotFound("Dataset not found".into()))
 }
 
 /// The organization's datasets, oldest first, with their chunk counts.
-pub fn list_datasets(conn: &Connection, member: &OrgMember) -> AppResult<Vec<DatasetAndUsage>> {
+pub fn list_datasets(conn: &Connection, member: &OrgMember) -> AppResult<Vec<(DatasetRow, i64)>> {
     Ok(datasets::list_datasets_with_usage(
         conn,
         member.organization().id,

@@ -11,12 +11,12 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::db::chunks::{self, NewChunk};
+use crate::db::files::FileRow;
 use crate::db::files::{self, NewFile};
 use crate::db::{collections, notifications};
 use crate::domain::chunks::parse_time_stamp;
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{DatasetScope, DatasetWriter};
-use crate::models::{File, FileDto};
 use crate::search::text;
 use crate::types::fields::{FileName, MimeType};
 use crate::types::ids::FileId;
@@ -166,7 +166,7 @@ pub fn store_upload(
     conn: &Connection,
     writer: &DatasetWriter,
     upload: PreparedUpload,
-) -> AppResult<File> {
+) -> AppResult<FileRow> {
     let file = files::insert_file(
         conn,
         &NewFile {
@@ -220,7 +220,7 @@ fn file_not_found() -> AppError {
 /// A file to send: its row and its type. Its bytes are read in pieces as they are sent
 /// (`read_piece`), so that a download holds one piece in memory, not the file.
 pub struct FileDownload {
-    pub file: File,
+    pub file: FileRow,
     pub mime_type: String,
 }
 
@@ -259,31 +259,6 @@ pub fn read_piece(
 ) -> AppResult<Vec<u8>> {
     let max = PIECE.min(size.saturating_sub(offset));
     files::read_file_piece(conn, file_id, offset, max)?.ok_or_else(file_not_found)
-}
-
-/// A file as JSON (`FileDto`) around its content: the text before the base64url content and
-/// the text after it, so that the content can be sent in pieces between them.
-pub fn file_json_around_content(file: File) -> AppResult<(String, String)> {
-    let json = serde_json::to_string(&FileDto {
-        id: file.id,
-        user_id: file.user_id,
-        file_name: file.file_name,
-        size: file.size,
-        base64url_content: String::new(),
-        link: file.link,
-        metadata: file.metadata,
-        created_at: file.created_at,
-        updated_at: file.updated_at,
-    })
-    .map_err(|err| AppError::Internal(format!("a file's JSON: {err}")))?;
-    // The first occurrence is the field itself: it comes before `metadata`, the only place a
-    // client's text could repeat it unescaped (as a key).
-    const FIELD: &str = "\"base64url_content\":\"";
-    let at = json
-        .find(FIELD)
-        .ok_or_else(|| AppError::Internal("a file's JSON lacks its content field".into()))?
-        + FIELD.len();
-    Ok((json[..at].to_string(), json[at..].to_string()))
 }
 
 /// The length of `bytes` bytes in base64 with padding.
@@ -383,12 +358,7 @@ mod tests {
             b"\nt",
             "never past size"
         );
-        let (before, after) = file_json_around_content(read.file).unwrap();
-        let json: Value =
-            serde_json::from_str(&format!("{before}{}{after}", encode_piece(b"one\n\ntwo")))
-                .unwrap();
-        assert_eq!(json["base64url_content"], URL_SAFE.encode("one\n\ntwo"));
-        assert_eq!(json["file_name"], "a.txt");
+        assert_eq!(read.file.file_name, "a.txt");
         delete_file(&conn, &writer, kept.id, false).unwrap();
         assert_eq!(count(&conn, "SELECT count(*) FROM chunks"), 1);
 

@@ -8,9 +8,11 @@ use std::ops::Deref;
 use rusqlite::Connection;
 
 use crate::db::api_keys::StoredKey;
+use crate::db::organizations::MembershipRow;
+use crate::db::organizations::OrganizationRow;
+use crate::db::users::UserRow;
 use crate::db::{datasets, organizations};
 use crate::domain::error::{AppError, AppResult};
-use crate::models::{Organization, User, UserOrganization};
 use crate::types::ids::{DatasetId, OrganizationId, UserId};
 use crate::types::roles::{KeyRole, Role};
 
@@ -36,13 +38,13 @@ pub trait Grant: Sized + Send + 'static {
 /// An authenticated caller: the user and the key they used (valid and unexpired).
 #[derive(Debug, Clone)]
 pub struct Caller {
-    user: User,
+    user: UserRow,
     key: StoredKey,
 }
 
 impl Caller {
     /// Only authentication makes a caller, from a key it has just checked.
-    pub(crate) fn authenticated(user: User, key: StoredKey) -> Caller {
+    pub(crate) fn authenticated(user: UserRow, key: StoredKey) -> Caller {
         Caller { user, key }
     }
 
@@ -50,7 +52,7 @@ impl Caller {
         self.user.id
     }
 
-    pub fn user(&self) -> &User {
+    pub fn user(&self) -> &UserRow {
         &self.user
     }
 
@@ -58,7 +60,7 @@ impl Caller {
         &self.key
     }
 
-    pub fn into_user(self) -> User {
+    pub fn into_user(self) -> UserRow {
         self.user
     }
 }
@@ -110,8 +112,8 @@ impl<G> Deref for Write<G> {
 #[derive(Debug, Clone)]
 pub struct OrganizationScope {
     caller: Caller,
-    organization: Organization,
-    membership: UserOrganization,
+    organization: OrganizationRow,
+    membership: MembershipRow,
 }
 
 impl OrganizationScope {
@@ -119,11 +121,11 @@ impl OrganizationScope {
         &self.caller
     }
 
-    pub fn organization(&self) -> &Organization {
+    pub fn organization(&self) -> &OrganizationRow {
         &self.organization
     }
 
-    pub fn membership(&self) -> &UserOrganization {
+    pub fn membership(&self) -> &MembershipRow {
         &self.membership
     }
 
@@ -131,7 +133,7 @@ impl OrganizationScope {
         self.membership.role
     }
 
-    pub fn into_organization(self) -> Organization {
+    pub fn into_organization(self) -> OrganizationRow {
         self.organization
     }
 
@@ -165,7 +167,7 @@ pub struct DatasetScope {
     caller: Caller,
     dataset_id: DatasetId,
     organization_id: OrganizationId,
-    membership: UserOrganization,
+    membership: MembershipRow,
 }
 
 impl DatasetScope {
@@ -181,7 +183,7 @@ impl DatasetScope {
         self.organization_id
     }
 
-    pub fn membership(&self) -> &UserOrganization {
+    pub fn membership(&self) -> &MembershipRow {
         &self.membership
     }
 

@@ -6,10 +6,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use crate::db::api_keys::KeyRow;
 use crate::db::api_keys::{self, NewKey};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{Caller, Write};
-use crate::models::ApiKeyDto;
 use crate::types::fields::Name;
 use crate::types::ids::{KeyId, UserId};
 use crate::types::roles::KeyRole;
@@ -122,7 +122,7 @@ pub fn delete_api_key(
     conn: &Connection,
     caller: &Write<Caller>,
     key_id: KeyId,
-) -> AppResult<Vec<ApiKeyDto>> {
+) -> AppResult<Vec<KeyRow>> {
     if !api_keys::delete_key_of_user(conn, caller.id(), key_id)? {
         return Err(AppError::NotFound(
             "You have no API key with that id".into(),
@@ -132,7 +132,7 @@ pub fn delete_api_key(
 }
 
 /// The caller's keys, oldest first, never the keys themselves.
-pub fn list_api_keys(conn: &Connection, caller: &Caller) -> AppResult<Vec<ApiKeyDto>> {
+pub fn list_api_keys(conn: &Connection, caller: &Caller) -> AppResult<Vec<KeyRow>> {
     Ok(api_keys::list_keys_of_user(conn, caller.id())?)
 }
 

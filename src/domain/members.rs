@@ -5,51 +5,52 @@ use rusqlite::Connection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::db::datasets::DatasetRow;
+use crate::db::organizations::MembershipRow;
+use crate::db::organizations::OrganizationRow;
+use crate::db::users::UserRow;
 use crate::db::{datasets, organizations, users};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{OrgAdmin, OrganizationScope, Write};
 use crate::domain::keys;
-use crate::models::{Dataset, Organization, SlimUser, User, UserOrganization};
 use crate::types::fields::{Email, Name};
 use crate::types::ids::{OrganizationId, UserId};
 use crate::types::roles::Role;
 
+/// A user with their memberships.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub user: UserRow,
+    pub memberships: Vec<(OrganizationRow, MembershipRow)>,
+}
+
 /// A user with their memberships; with `only_organization`, just that one (what an admin of it
 /// may see about a member).
-pub fn slim_user(
+pub fn profile(
     conn: &Connection,
-    user: User,
+    user: UserRow,
     only_organization: Option<OrganizationId>,
-) -> AppResult<SlimUser> {
-    let (orgs, user_orgs) = organizations::list_memberships_of_user(conn, user.id)?
+) -> AppResult<Profile> {
+    let memberships = organizations::list_memberships_of_user(conn, user.id)?
         .into_iter()
         .filter(|(org, _)| only_organization.is_none_or(|only| org.id == only))
-        .unzip();
-    Ok(SlimUser {
-        id: user.id,
-        email: user.email,
-        name: user.name,
-        username: user.username,
-        website: user.website,
-        visible_email: user.visible_email,
-        orgs,
-        user_orgs,
-    })
+        .collect();
+    Ok(Profile { user, memberships })
 }
 
 /// The organization's members, each with this organization's membership alone.
-pub fn list_members(conn: &Connection, admin: &OrgAdmin) -> AppResult<Vec<SlimUser>> {
+pub fn list_members(conn: &Connection, admin: &OrgAdmin) -> AppResult<Vec<Profile>> {
     users::list_users_of_organization(conn, admin.organization().id)?
         .into_iter()
-        .map(|user| slim_user(conn, user, Some(admin.organization().id)))
+        .map(|user| profile(conn, user, Some(admin.organization().id)))
         .collect()
 }
 
 /// A member just added to an organization, with their first key if they are a new user.
 pub struct AddedMember {
-    pub user: User,
-    pub organization: Organization,
-    pub dataset: Option<Dataset>,
+    pub user: UserRow,
+    pub organization: OrganizationRow,
+    pub dataset: Option<DatasetRow>,
     pub api_key: Option<String>,
 }
 
@@ -58,7 +59,7 @@ pub struct AddedMember {
 /// this directly; the API through `add_member_as`.
 pub fn add_member(
     conn: &Connection,
-    organization: Organization,
+    organization: OrganizationRow,
     email: &Email,
     name: Option<&Name>,
     role: Role,
@@ -123,7 +124,7 @@ pub fn remove_member(conn: &Connection, admin: &Write<OrgAdmin>, user_id: UserId
 pub(crate) fn change_role(
     conn: &Connection,
     scope: &OrganizationScope,
-    membership: &UserOrganization,
+    membership: &MembershipRow,
     role: i64,
 ) -> AppResult<()> {
     let role = grantable_role(scope, role)?;
@@ -146,7 +147,7 @@ pub(crate) fn managed_membership(
     conn: &Connection,
     admin: &OrgAdmin,
     user_id: UserId,
-) -> AppResult<UserOrganization> {
+) -> AppResult<MembershipRow> {
     let membership = organizations::find_membership(conn, user_id, admin.organization().id)?
         .ok_or_else(not_a_member)?;
     if membership.role > admin.role() {
@@ -172,7 +173,7 @@ fn grantable_role(scope: &OrganizationScope, role: i64) -> AppResult<Role> {
 fn keep_an_owner(
     conn: &Connection,
     scope: &OrganizationScope,
-    membership: &UserOrganization,
+    membership: &MembershipRow,
 ) -> AppResult<()> {
     if membership.role == Role::Owner
         && organizations::count_owners(conn, scope.organization().id)? == 1

@@ -28,9 +28,9 @@ pub(crate) mod test_support {
     use super::keys::insert_new_full_key;
     use super::organizations::create_organization;
     use crate::db::api_keys::find_key_by_hash;
+    use crate::db::organizations::OrganizationRow;
     use crate::db::{datasets, organizations, test_support, users};
     use crate::domain::keys::hash_api_key;
-    use crate::models::Organization;
     use crate::types::fields::Name;
     use crate::types::ids::{DatasetId, OrganizationId};
     use crate::types::roles::Role;
@@ -58,7 +58,7 @@ pub(crate) mod test_support {
     }
 
     /// An organization (with its `default` dataset) and its owner.
-    pub fn organization_with_owner(conn: &Connection, name: &str) -> (Organization, Caller) {
+    pub fn organization_with_owner(conn: &Connection, name: &str) -> (OrganizationRow, Caller) {
         let name = Name::parse("name", name).unwrap();
         let (organization, _) = create_organization(conn, &name).unwrap();
         let owner = member(

@@ -2,14 +2,13 @@
 //! the collection that holds the chunks. Only the user reads and marks them.
 
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::db::notifications;
+use crate::db::notifications::{self, NotificationRow};
 use crate::domain::collections::{page_offset, total_pages, PAGE_SIZE};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{DatasetReader, DatasetScope, Write};
-use crate::models::Notification;
 use crate::types::ids::NotificationId;
 
 /// `PUT /api/notifications`.
@@ -20,22 +19,22 @@ pub struct NotificationIdData {
 }
 
 /// A page of the caller's notifications.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NotificationReturn {
-    pub notifications: Vec<Notification>,
+#[derive(Debug)]
+pub struct NotificationPage {
+    pub notifications: Vec<NotificationRow>,
     /// All of the caller's notifications in the dataset, read or not.
     pub full_count: i64,
     pub total_pages: i64,
 }
 
 /// A page (ten, newest first) of the caller's notifications in the dataset.
-pub fn list(conn: &Connection, scope: &DatasetScope, page: i64) -> AppResult<NotificationReturn> {
+pub fn list(conn: &Connection, scope: &DatasetScope, page: i64) -> AppResult<NotificationPage> {
     let offset = page_offset(page)?;
     let user = scope.caller().id();
     let full_count = notifications::count_notifications(conn, user, scope.id())?;
     let notifications =
         notifications::list_notifications(conn, user, scope.id(), PAGE_SIZE, offset)?;
-    Ok(NotificationReturn {
+    Ok(NotificationPage {
         notifications,
         full_count,
         total_pages: total_pages(full_count),

@@ -1,14 +1,15 @@
 //! Organizations: made with a `default` dataset, seen by their members.
 
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Map;
 use utoipa::ToSchema;
 
+use crate::db::datasets::DatasetRow;
+use crate::db::organizations::OrganizationRow;
 use crate::db::{chat, datasets, organizations};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{Caller, OrgMember, OrgOwner, Write};
-use crate::models::{Dataset, Organization};
 use crate::types::fields::Name;
 use crate::types::ids::OrganizationId;
 use crate::types::roles::Role;
@@ -29,12 +30,10 @@ pub struct UpdateOrganizationData {
     pub name: Option<String>,
 }
 
-/// `GET /api/organization/usage/{organization_id}`: what the organization holds now.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrganizationUsageCount {
-    /// The organization's id (trieve-lite keeps no separate usage record).
-    pub id: OrganizationId,
-    pub org_id: OrganizationId,
+/// What an organization holds now.
+#[derive(Debug)]
+pub struct Usage {
+    pub organization_id: OrganizationId,
     pub dataset_count: i64,
     /// Bytes of the files uploaded to its datasets.
     pub file_storage: i64,
@@ -44,7 +43,10 @@ pub struct OrganizationUsageCount {
 }
 
 /// Create an organization with its `default` dataset.
-pub fn create_organization(conn: &Connection, name: &Name) -> AppResult<(Organization, Dataset)> {
+pub fn create_organization(
+    conn: &Connection,
+    name: &Name,
+) -> AppResult<(OrganizationRow, DatasetRow)> {
     let organization = organizations::insert_organization(conn, name)?;
     let default = Name::parse("dataset_name", "default")?;
     let dataset =
@@ -57,7 +59,7 @@ pub fn create_organization_as(
     conn: &Connection,
     caller: &Write<Caller>,
     name: &Name,
-) -> AppResult<Organization> {
+) -> AppResult<OrganizationRow> {
     let (organization, _) = create_organization(conn, name)?;
     organizations::insert_membership(conn, caller.id(), organization.id, Role::Owner)?;
     Ok(organization)
@@ -68,7 +70,7 @@ pub fn update_organization(
     conn: &Connection,
     owner: &Write<OrgOwner>,
     name: Option<&Name>,
-) -> AppResult<Organization> {
+) -> AppResult<OrganizationRow> {
     let organization = owner.organization();
     let Some(name) = name else {
         return Ok(organization.clone());
@@ -78,12 +80,11 @@ pub fn update_organization(
 }
 
 /// What a member's organization holds.
-pub fn usage(conn: &Connection, member: &OrgMember) -> AppResult<OrganizationUsageCount> {
+pub fn usage(conn: &Connection, member: &OrgMember) -> AppResult<Usage> {
     let id = member.organization().id;
     let (dataset_count, file_storage, user_count) = organizations::organization_usage(conn, id)?;
-    Ok(OrganizationUsageCount {
-        id,
-        org_id: id,
+    Ok(Usage {
+        organization_id: id,
         dataset_count,
         file_storage,
         user_count,
@@ -95,7 +96,11 @@ pub fn usage(conn: &Connection, member: &OrgMember) -> AppResult<OrganizationUsa
 /// dataset) if there is none: how the command line's `user add --org` names one. A new
 /// organization's first member must be its owner, so that someone can manage it; any other
 /// role is refused for an organization that does not exist yet.
-pub fn organization_to_join(conn: &Connection, name: &Name, role: Role) -> AppResult<Organization> {
+pub fn organization_to_join(
+    conn: &Connection,
+    name: &Name,
+    role: Role,
+) -> AppResult<OrganizationRow> {
     match organizations::find_organization_by_name(conn, name)? {
         Some(organization) => Ok(organization),
         None if role == Role::Owner => Ok(create_organization(conn, name)?.0),

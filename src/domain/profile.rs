@@ -5,11 +5,11 @@ use rusqlite::Connection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::db::users::UserRow;
 use crate::db::{datasets, organizations, users};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{Caller, Grant, OrgMember, ScopeHeaders, Write};
-use crate::domain::members::{self, slim_user};
-use crate::models::{SlimUser, User};
+use crate::domain::members::{self, Profile};
 use crate::types::fields::{Name, Username, Website};
 use crate::types::ids::{OrganizationId, UserId};
 
@@ -57,7 +57,7 @@ pub fn update_user(
     caller: Write<Caller>,
     headers: ScopeHeaders,
     update: UserUpdate,
-) -> AppResult<SlimUser> {
+) -> AppResult<Profile> {
     let target_id = update.user_id.map(UserId::from).unwrap_or(caller.id());
     let is_self = target_id == caller.id();
     let organization_id = organization_for_update(conn, &caller, headers)?;
@@ -100,7 +100,7 @@ pub fn update_user(
     } else {
         member.map(|member| member.organization().id)
     };
-    slim_user(conn, target, only_organization)
+    members::profile(conn, target, only_organization)
 }
 
 /// A profile (name, username, website, visible_email) is the user's across every organization,
@@ -123,7 +123,7 @@ fn manages_everywhere(conn: &Connection, caller: &Caller, target_id: UserId) -> 
 }
 
 /// `user` with the update's profile fields parsed and merged. An empty string clears a field.
-fn apply_profile_changes(user: &User, update: &UserUpdate) -> AppResult<User> {
+fn apply_profile_changes(user: &UserRow, update: &UserUpdate) -> AppResult<UserRow> {
     let mut user = user.clone();
     if let Some(name) = &update.name {
         user.name = Name::parse_optional("name", name)?.map(Name::into_string);
@@ -174,13 +174,13 @@ mod tests {
             "website": "https://ada.example", "visible_email": false}))
         .unwrap();
         assert_eq!(
-            (edited.name.as_deref(), edited.visible_email),
+            (edited.user.name.as_deref(), edited.user.visible_email),
             (Some("Ada"), false)
         );
-        assert_eq!(edited.orgs.len(), 1);
-        assert_eq!(edited.orgs[0].id, org.id);
+        assert_eq!(edited.memberships.len(), 1);
+        assert_eq!(edited.memberships[0].0.id, org.id);
         let cleared = edit(serde_json::json!({"website": "", "visible_email": true})).unwrap();
-        assert_eq!(cleared.website, None);
+        assert_eq!(cleared.user.website, None);
         assert_eq!(
             edit(serde_json::json!({"username": "", "visible_email": false}))
                 .unwrap_err()
@@ -209,7 +209,7 @@ mod tests {
         )
         .is_err());
         let promoted = change(&admin, target).unwrap();
-        assert_eq!(promoted.user_orgs[0].role, Role::Admin);
+        assert_eq!(promoted.memberships[0].1.role, Role::Admin);
         let to_owner = serde_json::json!({"user_id": user.id(), "role": 2});
         assert!(change(&admin, to_owner).is_err_and(|e| e.to_string().contains("above your own")));
     }
@@ -245,7 +245,7 @@ mod tests {
             update(serde_json::json!({"user_id": ada.id(), "role": 1})),
         )
         .unwrap();
-        assert_eq!(promoted.user_orgs[0].role, Role::Admin);
+        assert_eq!(promoted.memberships[0].1.role, Role::Admin);
         // An owner of both organizations may.
         crate::db::organizations::insert_membership(&conn, mallory.id(), home.id, Role::Owner)
             .unwrap();
@@ -256,6 +256,6 @@ mod tests {
             update(rename),
         )
         .unwrap();
-        assert_eq!(renamed.name.as_deref(), Some("Mallory's puppet"));
+        assert_eq!(renamed.user.name.as_deref(), Some("Mallory's puppet"));
     }
 }

@@ -23,11 +23,11 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 
 use crate::db::chunks;
+use crate::db::chunks::ChunkWithFileRow;
 use crate::db::fulltext::{self as index, Filters, Frequencies, Hit, Ranking, Scoring, Window};
 use crate::db::vector_index::VectorIndex;
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::DatasetScope;
-use crate::models::{ChunkMetadataWithFileData, ScoreChunkDto, SearchChunkQueryResponseBody};
 use crate::search::highlight::{highlight, Matches};
 use crate::search::query::{fts5, term, Combine, Expression, Item, Phrase, Query};
 use crate::search::tokens::{self, Word};
@@ -84,6 +84,22 @@ fn plan(conn: &Connection, key: i64, mut query: Query) -> AppResult<Plan> {
     })
 }
 
+/// One hit of a search: the chunk, its HTML with the matched words marked, and its score,
+/// positive, higher is better.
+#[derive(Debug, Clone)]
+pub struct ScoredChunk {
+    pub chunk: ChunkWithFileRow,
+    pub score: f64,
+}
+
+/// A page of a search's hits, best first.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub hits: Vec<ScoredChunk>,
+    /// ceil(matching chunks / 10).
+    pub total_pages: i64,
+}
+
 /// `POST /api/chunk/search`. `query_vector`: the query's vector, for a semantic or hybrid
 /// search.
 pub fn search_chunks(
@@ -92,7 +108,7 @@ pub fn search_chunks(
     reader: &DatasetScope,
     search: Search,
     query_vector: Option<Vec<f32>>,
-) -> AppResult<SearchChunkQueryResponseBody> {
+) -> AppResult<SearchPage> {
     search_dataset(conn, index, reader.id(), search, query_vector)
 }
 
@@ -123,7 +139,7 @@ pub fn search_dataset(
     dataset_id: DatasetId,
     search: Search,
     query_vector: Option<Vec<f32>>,
-) -> AppResult<SearchChunkQueryResponseBody> {
+) -> AppResult<SearchPage> {
     let key = index::search_key(conn, dataset_id)?;
     let mut plan = plan(conn, key, search.query.clone())?;
     let offset = (search.page - 1).saturating_mul(PAGE_SIZE);
@@ -195,19 +211,19 @@ pub fn search_dataset(
             )
         }
     };
-    let score_chunks = chunks_of(conn, &hits)?
+    let hits = chunks_of(conn, &hits)?
         .into_iter()
         .map(|(hit, mut chunk)| {
             chunk.chunk_html = chunk.chunk_html.map(|html| highlight(&html, &plan.matches));
-            ScoreChunkDto {
-                metadata: vec![chunk],
+            ScoredChunk {
+                chunk,
                 score: hit.score,
             }
         })
         .collect();
-    Ok(SearchChunkQueryResponseBody {
-        score_chunks,
-        total_chunk_pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+    Ok(SearchPage {
+        hits,
+        total_pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
     })
 }
 
@@ -273,9 +289,9 @@ fn page(
 }
 
 /// The hits' chunks, in the hits' order.
-fn chunks_of(conn: &Connection, hits: &[Hit]) -> AppResult<Vec<(Hit, ChunkMetadataWithFileData)>> {
+fn chunks_of(conn: &Connection, hits: &[Hit]) -> AppResult<Vec<(Hit, ChunkWithFileRow)>> {
     let pks: Vec<i64> = hits.iter().map(|hit| hit.pk).collect();
-    let mut found: HashMap<i64, ChunkMetadataWithFileData> =
+    let mut found: HashMap<i64, ChunkWithFileRow> =
         chunks::find_chunks_by_pk(conn, &pks)?.into_iter().collect();
     Ok(hits
         .iter()

@@ -3,15 +3,21 @@
 
 use rusqlite::Connection;
 
+use crate::db::chunks::ChunkWithFileRow;
+use crate::db::files::FileRow;
+use crate::db::users::UserRow;
 use crate::db::{chunks, files, organizations, users};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::DatasetScope;
-use crate::models::{File, User, UserDtoWithChunks};
 use crate::types::ids::UserId;
 
 /// A user whose data a member of a dataset may list: a member of the dataset's organization, or
 /// anyone who left chunks or files in the dataset. Anyone else is a 404.
-fn find_listed_user(conn: &Connection, scope: &DatasetScope, user_id: UserId) -> AppResult<User> {
+fn find_listed_user(
+    conn: &Connection,
+    scope: &DatasetScope,
+    user_id: UserId,
+) -> AppResult<UserRow> {
     if user_id == scope.caller().id() {
         return Ok(scope.caller().user().clone());
     }
@@ -37,13 +43,22 @@ pub fn is_deep(page: i64) -> bool {
     page > DEEP_PAGE
 }
 
+/// A user and one page of their chunks.
+#[derive(Debug)]
+pub struct UserChunks {
+    pub user: UserRow,
+    /// All their chunks in the dataset.
+    pub total_chunks: i64,
+    pub chunks: Vec<ChunkWithFileRow>,
+}
+
 /// `GET /api/user/{user_id}/{page}`: the user and one page (10, newest first) of their chunks.
 pub fn user_with_chunks(
     conn: &Connection,
     scope: &DatasetScope,
     user_id: UserId,
     page: i64,
-) -> AppResult<UserDtoWithChunks> {
+) -> AppResult<UserChunks> {
     if page < 1 {
         return Err(AppError::BadRequest("page must be 1 or more".into()));
     }
@@ -51,15 +66,10 @@ pub fn user_with_chunks(
     // The page relies on the count: both are read in the reader's one snapshot.
     let total = chunks::count_chunks_by_author(conn, scope.id(), user.id)?;
     let page = chunks::list_chunks_by_author(conn, scope.id(), user.id, page, total)?;
-    Ok(UserDtoWithChunks {
-        total_chunks_created: total,
+    Ok(UserChunks {
+        user,
+        total_chunks: total,
         chunks: page,
-        email: user.visible_email.then_some(user.email),
-        id: user.id,
-        username: user.username,
-        website: user.website,
-        visible_email: user.visible_email,
-        created_at: user.created_at,
     })
 }
 
@@ -68,7 +78,7 @@ pub fn user_files(
     conn: &Connection,
     scope: &DatasetScope,
     user_id: UserId,
-) -> AppResult<Vec<File>> {
+) -> AppResult<Vec<FileRow>> {
     let user = find_listed_user(conn, scope, user_id)?;
     Ok(files::list_files_by_user(conn, scope.id(), user.id)?)
 }
@@ -100,7 +110,7 @@ mod tests {
         let scope: DatasetReader = grant(&conn, &reader, dataset.id);
 
         let second = user_with_chunks(&conn, &scope, owner.id(), 2).unwrap();
-        assert_eq!((second.total_chunks_created, second.chunks.len()), (12, 2));
+        assert_eq!((second.total_chunks, second.chunks.len()), (12, 2));
         assert_eq!(second.chunks[1].content, "0");
         assert_eq!(
             user_with_chunks(&conn, &scope, former.id, 1)

@@ -13,11 +13,11 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use rusqlite::Connection;
 
 use crate::db::api_keys::{find_key_with_user, StoredKey};
+use crate::db::users::UserRow;
 use crate::db::Database;
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{Caller, Grant, ScopeHeaders};
 use crate::domain::keys::hash_api_key;
-use crate::models::User;
 use crate::types::ids::UserId;
 use crate::types::time::Timestamp;
 
@@ -164,7 +164,7 @@ impl<G: Grant> Auth<G> {
 }
 
 /// The stored key with this digest and its user, if the key exists and has not expired.
-fn valid_key(conn: &Connection, key_hash: &[u8; 32]) -> AppResult<(StoredKey, User)> {
+fn valid_key(conn: &Connection, key_hash: &[u8; 32]) -> AppResult<(StoredKey, UserRow)> {
     let (key, user) = find_key_with_user(conn, key_hash)?
         .ok_or_else(|| AppError::Unauthorized("Invalid API key".into()))?;
     if key.expires_at.is_some_and(|at| at <= Timestamp::now()) {

@@ -12,3 +12,4 @@ pub mod middleware;
 pub mod openapi;
 pub mod routes;
 pub mod throttle;
+pub mod v1;

@@ -2,9 +2,9 @@
 
 use actix_web::http::Method;
 use serde_json::{json, Value};
+use trieve_lite::db::chunks::ChunkRow;
 use trieve_lite::db::chunks::{delete_chunk, insert_chunk, update_chunk, NewChunk};
 use trieve_lite::domain::error::AppError;
-use trieve_lite::models::ChunkMetadata;
 use trieve_lite::types::ids::{DatasetId, UserId};
 use trieve_lite::types::roles::Role;
 use uuid::Uuid;
@@ -763,7 +763,7 @@ async fn a_batch_indexes_each_chunk_as_the_batch_leaves_it() {
         let a = insert_chunk(conn, &new("alpha"))?;
         update_chunk(
             conn,
-            &ChunkMetadata {
+            &ChunkRow {
                 content: "beta".into(),
                 ..a
             },

@@ -84,7 +84,7 @@ fn queries(db_path: &str, dataset: &str, file: &str, repeats: usize) {
             let search = Search::parse(data).expect("a valid search");
             let found = search_dataset(&conn, &index, dataset, search, None).expect("search");
             floor.push(ms(started));
-            pages = found.total_chunk_pages;
+            pages = found.total_pages;
         }
         let mut query = Query::parse(&text).expect("a query");
         query.last_is_prefix = false;
@@ -136,7 +136,7 @@ fn semantic(db_path: &str, dataset: &str, file: &str, repeats: usize) {
             let found = search_dataset(&conn, &index, dataset, search, Some(vector.to_vec()))
                 .expect("search");
             search_ms.push(ms(started));
-            assert_eq!(found.score_chunks.len(), 10);
+            assert_eq!(found.hits.len(), 10);
             let started = Instant::now();
             let similarities = matrix.read().unwrap().similarities(vector);
             scan_ms.push(ms(started));

@@ -28,7 +28,7 @@ pub fn recommend_chunks(
     index: &VectorIndex,
     reader: &DatasetScope,
     request: RecommendChunksRequest,
-) -> AppResult<Vec<ChunkMetadataWithFileData>> {
+) -> AppResult<Vec<ChunkWithFileRow>> {
     let count = request.positive_chunk_ids.len();
     if count == 0 || count > MAX_RECOMMEND_POSITIVES {
         return Err(AppError::invalid(

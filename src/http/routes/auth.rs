@@ -6,10 +6,11 @@ use utoipa::OpenApi;
 use super::Db;
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::Caller;
-use crate::domain::members::slim_user;
+use crate::domain::members::profile;
 use crate::http::auth::Auth;
 use crate::http::openapi::Public;
-use crate::models::SlimUser;
+use crate::http::v1;
+use crate::http::v1::users::SlimUser;
 
 #[derive(OpenApi)]
 #[openapi(paths(me, logout, login, callback))]
@@ -78,9 +79,7 @@ fn no_sign_in() -> AppError {
     )
 )]
 async fn me(db: Db, auth: Auth<Caller>) -> AppResult<web::Json<SlimUser>> {
-    auth.read(&db, |conn, caller| {
-        slim_user(conn, caller.into_user(), None)
-    })
-    .await
-    .map(web::Json)
+    auth.read(&db, |conn, caller| profile(conn, caller.into_user(), None))
+        .await
+        .map(v1::json)
 }

@@ -13,15 +13,17 @@ use crate::db::chunks::ChunkKey;
 use crate::domain::chat::{
     self as chat, GenerateChunksRequest, SuggestedQueriesRequest, SuggestedQueriesResponse,
 };
-use crate::domain::chunks::{self, BatchQueuedChunkResponse, ChunkRequest, ChunkUpdate, UpdateBy};
+use crate::domain::chunks::{self, ChunkRequest, ChunkUpdate, UpdateBy};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{DatasetReader, DatasetWriter, Write};
 use crate::domain::retrieval::{self, RecommendChunksRequest, SearchChunkData};
 use crate::http::auth::Auth;
 use crate::http::extract::{body_too_large, BatchJson, Json};
 use crate::http::openapi::{DatasetHeader, JsonBody};
-use crate::models::{
-    ChunkMetadata, ChunkMetadataWithFileData, ReturnCreatedChunk, SearchChunkQueryResponseBody,
+use crate::http::v1;
+use crate::http::v1::chunks::{
+    BatchQueuedChunkResponse, ChunkMetadata, ChunkMetadataWithFileData, ReturnCreatedChunk,
+    SearchChunkQueryResponseBody,
 };
 use crate::outside::embedding::Embeddings;
 use crate::outside::llm::Llms;
@@ -120,7 +122,7 @@ async fn create_chunk(
                 chunks::create_chunk(tx, &writer, *data)
             })
             .await
-            .map(|created| web::Json(CreatedChunks::One(Box::new(created)))),
+            .map(|created| web::Json(CreatedChunks::One(Box::new(created.into())))),
         ChunkRequest::Batch(batch) => {
             chunks::check_batch(&batch)?;
             // Up to 16 MiB of chunks: heavy work, which the light writes queued meanwhile are not
@@ -129,7 +131,7 @@ async fn create_chunk(
                 chunks::create_chunks(tx, &writer, batch)
             })
             .await
-            .map(|created| web::Json(CreatedChunks::Batch(created)))
+            .map(|created| web::Json(CreatedChunks::Batch(created.into())))
         }
     }
 }
@@ -172,7 +174,7 @@ async fn search_chunks(
         retrieval::search_chunks(conn, &index, &reader, search, query_vector)
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }
 
 /// An answer from given chunks, streamed
@@ -247,7 +249,7 @@ async fn recommend_chunks(
         retrieval::recommend_chunks(conn, &index, &reader, request)
     })
     .await
-    .map(web::Json)
+    .map(v1::json_each)
 }
 
 async fn get_chunk(
@@ -259,7 +261,7 @@ async fn get_chunk(
         chunks::get_chunk(conn, &reader, &key)
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }
 
 async fn delete_chunk(db: Db, auth: Auth<DatasetWriter>, key: ChunkKey) -> AppResult<HttpResponse> {

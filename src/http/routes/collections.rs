@@ -10,9 +10,8 @@ use super::chunks::EmbeddingUnusable;
 use super::with_query_vector;
 use super::Db;
 use crate::domain::collections::{
-    self, AddChunkToCollectionData, BookmarkCollectionResult, BookmarkData, CollectionChanges,
-    CollectionData, CreateChunkCollectionData, GetCollectionsForChunksData, NewCollection,
-    SearchCollectionsResult, UpdateChunkCollectionData,
+    self, AddChunkToCollectionData, CollectionChanges, CreateChunkCollectionData,
+    GetCollectionsForChunksData, NewCollection, UpdateChunkCollectionData,
 };
 use crate::domain::error::AppResult;
 use crate::domain::grants::{DatasetReader, Write};
@@ -21,7 +20,11 @@ use crate::domain::user_data;
 use crate::http::auth::Auth;
 use crate::http::extract::Json;
 use crate::http::openapi::{DatasetHeader, JsonBody};
-use crate::models::ChunkCollection;
+use crate::http::v1;
+use crate::http::v1::collections::{
+    BookmarkCollectionResult, BookmarkData, ChunkCollection, CollectionData,
+    SearchCollectionsResult,
+};
 use crate::outside::embedding::Embeddings;
 use crate::types::ids::{ChunkId, CollectionId};
 
@@ -107,7 +110,7 @@ async fn create_chunk_collection(
         collections::create_collection(tx, &member, new)
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }
 
 /// Rename a collection or change its description
@@ -187,7 +190,7 @@ async fn own_collections(
         collections::collections_of_user(conn, &reader, caller, page)
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }
 
 /// A collection's chunks
@@ -213,7 +216,7 @@ async fn get_all_bookmarks(
     } else {
         auth.read(&db, work).await
     }
-    .map(web::Json)
+    .map(v1::json)
 }
 
 /// The collections some chunks are in
@@ -232,7 +235,7 @@ async fn collections_of_chunks(
         collections::collections_of_chunks(conn, &reader, data)
     })
     .await
-    .map(web::Json)
+    .map(v1::json_each)
 }
 
 /// Search a collection's chunks
@@ -256,5 +259,5 @@ async fn search_collections(
         collections::search_collection(conn, &index, &reader, collection_id, search, query_vector)
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }

@@ -14,7 +14,9 @@ use crate::domain::grants::{DatasetOwner, DatasetReader, OrgMember, OrgOwner, Wr
 use crate::http::auth::Auth;
 use crate::http::extract::Json;
 use crate::http::openapi::{DatasetHeader, JsonBody, OrganizationHeader, OrganizationPath};
-use crate::models::{Dataset, DatasetAndUsage};
+use crate::http::v1;
+use crate::http::v1::datasets::Dataset;
+use crate::http::v1::datasets::DatasetAndUsage;
 use crate::types::ids::{DatasetId, OrganizationId};
 
 #[derive(OpenApi)]
@@ -73,7 +75,7 @@ async fn create_dataset(
         datasets::create_dataset(tx, &owner, new)
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }
 
 /// Change a dataset's name or configurations
@@ -94,7 +96,7 @@ async fn update_dataset(
         datasets::update_dataset(tx, &owner, changes)
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }
 
 /// Delete a dataset with everything in it
@@ -150,7 +152,7 @@ async fn get_dataset(
         datasets::get_dataset(conn, &reader)
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }
 
 /// An organization's datasets, with their chunk counts
@@ -167,5 +169,5 @@ async fn list_datasets(
         datasets::list_datasets(conn, &member)
     })
     .await
-    .map(web::Json)
+    .map(v1::json_each)
 }

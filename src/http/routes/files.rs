@@ -11,13 +11,15 @@ use utoipa::{IntoParams, OpenApi, PartialSchema, ToSchema};
 
 use super::Db;
 use crate::config::{Limits, UPLOAD_MEMORY_FACTOR};
+use crate::db::files::FileRow;
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::files::{self, UploadFileData};
 use crate::domain::grants::{DatasetReader, DatasetWriter};
 use crate::http::auth::Auth;
 use crate::http::extract::{parse_json, UploadBody};
 use crate::http::openapi::{DatasetHeader, JsonBody};
-use crate::models::{FileDto, UploadFileResult};
+use crate::http::v1::files::FileDto;
+use crate::http::v1::files::UploadFileResult;
 use crate::types::ids::FileId;
 use actix_web::mime;
 
@@ -90,7 +92,7 @@ async fn upload_file(
     auth.write_heavy(&db, move |tx, writer| {
         let file = files::store_upload(tx, &writer, upload)?;
         Ok(UploadFileResult {
-            file_metadata: file,
+            file_metadata: file.into(),
         })
     })
     .await
@@ -115,7 +117,7 @@ async fn get_file(
         .await?
         .file;
     let size = file_size(&file)?;
-    let (before, after) = files::file_json_around_content(file)?;
+    let (before, after) = FileDto::json_around_content(file)?;
     let length = before.len() + files::base64_len(size) + after.len();
     let content = pieces(db, file_id, size)
         .map(|piece| piece.map(|bytes| web::Bytes::from(files::encode_piece(&bytes))));
@@ -157,7 +159,7 @@ fn pieces(db: Db, file_id: FileId, size: usize) -> impl Stream<Item = Result<Vec
     })
 }
 
-fn file_size(file: &crate::models::File) -> AppResult<usize> {
+fn file_size(file: &FileRow) -> AppResult<usize> {
     usize::try_from(file.size)
         .map_err(|_| AppError::Internal(format!("file {} has size {}", file.id, file.size)))
 }

@@ -14,6 +14,7 @@ use crate::domain::grants::{DatasetReader, Write};
 use crate::http::auth::Auth;
 use crate::http::extract::Json;
 use crate::http::openapi::{DatasetHeader, JsonBody};
+use crate::http::v1::chunks::ChunkMetadataWithFileData;
 use crate::outside::llm::{Llms, Pieces};
 use crate::types::ids::TopicId;
 
@@ -133,10 +134,18 @@ async fn reply(
             Ok(plan)
         })
         .await?;
-    let prefix = plan
-        .citations
-        .map(|citations| format!("{citations}||"))
-        .unwrap_or_default();
+    // The citations lead the answer as JSON, then `||`, in the stream and as stored (Trieve's
+    // form).
+    let prefix = match plan.citations {
+        Some(chunks) => {
+            let shapes: Vec<ChunkMetadataWithFileData> =
+                chunks.into_iter().map(Into::into).collect();
+            let json = serde_json::to_string(&shapes)
+                .map_err(|err| AppError::Internal(format!("citations: {err}")))?;
+            format!("{json}||")
+        }
+        None => String::new(),
+    };
     let topic = plan.topic;
     let stored_prefix = prefix.clone();
     Ok(streamed(prefix, pieces, move |answer| async move {

@@ -9,10 +9,11 @@ use utoipa::{IntoParams, OpenApi};
 use super::Db;
 use crate::domain::error::AppResult;
 use crate::domain::grants::{DatasetReader, Write};
-use crate::domain::notifications::{self, NotificationIdData, NotificationReturn};
+use crate::domain::notifications::{self, NotificationIdData};
 use crate::http::auth::Auth;
 use crate::http::extract::Json;
 use crate::http::openapi::{DatasetHeader, JsonBody};
+use crate::http::v1::{self, notifications::NotificationReturn};
 use crate::types::ids::NotificationId;
 
 #[derive(OpenApi)]
@@ -53,7 +54,7 @@ async fn get_notifications(
         notifications::list(conn, &reader, page)
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }
 
 /// Mark one of the caller's notifications read

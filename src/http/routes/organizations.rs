@@ -8,14 +8,14 @@ use super::{Db, Secret};
 use crate::domain::error::AppResult;
 use crate::domain::grants::{Caller, OrgAdmin, OrgMember, OrgOwner, Write};
 use crate::domain::members::{self, NewMemberRequest};
-use crate::domain::organizations::{
-    self, CreateOrganizationData, OrganizationUsageCount, UpdateOrganizationData,
-};
+use crate::domain::organizations::{self, CreateOrganizationData, UpdateOrganizationData};
 use crate::http::auth::Auth;
 use crate::http::errors::ErrorBody;
 use crate::http::extract::Json;
 use crate::http::openapi::{JsonBody, OrganizationPath};
-use crate::models::{Organization, SlimUser};
+use crate::http::v1;
+use crate::http::v1::organizations::{Organization, OrganizationUsageCount};
+use crate::http::v1::users::SlimUser;
 use crate::types::fields::Name;
 use crate::types::ids::{OrganizationId, UserId};
 
@@ -68,7 +68,7 @@ async fn create_organization(
         organizations::create_organization_as(tx, &caller, &name)
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }
 
 /// Rename an organization
@@ -93,7 +93,7 @@ async fn update_organization(
         organizations::update_organization(tx, &owner, name.as_ref())
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }
 
 /// What an organization holds
@@ -112,7 +112,7 @@ async fn get_organization_usage(
         organizations::usage(conn, &member)
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }
 
 /// An organization
@@ -137,7 +137,7 @@ async fn get_organization(
         Ok(member.into_scope().into_organization())
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }
 
 /// An organization's members
@@ -162,7 +162,7 @@ async fn list_members(
         members::list_members(conn, &admin)
     })
     .await
-    .map(web::Json)
+    .map(v1::json_each)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -216,7 +216,7 @@ async fn add_member(
     auth.write_in(&db, path.organization_id, move |tx, admin| {
         let added = members::add_member_as(tx, admin, &request)?;
         Ok(AddedMemberResponse {
-            user: members::slim_user(tx, added.user, Some(added.organization.id))?,
+            user: members::profile(tx, added.user, Some(added.organization.id))?.into(),
             api_key: added.api_key,
         })
     })

@@ -11,7 +11,7 @@ use crate::domain::error::AppResult;
 use crate::domain::grants::DatasetReader;
 use crate::http::auth::Auth;
 use crate::http::openapi::DatasetHeader;
-use crate::models::Message;
+use crate::http::v1::{self, chat::Message};
 use crate::types::ids::TopicId;
 
 #[derive(OpenApi)]
@@ -49,5 +49,5 @@ async fn get_all_topic_messages(
         chat::list_messages(conn, &reader, topic_id)
     })
     .await
-    .map(web::Json)
+    .map(v1::json_each)
 }

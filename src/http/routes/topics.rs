@@ -10,7 +10,7 @@ use crate::domain::grants::{DatasetReader, Write};
 use crate::http::auth::Auth;
 use crate::http::extract::Json;
 use crate::http::openapi::{DatasetHeader, JsonBody};
-use crate::models::Topic;
+use crate::http::v1::{self, chat::Topic};
 use crate::outside::llm::Llms;
 
 #[derive(OpenApi)]
@@ -56,7 +56,7 @@ async fn create_topic(
         chat::create_topic(tx, &member, &name, normal_chat)
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }
 
 /// The caller's topics in the dataset
@@ -67,7 +67,7 @@ async fn create_topic(
 async fn get_all_topics(db: Db, auth: Auth<DatasetReader>) -> AppResult<web::Json<Vec<Topic>>> {
     auth.read(&db, |conn, reader| chat::list_topics(conn, &reader))
         .await
-        .map(web::Json)
+        .map(v1::json_each)
 }
 
 /// Rename one of the caller's topics

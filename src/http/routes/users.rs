@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::{Db, Secret};
-use crate::domain::collections::{self, CollectionData};
+use crate::domain::collections;
 use crate::domain::error::AppResult;
 use crate::domain::grants::{Caller, DatasetReader, Write};
 use crate::domain::keys::{self, NewKeyRequest};
@@ -14,7 +14,12 @@ use crate::domain::user_data;
 use crate::http::auth::Auth;
 use crate::http::extract::Json;
 use crate::http::openapi::{DatasetHeader, JsonBody, OptionalDatasetHeader, OrganizationHeader};
-use crate::models::{ApiKeyDto, File, SlimUser, UserDtoWithChunks};
+use crate::http::v1;
+use crate::http::v1::collections::CollectionData;
+use crate::http::v1::files::File;
+use crate::http::v1::users::ApiKeyDto;
+use crate::http::v1::users::SlimUser;
+use crate::http::v1::users::UserDtoWithChunks;
 use crate::types::ids::{KeyId, UserId};
 
 #[derive(OpenApi)]
@@ -104,7 +109,7 @@ async fn delete_api_key(
         keys::delete_api_key(tx, &caller, key_id)
     })
     .await
-    .map(web::Json)
+    .map(v1::json_each)
 }
 
 /// The caller's API keys (never the keys themselves)
@@ -115,7 +120,7 @@ async fn delete_api_key(
 async fn get_api_keys(db: Db, auth: Auth<Caller>) -> AppResult<web::Json<Vec<ApiKeyDto>>> {
     auth.read(&db, |conn, caller| keys::list_api_keys(conn, &caller))
         .await
-        .map(web::Json)
+        .map(v1::json_each)
 }
 
 /// Update the caller's or a member's profile and role
@@ -138,7 +143,7 @@ async fn update_user(
         profile::update_user(tx, caller, headers, update)
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -161,7 +166,7 @@ async fn user_files(
         user_data::user_files(conn, &reader, user_id)
     })
     .await
-    .map(web::Json)
+    .map(v1::json_each)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -195,7 +200,7 @@ async fn user_with_chunks(
     } else {
         auth.read(&db, work).await
     }
-    .map(web::Json)
+    .map(v1::json)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -224,5 +229,5 @@ async fn user_collections(
         collections::collections_of_user(conn, &reader, user_id, page)
     })
     .await
-    .map(web::Json)
+    .map(v1::json)
 }
