@@ -148,7 +148,7 @@ pub fn rename_topic(conn: &Connection, id: TopicId, name: &str) -> Result<()> {
 }
 
 /// Delete a topic and its messages.
-pub fn delete_topic(conn: &Connection, id: TopicId) -> Result<()> {
+pub fn delete_topic_and_messages(conn: &Connection, id: TopicId) -> Result<()> {
     conn.prepare_cached("DELETE FROM topics WHERE id = ?1")?
         .execute([id])?;
     Ok(())

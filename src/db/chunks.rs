@@ -240,7 +240,7 @@ pub fn find_chunk(
 /// Write a chunk's editable fields as given (merged by the caller), and its file when one is
 /// given, and move `updated_at`. A chunk whose text changes loses its vector (an embedding
 /// server gives it a new one).
-pub fn update_chunk(
+pub fn write_chunk(
     conn: &Connection,
     chunk: &ChunkRow,
     file_id: Option<FileId>,
@@ -290,7 +290,11 @@ pub fn update_chunk(
 }
 
 /// Delete a chunk of the dataset; false when there is none.
-pub fn delete_chunk(conn: &Connection, dataset_id: DatasetId, chunk_id: ChunkId) -> Result<bool> {
+pub fn delete_chunk_row(
+    conn: &Connection,
+    dataset_id: DatasetId,
+    chunk_id: ChunkId,
+) -> Result<bool> {
     vectors::log_removal(
         conn,
         "SELECT pk FROM chunks WHERE dataset_id = ?1 AND id = ?2",

@@ -157,7 +157,11 @@ pub fn list_collections_by_author(
 }
 
 /// Bookmark a chunk (by its key) in a collection; false when it already was.
-pub fn add_bookmark(conn: &Connection, collection_id: CollectionId, chunk_pk: i64) -> Result<bool> {
+pub fn insert_bookmark(
+    conn: &Connection,
+    collection_id: CollectionId,
+    chunk_pk: i64,
+) -> Result<bool> {
     let added = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO collection_bookmarks (collection_id, chunk_pk, created_at)
@@ -222,7 +226,7 @@ pub fn bookmarked_chunks(
 
 /// The collections that hold each of these chunks of the dataset: (chunk, collection) pairs,
 /// by chunk, then oldest collection first.
-pub fn collections_of_chunks(
+pub fn find_collections_of_chunks(
     conn: &Connection,
     dataset_id: DatasetId,
     chunk_ids: &[ChunkId],

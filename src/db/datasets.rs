@@ -122,7 +122,7 @@ pub fn find_dataset_by_id(conn: &Connection, id: DatasetId) -> Result<Option<Dat
 
 /// Write a dataset's name and configurations as given (merged by the caller) and move
 /// `updated_at`; a name already used in the organization is `Unique::DatasetName`.
-pub fn update_dataset(conn: &Connection, dataset: &DatasetRow) -> Result<DatasetRow> {
+pub fn write_dataset(conn: &Connection, dataset: &DatasetRow) -> Result<DatasetRow> {
     let now = Timestamp::now();
     conn.prepare_cached(
         "UPDATE datasets SET name = ?2, server_configuration = ?3, client_configuration = ?4,
@@ -151,7 +151,7 @@ pub fn count_datasets(conn: &Connection, organization_id: OrganizationId) -> Res
 
 /// Delete a dataset and everything of it: its chunks (their index entries, vectors and counts),
 /// its files and their bytes (by the schema's cascades), and its rows of the vector log.
-pub fn delete_dataset(conn: &Connection, id: DatasetId) -> Result<bool> {
+pub fn delete_dataset_and_contents(conn: &Connection, id: DatasetId) -> Result<bool> {
     conn.prepare_cached("DELETE FROM vector_changes WHERE dataset_id = ?1")?
         .execute([id])?;
     conn.prepare_cached("DELETE FROM vector_log_pruned WHERE dataset_id = ?1")?

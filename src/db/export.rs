@@ -239,7 +239,7 @@ pub fn files_to_send(conn: &Connection, dataset_id: DatasetId) -> Result<Vec<Exp
 mod tests {
     use super::*;
     use crate::db::chunks::ChunkRow;
-    use crate::db::chunks::{insert_chunk, update_chunk, NewChunk};
+    use crate::db::chunks::{insert_chunk, write_chunk, NewChunk};
     use crate::db::test_support::dataset_and_user;
     use crate::types::fields::TrackingId;
 
@@ -270,7 +270,7 @@ mod tests {
             chunk_html: Some("one, changed".into()),
             ..first.clone()
         };
-        update_chunk(&conn, &changed, None).unwrap();
+        write_chunk(&conn, &changed, None).unwrap();
         vectors::store_vector(&conn, dataset, all[1].pk, &[0.5, -1.0]).unwrap();
         assert!(resume.vector_log_holds(&conn, dataset).unwrap());
 

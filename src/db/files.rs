@@ -194,7 +194,11 @@ pub fn read_file_bytes(conn: &Connection, file_id: FileId) -> Result<Vec<u8>> {
 
 /// Delete a file of the dataset with its bytes; its chunks are unlinked by the schema
 /// (ON DELETE SET NULL). False when there is no such file.
-pub fn delete_file(conn: &Connection, dataset_id: DatasetId, file_id: FileId) -> Result<bool> {
+pub fn delete_file_and_bytes(
+    conn: &Connection,
+    dataset_id: DatasetId,
+    file_id: FileId,
+) -> Result<bool> {
     let deleted = conn
         .prepare_cached("DELETE FROM files WHERE dataset_id = ?1 AND id = ?2")?
         .execute(params![dataset_id, file_id])?;
@@ -249,7 +253,7 @@ mod tests {
         let (found, mime) = find_file(&conn, dataset, file.id).unwrap().unwrap();
         assert_eq!((found.size, mime.as_str()), (4, "application/octet-stream"));
 
-        assert!(delete_file(&conn, dataset, file.id).unwrap());
+        assert!(delete_file_and_bytes(&conn, dataset, file.id).unwrap());
         assert_eq!(count(&conn, "SELECT count(*) FROM file_contents"), 0);
         assert_eq!(read_file_piece(&conn, file.id, 0, 10).unwrap(), None);
         assert_eq!(

@@ -208,7 +208,7 @@ pub fn delete_topic(
     id: TopicId,
 ) -> AppResult<()> {
     let topic = find_topic(conn, member, id)?;
-    Ok(chat::delete_topic(conn, topic.id)?)
+    Ok(chat::delete_topic_and_messages(conn, topic.id)?)
 }
 
 pub fn list_messages(

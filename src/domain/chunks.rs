@@ -10,7 +10,7 @@ use crate::db::chunks::{self, ChunkKey, ChunkRow, NewChunk};
 use crate::db::files;
 use crate::domain::collections;
 use crate::domain::error::{AppError, AppResult};
-use crate::domain::grants::{DatasetScope, DatasetWriter};
+use crate::domain::grants::{DatasetAdmin, DatasetScope, Write};
 use crate::domain::vectors;
 use crate::search::text;
 use crate::types::fields::{TrackingId, Weight};
@@ -122,7 +122,7 @@ impl<'de> Deserialize<'de> for ChunkRequest {
 /// names the chunk by its index.
 pub fn create_chunks(
     conn: &Connection,
-    writer: &DatasetWriter,
+    writer: &Write<DatasetAdmin>,
     batch: Vec<CreateChunkData>,
 ) -> AppResult<Vec<ChunkRow>> {
     let mut created = Vec::with_capacity(batch.len());
@@ -145,7 +145,7 @@ pub fn check_batch(batch: &[CreateChunkData]) -> AppResult<()> {
 
 pub fn create_chunk(
     conn: &Connection,
-    writer: &DatasetWriter,
+    writer: &Write<DatasetAdmin>,
     data: CreateChunkData,
 ) -> AppResult<ChunkRow> {
     let file_id = match data.file_uuid.map(FileId::from) {
@@ -215,7 +215,7 @@ fn replace_chunk(conn: &Connection, existing: ChunkRow, new: NewChunk) -> AppRes
         weight: new.weight.get(),
         ..existing
     };
-    Ok(chunks::update_chunk(conn, &replaced, new.file_id)?)
+    Ok(chunks::write_chunk(conn, &replaced, new.file_id)?)
 }
 
 pub fn get_chunk(conn: &Connection, scope: &DatasetScope, key: &ChunkKey) -> AppResult<ChunkRow> {
@@ -223,9 +223,13 @@ pub fn get_chunk(conn: &Connection, scope: &DatasetScope, key: &ChunkKey) -> App
         .ok_or_else(|| AppError::NotFound("No chunk with that id in this dataset".into()))
 }
 
-pub fn delete_chunk(conn: &Connection, writer: &DatasetWriter, key: &ChunkKey) -> AppResult<()> {
+pub fn delete_chunk(
+    conn: &Connection,
+    writer: &Write<DatasetAdmin>,
+    key: &ChunkKey,
+) -> AppResult<()> {
     let chunk = get_chunk(conn, writer, key)?;
-    chunks::delete_chunk(conn, writer.id(), chunk.id)?;
+    chunks::delete_chunk_row(conn, writer.id(), chunk.id)?;
     Ok(())
 }
 
@@ -238,7 +242,7 @@ pub enum UpdateBy {
 
 pub fn update_chunk(
     conn: &Connection,
-    writer: &DatasetWriter,
+    writer: &Write<DatasetAdmin>,
     update: ChunkUpdate,
     by: UpdateBy,
 ) -> AppResult<()> {
@@ -277,7 +281,7 @@ pub fn update_chunk(
     if let Some(weight) = update.weight {
         chunk.weight = Weight::parse(weight)?.get();
     }
-    chunks::update_chunk(conn, &chunk, None)?;
+    chunks::write_chunk(conn, &chunk, None)?;
     if let Some(values) = &update.chunk_vector {
         store_vector_of(conn, writer.id(), chunk.id, values)?;
     }
@@ -312,7 +316,7 @@ mod tests {
         let conn = open_in_memory().unwrap();
         let (org, owner) = organization_with_owner(&conn, "acme");
         let dataset = default_dataset(&conn, org.id);
-        let writer: DatasetWriter = grant(&conn, &owner, dataset);
+        let writer: Write<DatasetAdmin> = grant(&conn, &owner, dataset);
         let created = create_chunk(
             &conn,
             &writer,

@@ -11,7 +11,7 @@ use crate::db::chunks::{self, ChunkWithFileRow};
 use crate::db::collections::{self, CollectionRow};
 use crate::db::vector_index::VectorIndex;
 use crate::domain::error::{AppError, AppResult};
-use crate::domain::grants::{DatasetReader, DatasetScope, DatasetWriter, Write};
+use crate::domain::grants::{DatasetAdmin, DatasetReader, DatasetScope, Write};
 use crate::domain::retrieval::SearchPage;
 use crate::domain::retrieval::{self, Search};
 use crate::types::fields::bounded_text;
@@ -225,7 +225,7 @@ pub fn add_bookmark(
 fn bookmark(conn: &Connection, collection: &CollectionRow, chunk_id: ChunkId) -> AppResult<()> {
     let (pk, _) = chunks::find_chunk_text(conn, collection.dataset_id, chunk_id)?
         .ok_or_else(|| AppError::NotFound("No chunk with that id in this dataset".into()))?;
-    collections::add_bookmark(conn, collection.id, pk)?;
+    collections::insert_bookmark(conn, collection.id, pk)?;
     Ok(())
 }
 
@@ -250,7 +250,7 @@ pub fn remove_bookmark(
 /// dataset; the writer, an admin or owner, may change any.
 pub fn bookmark_new_chunk(
     conn: &Connection,
-    writer: &DatasetWriter,
+    writer: &Write<DatasetAdmin>,
     id: CollectionId,
     chunk_id: ChunkId,
 ) -> AppResult<()> {
@@ -311,7 +311,7 @@ pub fn collections_of_chunks(
     }
     let ids: Vec<ChunkId> = data.chunk_ids.into_iter().map(ChunkId::from).collect();
     let mut results: Vec<CollectionsOfChunk> = Vec::new();
-    for (chunk_id, collection) in collections::collections_of_chunks(conn, scope.id(), &ids)? {
+    for (chunk_id, collection) in collections::find_collections_of_chunks(conn, scope.id(), &ids)? {
         let of_caller = collection.author_id == scope.caller().id();
         match results.last_mut() {
             Some(last) if last.chunk_id == chunk_id => {

@@ -141,7 +141,7 @@ pub fn update_dataset(
     if let Some(configuration) = changes.client_configuration {
         dataset.client_configuration = Value::Object(configuration);
     }
-    Ok(datasets::update_dataset(conn, &dataset)?)
+    Ok(datasets::write_dataset(conn, &dataset)?)
 }
 
 /// An owner deletes a dataset with everything in it, in one transaction; not the
@@ -152,7 +152,7 @@ pub fn delete_dataset(conn: &Connection, owner: &Write<DatasetOwner>) -> AppResu
             "This is the organization's last dataset: create another before deleting it".into(),
         ));
     }
-    datasets::delete_dataset(conn, owner.id())?;
+    datasets::delete_dataset_and_contents(conn, owner.id())?;
     Ok(())
 }
 

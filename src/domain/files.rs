@@ -16,7 +16,7 @@ use crate::db::files::{self, NewFile};
 use crate::db::{collections, notifications};
 use crate::domain::chunks::parse_time_stamp;
 use crate::domain::error::{AppError, AppResult};
-use crate::domain::grants::{DatasetScope, DatasetWriter};
+use crate::domain::grants::{DatasetAdmin, DatasetScope, Write};
 use crate::search::text;
 use crate::types::fields::{FileName, MimeType};
 use crate::types::ids::FileId;
@@ -126,7 +126,7 @@ pub struct PreparedUpload {
 /// Validate, decode and split an upload. Runs on a read connection's thread, so that the
 /// writer spends its time writing.
 pub fn prepare_upload(
-    writer: &DatasetWriter,
+    writer: &Write<DatasetAdmin>,
     data: UploadFileData,
     max_bytes: usize,
 ) -> AppResult<PreparedUpload> {
@@ -164,7 +164,7 @@ pub fn prepare_upload(
 /// notification.
 pub fn store_upload(
     conn: &Connection,
-    writer: &DatasetWriter,
+    writer: &Write<DatasetAdmin>,
     upload: PreparedUpload,
 ) -> AppResult<FileRow> {
     let file = files::insert_file(
@@ -274,7 +274,7 @@ pub fn encode_piece(piece: &[u8]) -> String {
 /// Delete a file; its chunks go with it when `delete_chunks`, else they stay, unlinked.
 pub fn delete_file(
     conn: &Connection,
-    writer: &DatasetWriter,
+    writer: &Write<DatasetAdmin>,
     file_id: FileId,
     delete_chunks: bool,
 ) -> AppResult<()> {
@@ -282,7 +282,7 @@ pub fn delete_file(
     if delete_chunks {
         chunks::delete_chunks_of_file(conn, file_id)?;
     }
-    files::delete_file(conn, writer.id(), file_id)?;
+    files::delete_file_and_bytes(conn, writer.id(), file_id)?;
     Ok(())
 }
 
@@ -333,7 +333,7 @@ mod tests {
     fn an_upload_is_stored_with_its_chunks_and_deleted_with_or_without_them() {
         let conn = open_in_memory().unwrap();
         let (org, owner) = organization_with_owner(&conn, "acme");
-        let writer: DatasetWriter = grant(&conn, &owner, default_dataset(&conn, org.id));
+        let writer: Write<DatasetAdmin> = grant(&conn, &owner, default_dataset(&conn, org.id));
         let upload = |name: &str| {
             let data: UploadFileData = serde_json::from_value(serde_json::json!({
                 "base64_file": URL_SAFE.encode("one\n\ntwo"), "file_name": name,

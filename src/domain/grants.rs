@@ -1,5 +1,5 @@
 //! Who may do what. Authentication turns a key into a `Caller`; a handler names the grant it
-//! needs (`DatasetReader`, `DatasetWriter`, `OrgAdmin`, ...) and receives it resolved in the
+//! needs (`DatasetReader`, `Write<DatasetAdmin>`, `OrgAdmin`, ...) and receives it resolved in the
 //! request's one database hop; domain functions take the grant, so a forgotten check does not
 //! compile. A grant is only ever made here, by checking the database.
 
@@ -284,9 +284,6 @@ impl OrgMember {
     }
 }
 
-/// Writes the dataset's chunks and files: an admin or owner, with a read-write key.
-pub type DatasetWriter = Write<DatasetAdmin>;
-
 /// An owner of the instance's organization (the one the first start made): for server-wide
 /// views such as metrics, which are about every organization's traffic.
 #[derive(Debug)]
@@ -359,7 +356,7 @@ mod tests {
         let dataset_grant = |caller: &Caller| {
             (
                 status(DatasetReader::grant(&conn, caller.clone(), docs.id)),
-                status(DatasetWriter::grant(&conn, caller.clone(), docs.id)),
+                status(Write::<DatasetAdmin>::grant(&conn, caller.clone(), docs.id)),
                 status(Write::<OrgOwner>::grant(&conn, caller.clone(), org.id)),
             )
         };

@@ -24,7 +24,7 @@ use rusqlite::Connection;
 
 use crate::db::chunks;
 use crate::db::chunks::ChunkWithFileRow;
-use crate::db::fulltext::{self as index, Filters, Frequencies, Hit, Ranking, Scoring, Window};
+use crate::db::fulltext::{self, Filters, Frequencies, Hit, Ranking, Scoring, Window};
 use crate::db::vector_index::VectorIndex;
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::DatasetScope;
@@ -59,7 +59,7 @@ fn plan(conn: &Connection, key: i64, mut query: Query) -> AppResult<Plan> {
     // dataset itself: the words "the" begins are in most chunks, and FTS5 merges every one of
     // their lists to find them (half a second at a million chunks).
     if let (true, Some(Item::Word(word))) = (query.last_is_prefix, query.items.last()) {
-        if index::has_term(conn, &term(key, &word.stem))? {
+        if fulltext::has_term(conn, &term(key, &word.stem))? {
             query.last_is_prefix = false;
         }
     }
@@ -104,12 +104,12 @@ pub struct SearchPage {
 /// search.
 pub fn search_chunks(
     conn: &Connection,
-    index: &VectorIndex,
+    vectors: &VectorIndex,
     reader: &DatasetScope,
     search: Search,
     query_vector: Option<Vec<f32>>,
 ) -> AppResult<SearchPage> {
-    search_dataset(conn, index, reader.id(), search, query_vector)
+    search_dataset(conn, vectors, reader.id(), search, query_vector)
 }
 
 /// The full-text side of a search: its expression (every word, else any) and how many chunks
@@ -121,11 +121,11 @@ struct Fulltext {
 
 fn fulltext_matches(conn: &Connection, plan: &mut Plan, filters: &Filters) -> AppResult<Fulltext> {
     let mut expression = plan.all.clone();
-    let mut total = index::count_matches(conn, &expression, filters)?;
+    let mut total = fulltext::count_matches(conn, &expression, filters)?;
     if total == 0 {
         if let Some(any) = plan.any.take() {
             expression = any;
-            total = index::count_matches(conn, &expression, filters)?;
+            total = fulltext::count_matches(conn, &expression, filters)?;
         }
     }
     Ok(Fulltext { expression, total })
@@ -140,7 +140,7 @@ pub fn search_dataset(
     search: Search,
     query_vector: Option<Vec<f32>>,
 ) -> AppResult<SearchPage> {
-    let key = index::search_key(conn, dataset_id)?;
+    let key = fulltext::search_key(conn, dataset_id)?;
     let mut plan = plan(conn, key, search.query.clone())?;
     let offset = (search.page - 1).saturating_mul(PAGE_SIZE);
     let wanted = usize::try_from(offset.saturating_add(PAGE_SIZE)).unwrap_or(usize::MAX);
@@ -191,7 +191,7 @@ pub fn search_dataset(
                         with_vector: true,
                         ..search.filters.clone()
                     };
-                    index::count_matches(conn, &found.expression, &filters)?
+                    fulltext::count_matches(conn, &found.expression, &filters)?
                 } else {
                     0
                 };
@@ -274,7 +274,7 @@ fn page(
 ) -> AppResult<Vec<Hit>> {
     let Slice { offset, limit } = slice;
     let boundary = if total.is_none_or(|total| total > ranked) {
-        index::nth_newest_match(conn, expression, filters, ranked - 1)?
+        fulltext::nth_newest_match(conn, expression, filters, ranked - 1)?
     } else {
         None
     };
@@ -283,7 +283,7 @@ fn page(
         Some(oldest) if offset < ranked => (Window::RankedFrom(oldest), offset),
         Some(oldest) => (Window::NewestBefore(oldest), offset - ranked),
     };
-    Ok(index::page_of_matches(
+    Ok(fulltext::page_of_matches(
         conn, expression, filters, scoring, window, limit, offset,
     )?)
 }
@@ -324,7 +324,7 @@ mod tests {
             chunk.weight = Weight::parse(weight).unwrap();
             contents.push((weight, insert_chunk(&conn, &chunk).unwrap().content));
         }
-        let key = index::search_key(&conn, dataset).unwrap();
+        let key = fulltext::search_key(&conn, dataset).unwrap();
         let query = Query::parse("fish ").unwrap();
         let expression = fts5(&query, key, Combine::All, &[]);
         let filters = Filters::default();

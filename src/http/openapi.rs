@@ -11,7 +11,7 @@ use utoipa::{IntoParams, IntoResponses, Modify, PartialSchema, ToResponse, ToSch
 use uuid::Uuid;
 
 use crate::domain::grants::{
-    Caller, DatasetOwner, DatasetReader, DatasetWriter, InstanceOwner, OrgAdmin, OrgMember,
+    Caller, DatasetAdmin, DatasetOwner, DatasetReader, InstanceOwner, OrgAdmin, OrgMember,
     OrgOwner, Write,
 };
 use crate::http::errors::ErrorBody;
@@ -256,7 +256,7 @@ grant_responses! {
         NO_SUCH_DATASET,
         DISK_FULL
     ],
-    DatasetWriter => [
+    Write<DatasetAdmin> => [
         NO_DATASET,
         (403, "A read-only key, or not an admin or owner of the dataset's organization"),
         NO_SUCH_DATASET,

@@ -419,7 +419,7 @@ async fn request_for(app: &TestApp, route: &str) -> (String, Option<Value>) {
             let made = collections::insert_collection(conn, dataset, owner, "c", "", None)?;
             if let Some(chunk) = chunk {
                 let (pk, _) = chunks::find_chunk_text(conn, dataset, chunk)?.unwrap();
-                collections::add_bookmark(conn, made.id, pk)?;
+                collections::insert_bookmark(conn, made.id, pk)?;
             }
             Ok(made.id.to_string())
         })

@@ -3,7 +3,7 @@
 use actix_web::http::Method;
 use serde_json::{json, Value};
 use trieve_lite::db::chunks::ChunkRow;
-use trieve_lite::db::chunks::{delete_chunk, insert_chunk, update_chunk, NewChunk};
+use trieve_lite::db::chunks::{delete_chunk_row, insert_chunk, write_chunk, NewChunk};
 use trieve_lite::domain::error::AppError;
 use trieve_lite::types::ids::{DatasetId, UserId};
 use trieve_lite::types::roles::Role;
@@ -761,7 +761,7 @@ async fn a_batch_indexes_each_chunk_as_the_batch_leaves_it() {
     // One job of the writer: every index entry is held back to the end of its batch.
     app.write(move |conn| {
         let a = insert_chunk(conn, &new("alpha"))?;
-        update_chunk(
+        write_chunk(
             conn,
             &ChunkRow {
                 content: "beta".into(),
@@ -770,7 +770,7 @@ async fn a_batch_indexes_each_chunk_as_the_batch_leaves_it() {
             None,
         )?;
         let b = insert_chunk(conn, &new("gamma"))?;
-        delete_chunk(conn, dataset, b.id)?;
+        delete_chunk_row(conn, dataset, b.id)?;
         // b had the highest key: the next chunk is given it again.
         insert_chunk(conn, &new("delta"))?;
         Ok(())

@@ -77,15 +77,15 @@ fn a_chunk_is_found_updated_and_deleted_only_within_its_dataset() {
     let mut found = find_chunk(&conn, dataset, &by_id).unwrap().unwrap();
     found.tracking_id = Some("t".into());
     found.content = "changed".into();
-    let updated = update_chunk(&conn, &found, None).unwrap();
+    let updated = write_chunk(&conn, &found, None).unwrap();
     assert!(updated.updated_at > chunk.updated_at);
     let by_tracking = find_chunk(&conn, dataset, &ChunkKey::TrackingId("t".into()))
         .unwrap()
         .unwrap();
     assert_eq!(by_tracking.content, "changed");
 
-    assert!(!delete_chunk(&conn, other.id, chunk.id).unwrap());
-    assert!(delete_chunk(&conn, dataset, chunk.id).unwrap());
+    assert!(!delete_chunk_row(&conn, other.id, chunk.id).unwrap());
+    assert!(delete_chunk_row(&conn, dataset, chunk.id).unwrap());
     assert_eq!(count_chunks_by_author(&conn, dataset, user).unwrap(), 0);
 }
 

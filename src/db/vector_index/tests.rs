@@ -1,7 +1,7 @@
 //! The matrices' unit tests.
 
 use super::*;
-use crate::db::chunks::{delete_chunk, insert_chunk, NewChunk};
+use crate::db::chunks::{delete_chunk_row, insert_chunk, NewChunk};
 use crate::db::open_in_memory;
 use crate::db::test_support::dataset_and_user;
 use crate::db::vectors::store_vector;
@@ -56,7 +56,7 @@ fn the_matrix_follows_every_write_of_a_vector() {
 
     // Replaced, deleted and added after the first search: the next one sees all three.
     store_vector(&conn, dataset, chunks[1].1, &[1.0, 0.01]).unwrap();
-    delete_chunk(&conn, dataset, chunks[0].0).unwrap();
+    delete_chunk_row(&conn, dataset, chunks[0].0).unwrap();
     let (_, west) = chunk_with_vector(&conn, dataset, user, "west", &[-1.0, 0.0]);
     let found = similar(&index, &[1.0, 0.0]);
     let order: Vec<i64> = found.iter().map(|(pk, _)| *pk).collect();
@@ -89,7 +89,7 @@ fn a_key_reused_by_another_dataset_never_brings_its_vector_along() {
     add(first, "kept", [1.0, 0.0]);
     let (newest, pk) = add(first, "deleted", [0.0, 1.0]);
     assert_eq!(index.matrix(&conn, first).unwrap().read().unwrap().len(), 2);
-    delete_chunk(&conn, first, newest).unwrap();
+    delete_chunk_row(&conn, first, newest).unwrap();
     // SQLite gives the deleted chunk's key to the next chunk, here of the other dataset.
     let (_, reused) = add(second, "elsewhere", [0.0, 1.0]);
     assert_eq!(reused, pk);

@@ -25,7 +25,7 @@ pub struct RecommendChunksRequest {
 /// dataset).
 pub fn recommend_chunks(
     conn: &Connection,
-    index: &VectorIndex,
+    vector_index: &VectorIndex,
     reader: &DatasetScope,
     request: RecommendChunksRequest,
 ) -> AppResult<Vec<ChunkWithFileRow>> {
@@ -62,13 +62,13 @@ pub fn recommend_chunks(
             ranking: Ranking::Relevance,
             excluded: &positives,
         };
-        let (hits, _) = semantic::nearest(conn, index, reader.id(), &near, RECOMMENDED)?;
+        let (hits, _) = semantic::nearest(conn, vector_index, reader.id(), &near, RECOMMENDED)?;
         return Ok(chunks_of(conn, &hits)?
             .into_iter()
             .map(|(_, chunk)| chunk)
             .collect());
     }
-    let key = index::search_key(conn, reader.id())?;
+    let key = fulltext::search_key(conn, reader.id())?;
     let frequencies = Frequencies::new(conn, key)?;
     let chunks_in_dataset = frequencies.sizes().chunks as f64;
     let mut distinctive: Vec<(f64, String)> = Vec::with_capacity(frequency.len());

@@ -25,7 +25,7 @@ pub struct Near<'a> {
 /// so positive.
 pub fn nearest(
     conn: &Connection,
-    index: &VectorIndex,
+    vectors: &VectorIndex,
     dataset_id: DatasetId,
     near: &Near,
     depth: usize,
@@ -36,7 +36,7 @@ pub fn nearest(
         ranking,
         excluded,
     } = *near;
-    let matrix = index.matrix(conn, dataset_id)?;
+    let matrix = vectors.matrix(conn, dataset_id)?;
     let matrix = matrix
         .read()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -55,7 +55,7 @@ pub fn nearest(
         None
     } else {
         Some(
-            index::chunks_with_vectors_within(conn, &dataset_id, filters)?
+            fulltext::chunks_with_vectors_within(conn, &dataset_id, filters)?
                 .into_iter()
                 .collect(),
         )

@@ -21,8 +21,8 @@ pub(super) fn corrections(
             5..=8 => 1,
             _ => 2,
         };
-        if index::has_term(conn, &term(key, &word.stem))?
-            || (prefix && index::has_prefix(conn, &term(key, &word.folded))?)
+        if fulltext::has_term(conn, &term(key, &word.stem))?
+            || (prefix && fulltext::has_prefix(conn, &term(key, &word.folded))?)
         {
             continue;
         }
@@ -41,14 +41,14 @@ fn nearest_words(conn: &Connection, key: i64, word: &Word, typos: usize) -> AppR
     let mut found = Vec::new();
     for spelling in one_edit(&word.folded) {
         let stem = tokens::stem(&spelling);
-        if seen.insert(stem.clone()) && index::has_term(conn, &term(key, &stem))? {
+        if seen.insert(stem.clone()) && fulltext::has_term(conn, &term(key, &stem))? {
             found.push(stem);
         }
     }
     if found.is_empty() && typos >= 2 {
         let start: String = word.stem.chars().take(2).collect();
         let prefix = term(key, "");
-        found = index::terms_with_prefix(conn, &term(key, &start))?
+        found = fulltext::terms_with_prefix(conn, &term(key, &start))?
             .into_iter()
             .filter_map(|(candidate, _)| {
                 let candidate = candidate.strip_prefix(&prefix)?.to_string();

@@ -15,7 +15,7 @@ use crate::domain::chat::{
 };
 use crate::domain::chunks::{self, ChunkRequest, ChunkUpdate, UpdateBy};
 use crate::domain::error::{AppError, AppResult};
-use crate::domain::grants::{DatasetReader, DatasetWriter, Write};
+use crate::domain::grants::{DatasetAdmin, DatasetReader, Write};
 use crate::domain::retrieval::{self, RecommendChunksRequest, SearchChunkData};
 use crate::http::auth::Auth;
 use crate::http::extract::{body_too_large, BatchJson, Json};
@@ -107,11 +107,11 @@ struct TrackingIdPath {
         ("UpdateChunk" = (operation_id = "update_chunk_by_id", request_body = json!({"chunk_uuid": "$response.body#/chunk_metadata/id"}))),
         ("DeleteChunk" = (operation_id = "delete_chunk_by_id", parameters(("chunk_id" = "$response.body#/chunk_metadata/id")))),
         ("AuthorChunks" = (operation_id = "user_with_chunks", parameters(("user_id" = "$response.body#/chunk_metadata/author_id"), ("page" = serde_json::json!(1))))))),
-    DatasetWriter, JsonBody, NoSuchFile, TrackingIdTaken))]
+    Write<DatasetAdmin>, JsonBody, NoSuchFile, TrackingIdTaken))]
 async fn create_chunk(
     db: Db,
     limits: web::Data<Limits>,
-    auth: Auth<DatasetWriter>,
+    auth: Auth<Write<DatasetAdmin>>,
     body: BatchJson<ChunkRequest>,
 ) -> AppResult<web::Json<CreatedChunks>> {
     match body.value {
@@ -168,10 +168,10 @@ async fn search_chunks(
 ) -> AppResult<web::Json<SearchChunkQueryResponseBody>> {
     let parsed = retrieval::Search::parse(body.into_inner());
     let (search, query_vector) = with_query_vector(&db, &embeddings, &auth, parsed).await?;
-    let index = db.vectors();
+    let vectors = db.vectors();
     // A common word in a million chunks costs tens of milliseconds: a costly read.
     auth.read_costly(&db, move |conn, reader| {
-        retrieval::search_chunks(conn, &index, &reader, search, query_vector)
+        retrieval::search_chunks(conn, &vectors, &reader, search, query_vector)
     })
     .await
     .map(v1::json)
@@ -244,9 +244,9 @@ async fn recommend_chunks(
     body: Json<RecommendChunksRequest>,
 ) -> AppResult<web::Json<Vec<ChunkMetadataWithFileData>>> {
     let request = body.into_inner();
-    let index = db.vectors();
+    let vectors = db.vectors();
     auth.read_costly(&db, move |conn, reader| {
-        retrieval::recommend_chunks(conn, &index, &reader, request)
+        retrieval::recommend_chunks(conn, &vectors, &reader, request)
     })
     .await
     .map(v1::json_each)
@@ -264,7 +264,11 @@ async fn get_chunk(
     .map(v1::json)
 }
 
-async fn delete_chunk(db: Db, auth: Auth<DatasetWriter>, key: ChunkKey) -> AppResult<HttpResponse> {
+async fn delete_chunk(
+    db: Db,
+    auth: Auth<Write<DatasetAdmin>>,
+    key: ChunkKey,
+) -> AppResult<HttpResponse> {
     auth.write(&db, move |tx, writer| {
         chunks::delete_chunk(tx, &writer, &key)
     })
@@ -274,7 +278,7 @@ async fn delete_chunk(db: Db, auth: Auth<DatasetWriter>, key: ChunkKey) -> AppRe
 
 async fn update_chunk(
     db: Db,
-    auth: Auth<DatasetWriter>,
+    auth: Auth<Write<DatasetAdmin>>,
     update: ChunkUpdate,
     by: UpdateBy,
 ) -> AppResult<HttpResponse> {
@@ -298,10 +302,10 @@ async fn get_chunk_by_id(
 
 /// Delete a chunk of the dataset, by id
 #[utoipa::path(delete, path = "/{chunk_id}", params(ChunkPath, DatasetHeader),
-    responses((status = 204, description = "Done"), DatasetWriter, NoSuchChunk))]
+    responses((status = 204, description = "Done"), Write<DatasetAdmin>, NoSuchChunk))]
 async fn delete_chunk_by_id(
     db: Db,
-    auth: Auth<DatasetWriter>,
+    auth: Auth<Write<DatasetAdmin>>,
     path: web::Path<ChunkPath>,
 ) -> AppResult<HttpResponse> {
     delete_chunk(db, auth, ChunkKey::Id(path.chunk_id)).await
@@ -325,10 +329,10 @@ async fn get_chunk_by_tracking_id(
 
 /// Delete a chunk of the dataset, by tracking id
 #[utoipa::path(delete, path = "/tracking_id/{tracking_id}", params(TrackingIdPath, DatasetHeader),
-    responses((status = 204, description = "Done"), DatasetWriter, NoSuchChunk))]
+    responses((status = 204, description = "Done"), Write<DatasetAdmin>, NoSuchChunk))]
 async fn delete_chunk_by_tracking_id(
     db: Db,
-    auth: Auth<DatasetWriter>,
+    auth: Auth<Write<DatasetAdmin>>,
     path: web::Path<TrackingIdPath>,
 ) -> AppResult<HttpResponse> {
     delete_chunk(
@@ -343,10 +347,10 @@ async fn delete_chunk_by_tracking_id(
 ///
 /// Fields not sent keep their value; `updated_at` moves.
 #[utoipa::path(put, path = "/update", params(DatasetHeader), request_body = UpdateChunkData,
-    responses((status = 204, description = "Done"), DatasetWriter, JsonBody, NoSuchChunk, TrackingIdTaken))]
+    responses((status = 204, description = "Done"), Write<DatasetAdmin>, JsonBody, NoSuchChunk, TrackingIdTaken))]
 async fn update_chunk_by_id(
     db: Db,
-    auth: Auth<DatasetWriter>,
+    auth: Auth<Write<DatasetAdmin>>,
     body: Json<ChunkUpdate>,
 ) -> AppResult<HttpResponse> {
     update_chunk(db, auth, body.into_inner(), UpdateBy::Id).await
@@ -356,10 +360,10 @@ async fn update_chunk_by_id(
 ///
 /// Fields not sent keep their value; `updated_at` moves.
 #[utoipa::path(put, path = "/tracking_id/update", params(DatasetHeader), request_body = UpdateChunkByTrackingIdData,
-    responses((status = 204, description = "Done"), DatasetWriter, JsonBody, NoSuchChunk))]
+    responses((status = 204, description = "Done"), Write<DatasetAdmin>, JsonBody, NoSuchChunk))]
 async fn update_chunk_by_tracking_id(
     db: Db,
-    auth: Auth<DatasetWriter>,
+    auth: Auth<Write<DatasetAdmin>>,
     path: web::Path<TrackingIdPath>,
     body: Json<ChunkUpdate>,
 ) -> AppResult<HttpResponse> {

@@ -254,9 +254,9 @@ async fn search_collections(
     let (collection_id, data) = body.into_inner().split();
     let parsed = Search::parse(data);
     let (search, query_vector) = with_query_vector(&db, &embeddings, &auth, parsed).await?;
-    let index = db.vectors();
+    let vectors = db.vectors();
     auth.read_costly(&db, move |conn, reader| {
-        collections::search_collection(conn, &index, &reader, collection_id, search, query_vector)
+        collections::search_collection(conn, &vectors, &reader, collection_id, search, query_vector)
     })
     .await
     .map(v1::json)

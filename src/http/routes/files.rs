@@ -14,7 +14,7 @@ use crate::config::{Limits, UPLOAD_MEMORY_FACTOR};
 use crate::db::files::FileRow;
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::files::{self, UploadFileData};
-use crate::domain::grants::{DatasetReader, DatasetWriter};
+use crate::domain::grants::{DatasetAdmin, DatasetReader, Write};
 use crate::http::auth::Auth;
 use crate::http::extract::{parse_json, UploadBody};
 use crate::http::openapi::{DatasetHeader, JsonBody};
@@ -60,11 +60,11 @@ struct FilePath {
         ("Download" = (operation_id = "download_file", parameters(("file_id" = "$response.body#/file_metadata/id")))),
         ("DeleteFile" = (operation_id = "delete_file", parameters(("file_id" = "$response.body#/file_metadata/id")))),
         ("UserFiles" = (operation_id = "user_files", parameters(("user_id" = "$response.body#/file_metadata/user_id")))))),
-    DatasetWriter, JsonBody, FileTooLarge))]
+    Write<DatasetAdmin>, JsonBody, FileTooLarge))]
 async fn upload_file(
     db: Db,
     limits: web::Data<Limits>,
-    auth: Auth<DatasetWriter>,
+    auth: Auth<Write<DatasetAdmin>>,
     UploadBody(body): UploadBody,
 ) -> AppResult<web::Json<UploadFileResult>> {
     let max_bytes = limits.upload_bytes;
@@ -223,10 +223,10 @@ struct DeleteFileQuery {
 
 /// Delete a file of the dataset
 #[utoipa::path(delete, path = "/{file_id}", params(FilePath, DeleteFileQuery, DatasetHeader),
-    responses((status = 204, description = "Done"), DatasetWriter, NoSuchFile))]
+    responses((status = 204, description = "Done"), Write<DatasetAdmin>, NoSuchFile))]
 async fn delete_file(
     db: Db,
-    auth: Auth<DatasetWriter>,
+    auth: Auth<Write<DatasetAdmin>>,
     path: web::Path<FilePath>,
     query: web::Query<DeleteFileQuery>,
 ) -> AppResult<HttpResponse> {

@@ -120,11 +120,11 @@ async fn reply(
     let turn = turn?;
     chat::model(model.as_deref(), llms.require()?.model())?;
     let replying = llms.reply_in(topic_id)?;
-    let index = db.vectors();
+    let vectors = db.vectors();
     let plan = auth
         .clone()
         .read_costly(&db, move |conn, member| {
-            chat::plan_reply(conn, &index, &member, topic_id, turn)
+            chat::plan_reply(conn, &vectors, &member, topic_id, turn)
         })
         .await?;
     let pieces = llms.stream(plan.messages.clone()).await?;
