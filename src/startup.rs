@@ -221,7 +221,7 @@ fn serve(
             .wrap(from_fn(throttle_key_guessing))
             .wrap(from_fn(metrics::record))
             // No answer is to be read by a browser as anything but its declared type (an error
-            // that leaves the middleware as an `Error` gets it from `error::message_response`).
+            // that leaves the middleware as an `Error` gets it from `http::errors::message_response`).
             .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             // Formatting the line costs on every request: skipped when it would not be logged.
             .wrap(Condition::new(

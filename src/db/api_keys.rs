@@ -1,4 +1,5 @@
-//! Rows of `api_keys`. Only SHA-256 digests of keys are stored; see `auth` for the keys.
+//! Rows of `api_keys`. Only SHA-256 digests of keys are stored; `domain::keys` makes and hashes
+//! them, `http::auth` reads them from requests.
 
 use const_format::concatcp;
 use rusqlite::{params, Connection, OptionalExtension, Row};

@@ -1,5 +1,6 @@
 //! What storage reports: which unique constraint a write broke, a busy database, or SQLite's
-//! own error. It knows nothing of HTTP; `crate::domain::error` turns it into the client's answer.
+//! own error. It knows nothing of HTTP; `crate::domain::error` makes it an `AppError`, which
+//! `crate::http::errors` answers.
 
 /// The unique constraints of the schema that a request can break.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@ mod generation;
 
 pub use generation::{
     generation_prompt, suggestions, suggestions_prompt, GenerateChunksRequest,
-    SuggestedQueriesRequest, SuggestedQueriesResponse,
+    SuggestedQueriesRequest,
 };
 
 use rusqlite::Connection;

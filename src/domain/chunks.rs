@@ -202,7 +202,7 @@ pub fn create_chunk(
 /// An upsert of a chunk that exists: every field it has takes the new chunk's value (absent:
 /// none, weight 1); its id, author, creation time and, unless a file is given, its file stay.
 fn replace_chunk(conn: &Connection, existing: ChunkRow, new: NewChunk) -> AppResult<ChunkRow> {
-    // New text drops the vector (`update_chunk`): the answer says so.
+    // New text drops the vector (`chunks::write_chunk`): the answer says so.
     let keeps_vector = existing.has_vector && existing.content == new.content;
     let replaced = ChunkRow {
         has_vector: keeps_vector,

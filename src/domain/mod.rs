@@ -1,6 +1,6 @@
 //! The rules of the service, one file per subject, as plain functions over a connection that
-//! take the grant they need. Values are parsed into types at the edge (`ids`, `time`,
-//! `fields`, `roles`); storage is `crate::db`.
+//! take the grant they need. Values are parsed into `crate::types` at the edge; storage is
+//! `crate::db`; what a client reads is built from the answers in `crate::http`.
 
 pub mod bootstrap;
 pub mod chat;

@@ -4,7 +4,7 @@
 //! already); when that finds nothing, any word may. A word that matches nothing in the dataset
 //! is corrected to its nearest words there: one typo from 5 letters, two from 9. Results are
 //! ranked by BM25 over the dataset times the chunk's weight (of many matches, the newest
-//! `RANKED_MATCHES`), and paged by ten. The README's "Search" says the rules for users.
+//! `RANKED_MATCHES`), and paged by ten. docs/search.md says the rules for users.
 
 mod recommend;
 mod request;

@@ -1,5 +1,6 @@
-//! The outside servers a user may configure, both speaking the OpenAI API: an embedding server
-//! (`--embedding-url`, embedding/) and a language model (`--llm-url`, llm.rs). Their keys
+//! Clients of the outside servers a user names: an embedding server (`--embedding-url`,
+//! embedding/) and a language model (`--llm-url`, llm.rs), both speaking the OpenAI API, and the
+//! Trieve server `trieve-lite export` sends a dataset to (export/). The model servers' keys
 //! are sent as bearer tokens and never shown: not in the log, not in an error, not in Debug.
 
 pub mod embedding;

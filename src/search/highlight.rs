@@ -47,6 +47,7 @@ pub fn highlight(html: &str, matches: &Matches) -> String {
             return;
         };
         let readable = source.start >= copied
+            && source.start <= source.end
             && html.is_char_boundary(source.start)
             && html.is_char_boundary(source.end);
         if !readable {
@@ -69,7 +70,7 @@ pub fn highlight(html: &str, matches: &Matches) -> String {
 /// Copy `source` (HTML text, references still encoded) into `out`, matched words in `<b>`:
 /// words are read in the decoded text (`caf&eacute;` is "café"), and marked around the source
 /// they came from, never inside a reference. `text` is what the reader decoded; a run this
-/// decodes otherwise (a legacy reference without `;`) is copied unmarked rather than risked.
+/// decodes otherwise is copied unmarked rather than risked.
 fn mark_text(
     source: &str,
     text: &str,
@@ -99,16 +100,24 @@ fn mark_text(
     }
     out.push_str(&source[from..]);
 }
-/// A run of HTML text, its references decoded, with where each byte of the decoded text came
-/// from in the source.
+/// A run of HTML text as the reader reads it (references decoded, line breaks as `\n`), with
+/// where each piece of it came from in the source.
 struct Decoded {
-    /// Words are read in this: a reference decoded, a `&name;` that is none as a space (a word
-    /// is never marked inside one).
+    /// Words are read in this: as `as_read`, but for a `&name;` that is no reference, which is a
+    /// space here (a word is never marked inside one).
     text: String,
-    /// The run as the reader reads it (a `&name;` that is no reference as its letters).
+    /// The run as the reader reads it: what it must equal for the marks to fall right.
     as_read: String,
-    /// The source range each byte of `text` came from.
-    sources: Vec<Range<usize>>,
+    /// Pieces of `text` in order: literal ones map byte for byte onto the source, the others
+    /// (a reference, a CRLF) as a whole onto theirs.
+    segments: Vec<Segment>,
+}
+
+struct Segment {
+    /// Where it starts in `text`.
+    at: usize,
+    source: Range<usize>,
+    literal: bool,
 }
 
 impl Decoded {
@@ -116,46 +125,92 @@ impl Decoded {
         let mut decoded = Decoded {
             text: String::with_capacity(source.len()),
             as_read: String::with_capacity(source.len()),
-            sources: Vec::with_capacity(source.len()),
+            segments: Vec::new(),
         };
         let mut literal_from = 0;
         for reference in references_in(source) {
             decoded.push_literal(source, literal_from..reference.start);
             let written = &source[reference.clone()];
-            let meaning = references
-                .entry(written.to_string())
-                .or_insert_with(|| html::decode_reference(written));
-            let (text, as_read) = match meaning {
+            if !references.contains_key(written) {
+                references.insert(written.to_string(), html::decode_reference(written));
+            }
+            let (text, as_read) = match &references[written] {
                 Some(text) => (text.as_str(), text.as_str()),
-                None => (" ", written),
+                // Not a reference: its letters are text, but `&name;` is never marked into.
+                None if written.ends_with(';') => (" ", written),
+                None => {
+                    decoded.push_literal(source, reference.clone());
+                    literal_from = reference.end;
+                    continue;
+                }
             };
-            decoded.text.push_str(text);
-            decoded.as_read.push_str(as_read);
-            decoded
-                .sources
-                .extend(std::iter::repeat_n(reference.clone(), text.len()));
+            decoded.push(text, as_read, reference.clone(), false);
             literal_from = reference.end;
         }
         decoded.push_literal(source, literal_from..source.len());
         decoded
     }
 
-    fn push_literal(&mut self, source: &str, range: Range<usize>) {
-        self.text.push_str(&source[range.clone()]);
-        self.as_read.push_str(&source[range.clone()]);
-        self.sources.extend(range.map(|at| at..at + 1));
+    fn push(&mut self, text: &str, as_read: &str, source: Range<usize>, literal: bool) {
+        self.segments.push(Segment {
+            at: self.text.len(),
+            source,
+            literal,
+        });
+        self.text.push_str(text);
+        self.as_read.push_str(as_read);
     }
 
-    /// The source range of the decoded bytes `span`.
+    /// Literal text, but for its line breaks: the reader reads `\r\n` and a lone `\r` as `\n`.
+    fn push_literal(&mut self, source: &str, range: Range<usize>) {
+        let mut from = range.start;
+        while let Some(found) = source[from..range.end].find('\r') {
+            let at = from + found;
+            self.push(&source[from..at], &source[from..at], from..at, true);
+            let end = if source[at + 1..range.end].starts_with('\n') {
+                at + 2
+            } else {
+                at + 1
+            };
+            self.push("\n", "\n", at..end, false);
+            from = end;
+        }
+        self.push(
+            &source[from..range.end],
+            &source[from..range.end],
+            from..range.end,
+            true,
+        );
+    }
+
+    /// Where in the source the decoded bytes `span` came from: a word that begins or ends
+    /// inside a reference takes all of it.
     fn source_of(&self, span: Range<usize>) -> (usize, usize) {
-        (
-            self.sources[span.start].start,
-            self.sources[span.end - 1].end,
-        )
+        let at = |position: usize| {
+            let index = self
+                .segments
+                .partition_point(|segment| segment.at <= position)
+                - 1;
+            &self.segments[index]
+        };
+        let first = at(span.start);
+        let last = at(span.end - 1);
+        let start = if first.literal {
+            first.source.start + (span.start - first.at)
+        } else {
+            first.source.start
+        };
+        let end = if last.literal {
+            last.source.start + (span.end - last.at)
+        } else {
+            last.source.end
+        };
+        (start, end)
     }
 }
 
-/// The byte ranges of `text`'s character references written with a `;` (`&amp;`, `&#233;`).
+/// The byte ranges of what may be a character reference in `text`: `&`, a name or a number,
+/// and the `;` when there is one (`&amp;`, `&#233;`, the legacy `&copy`).
 fn references_in(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -170,10 +225,14 @@ fn references_in(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
                 .iter()
                 .take_while(|b| b.is_ascii_alphanumeric() || **b == b'#')
                 .count();
-            if name_len > 0 && bytes.get(at + 1 + name_len) == Some(&b';') {
-                i = at + name_len + 2;
-                return Some(at..i);
+            if name_len == 0 {
+                continue;
             }
+            i = at + 1 + name_len;
+            if bytes.get(i) == Some(&b';') {
+                i += 1;
+            }
+            return Some(at..i);
         }
         None
     })
@@ -226,6 +285,22 @@ mod tests {
         assert_eq!(
             highlight("<textarea>cafe</textarea> cafe", &cafe),
             "<textarea>cafe</textarea> <b>cafe</b>"
+        );
+    }
+
+    #[test]
+    fn line_breaks_and_legacy_references_keep_the_run_marked() {
+        assert_eq!(
+            highlight("<p>fish\r\nand\rchips</p>", &fish()),
+            "<p><b>fish</b>\r\nand\r<b>chips</b></p>"
+        );
+        assert_eq!(
+            highlight("see ?a=1&section=2 for fish &amp chips", &fish()),
+            "see ?a=1&section=2 for <b>fish</b> &amp <b>chips</b>"
+        );
+        assert_eq!(
+            highlight("<xmp>fish</xmp><plaintext>fish", &fish()),
+            "<xmp>fish</xmp><plaintext>fish"
         );
     }
 

@@ -53,14 +53,16 @@ const HIDDEN_ELEMENTS: &[&str] = &[
     "script", "style", "template", "noscript", "head", "title", "iframe", "noembed",
 ];
 /// Elements whose contents are text a reader sees but that the tokenizer reads without markup
-/// (RCDATA): a `<b>` written inside one would show as the letters `<b>`.
-const UNMARKABLE_ELEMENTS: &[&str] = &["textarea"];
+/// (RCDATA, raw text): a `<b>` written inside one would show as the letters `<b>`.
+const UNMARKABLE_ELEMENTS: &[&str] = &["textarea", "xmp", "plaintext"];
 
 /// What the reader finds, in the order of the source.
 #[derive(Debug, PartialEq)]
 pub enum Piece<'a> {
     /// Readable text, references decoded, read from `source` (byte offsets of the HTML).
-    /// `markable` is false inside elements that cannot hold markup.
+    /// `source` spans what the text was read from, not always byte for byte: a CRLF is read as
+    /// `\n`, and text on both sides of a dropped `</>` comes as one run. `markable` is false
+    /// inside elements that cannot hold markup.
     Text {
         text: &'a str,
         source: Range<usize>,

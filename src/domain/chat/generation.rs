@@ -2,7 +2,7 @@
 //! (other queries like one): the language model asked, nothing stored.
 
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{with_passages, MAX_MESSAGE_CHARS, SYSTEM_PROMPT};
@@ -34,11 +34,6 @@ pub struct GenerateChunksRequest {
 pub struct SuggestedQueriesRequest {
     /// 1 to 1,000 characters.
     pub query: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SuggestedQueriesResponse {
-    pub queries: Vec<String>,
 }
 
 /// `POST /api/chunk/generate`: the conversation, its last message with the chunks' text.

@@ -10,9 +10,7 @@ use utoipa::{IntoParams, OpenApi, PartialSchema, ToSchema};
 use super::{with_query_vector, Db};
 use crate::config::Limits;
 use crate::db::chunks::ChunkKey;
-use crate::domain::chat::{
-    self as chat, GenerateChunksRequest, SuggestedQueriesRequest, SuggestedQueriesResponse,
-};
+use crate::domain::chat::{self as chat, GenerateChunksRequest, SuggestedQueriesRequest};
 use crate::domain::chunks::{self, ChunkRequest, ChunkUpdate, UpdateBy};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{DatasetAdmin, DatasetReader, Write};
@@ -23,7 +21,7 @@ use crate::http::openapi::{DatasetHeader, JsonBody};
 use crate::http::v1;
 use crate::http::v1::chunks::{
     BatchQueuedChunkResponse, ChunkMetadata, ChunkMetadataWithFileData, ReturnCreatedChunk,
-    SearchChunkQueryResponseBody,
+    SearchChunkQueryResponseBody, SuggestedQueriesResponse,
 };
 use crate::outside::embedding::Embeddings;
 use crate::outside::llm::Llms;

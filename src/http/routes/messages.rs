@@ -8,6 +8,7 @@ use actix_web::{web, HttpResponse};
 use utoipa::OpenApi;
 
 use super::Db;
+use crate::db::chunks::ChunkWithFileRow;
 use crate::domain::chat::{self, CreateMessageData, EditMessageData, RegenerateMessageData, Turn};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::grants::{DatasetReader, Write};
@@ -121,10 +122,14 @@ async fn reply(
     chat::model(model.as_deref(), llms.require()?.model())?;
     let replying = llms.reply_in(topic_id)?;
     let vectors = db.vectors();
-    let plan = auth
+    // The citations lead the answer as JSON, then `||`, in the stream and as stored (Trieve's
+    // form): written on the reader's thread, before the model is asked.
+    let (plan, prefix) = auth
         .clone()
         .read_costly(&db, move |conn, member| {
-            chat::plan_reply(conn, &vectors, &member, topic_id, turn)
+            let plan = chat::plan_reply(conn, &vectors, &member, topic_id, turn)?;
+            let prefix = citations_prefix(plan.citations.as_deref())?;
+            Ok((plan, prefix))
         })
         .await?;
     let pieces = llms.stream(plan.messages.clone()).await?;
@@ -134,18 +139,6 @@ async fn reply(
             Ok(plan)
         })
         .await?;
-    // The citations lead the answer as JSON, then `||`, in the stream and as stored (Trieve's
-    // form).
-    let prefix = match plan.citations {
-        Some(chunks) => {
-            let shapes: Vec<ChunkMetadataWithFileData> =
-                chunks.into_iter().map(Into::into).collect();
-            let json = serde_json::to_string(&shapes)
-                .map_err(|err| AppError::Internal(format!("citations: {err}")))?;
-            format!("{json}||")
-        }
-        None => String::new(),
-    };
     let topic = plan.topic;
     let stored_prefix = prefix.clone();
     Ok(streamed(prefix, pieces, move |answer| async move {
@@ -159,6 +152,17 @@ async fn reply(
         }
         drop(replying);
     }))
+}
+
+/// The citations as they lead an answer: their JSON, then `||`; nothing without citations.
+fn citations_prefix(citations: Option<&[ChunkWithFileRow]>) -> AppResult<String> {
+    let Some(chunks) = citations else {
+        return Ok(String::new());
+    };
+    let shapes: Vec<ChunkMetadataWithFileData> = chunks.iter().cloned().map(Into::into).collect();
+    let json = serde_json::to_string(&shapes)
+        .map_err(|err| AppError::Internal(format!("citations: {err}")))?;
+    Ok(format!("{json}||"))
 }
 
 /// What ends an answer the model stopped writing midway (in the stream and as stored).

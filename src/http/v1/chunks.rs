@@ -183,3 +183,9 @@ impl From<SearchPage> for SearchChunkQueryResponseBody {
         }
     }
 }
+
+/// `POST /api/chunk/gen_suggestions`: queries the language model suggests.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestedQueriesResponse {
+    pub queries: Vec<String>,
+}

@@ -1,6 +1,7 @@
-//! The wire shapes of Trieve's 2024 API, named and laid out as trieve_python_client 1.0.0
-//! expects them, each built from the domain's values (`From`): a second dialect is a second
-//! mapping of the same values. Ids travel as UUID text and timestamps as fixed-width UTC text
+//! The answers of Trieve's 2024 API, named and laid out as trieve_python_client 1.0.0 expects
+//! them, each built from the domain's values (`From`): a second dialect's answers are a second
+//! mapping of the same values. (Its request shapes are still in the domain files, with the
+//! rules that parse them.) Ids travel as UUID text and timestamps as fixed-width UTC text
 //! (`types::ids`, `types::time`).
 
 pub mod chat;
