@@ -152,6 +152,9 @@ impl Decoded {
     }
 
     fn push(&mut self, text: &str, as_read: &str, source: Range<usize>, literal: bool) {
+        if text.is_empty() {
+            return;
+        }
         self.segments.push(Segment {
             at: self.text.len(),
             source,

@@ -127,8 +127,8 @@ async fn reply(
     let (plan, prefix) = auth
         .clone()
         .read_costly(&db, move |conn, member| {
-            let plan = chat::plan_reply(conn, &vectors, &member, topic_id, turn)?;
-            let prefix = citations_prefix(plan.citations.as_deref())?;
+            let mut plan = chat::plan_reply(conn, &vectors, &member, topic_id, turn)?;
+            let prefix = citations_prefix(plan.citations.take())?;
             Ok((plan, prefix))
         })
         .await?;
@@ -155,11 +155,11 @@ async fn reply(
 }
 
 /// The citations as they lead an answer: their JSON, then `||`; nothing without citations.
-fn citations_prefix(citations: Option<&[ChunkWithFileRow]>) -> AppResult<String> {
+fn citations_prefix(citations: Option<Vec<ChunkWithFileRow>>) -> AppResult<String> {
     let Some(chunks) = citations else {
         return Ok(String::new());
     };
-    let shapes: Vec<ChunkMetadataWithFileData> = chunks.iter().cloned().map(Into::into).collect();
+    let shapes: Vec<ChunkMetadataWithFileData> = chunks.into_iter().map(Into::into).collect();
     let json = serde_json::to_string(&shapes)
         .map_err(|err| AppError::Internal(format!("citations: {err}")))?;
     Ok(format!("{json}||"))
